@@ -1,0 +1,65 @@
+/* common.h — error reporting and small shared definitions for every iwsweep module.
+ *
+ * Error convention (all library code): a function returns 0 on success and -1 on failure, after
+ * writing a human-readable message into the caller's iw_error (which may be NULL when the caller
+ * does not care). Messages name the file, line and key where they can ("sweep.yaml:12: key
+ * 'train.epochs': expected a whole number >= 1, got 'ten'"). Library code never exits, aborts or
+ * prints; only a command's main() decides to stop.
+ */
+#ifndef IW_COMMON_H
+#define IW_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IW_VERSION "0.1.0"
+
+typedef struct iw_error {
+    char message[2048];
+} iw_error;
+
+/* Writes a printf-style message into err (if non-NULL). Always returns -1 so that library code
+ * can write `return iw_error_set(err, "...", ...);`. */
+int iw_error_set(iw_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prepends context to an existing message: "<prefix>: <old message>". Returns -1. */
+int iw_error_prefix(iw_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Per-example input shape, NCHW order in memory: a batch of B examples is B*c*h*w floats with
+ * w fastest. Dense data uses h = w = 1. */
+typedef struct iw_shape {
+    int c, h, w;
+} iw_shape;
+
+static inline size_t iw_shape_size(iw_shape s) { return (size_t)s.c * (size_t)s.h * (size_t)s.w; }
+
+/* Run status values, as stored in /runs/status. */
+enum iw_status {
+    IW_STATUS_PENDING = 0,
+    IW_STATUS_DONE = 1,
+    IW_STATUS_DIVERGED = 2, /* non-finite loss: a result, counts as done */
+    IW_STATUS_FAILED = 3
+};
+
+/* Per-epoch metrics, in the order of /metrics/<name> in the store. */
+enum iw_metric {
+    IW_METRIC_TRAIN_LOSS = 0,
+    IW_METRIC_TRAIN_ACC,
+    IW_METRIC_TRAIN_FRAC_POSITIVE,
+    IW_METRIC_TEST_ACC,
+    IW_METRIC_TEST_FRAC_POSITIVE,
+    IW_METRIC_OTHER_FRAC_POSITIVE,
+    IW_METRIC_NOISE_FRAC_POSITIVE,
+    IW_METRIC_WEIGHT_NORM,
+    IW_METRIC_COUNT
+};
+
+/* Store names ("train_loss", ...) and one-line descriptions, indexed by enum iw_metric. */
+extern const char *const iw_metric_names[IW_METRIC_COUNT];
+extern const char *const iw_metric_descriptions[IW_METRIC_COUNT];
+
+/* Monotonic wall clock and process CPU time, in seconds. */
+double iw_wall_seconds(void);
+double iw_cpu_seconds(void);
+
+#endif

@@ -1,0 +1,61 @@
+/* data.h — the data of a sweep: training and test examples of the two classes, and the probes.
+ *
+ * Loaded once per sweep (and, under MPI, once per node: see sched/node_data.c), read-only after:
+ *
+ *   iw_data
+ *   ├── train  x (n, C, H, W) float32, normalised; y int32 in {0 = negative, 1 = positive}
+ *   ├── test   same, the test examples of the two classes
+ *   ├── other  x only: test images of every other class   (n = 0 unless probe other-classes)
+ *   └── noise  x only: uniform-noise images in [0, 1]·255 scale before normalisation (n = 0 unless probe noise)
+ *
+ * Every x is normalised per channel with the training set's mean and std (of the loaded training
+ * examples, before any sub-sampling): x' = (x - mean[c]) / std[c]. Synthetic 2-D data has shape
+ * (2, 1, 1) and is normalised the same way (mean/std are recorded so that the decision-boundary
+ * grid, given in raw coordinates, can be normalised alike).
+ *
+ * All arrays live in one contiguous block (`block`), so the whole data set can be copied into an
+ * MPI shared window with iw_data_pack and viewed by other ranks with iw_data_view without copying.
+ * Which examples: the first train_per_class[k] (test_per_class[k]) examples of class k in file order.
+ */
+#ifndef IW_DATA_H
+#define IW_DATA_H
+
+#include "iw/common.h"
+#include "iw/spec.h"
+
+typedef struct iw_split {
+    int64_t n;
+    const float *x;       /* (n, C, H, W) */
+    const int32_t *y;     /* (n) labels 0/1, NULL for probes */
+} iw_split;
+
+typedef struct iw_data {
+    iw_shape shape;
+    iw_split train, test, other, noise;
+    float mean[4], std[4]; /* per channel (shape.c <= 4) */
+    void *block;          /* everything above points into it */
+    size_t block_bytes;
+    int owns_block;       /* 1: iw_data_free frees block; 0: a view of someone else's memory */
+} iw_data;
+
+/* Loads (or generates, for synthetic2d) according to the spec. Errors name the file, the expected
+ * size or magic number, and where users get the data. */
+int iw_data_load(const iw_data_spec *spec, iw_data *data, iw_error *err);
+void iw_data_free(iw_data *data);
+
+/* Flat serialisation for sharing: size in bytes, pack into buf (>= that size), and view (no copy;
+ * the view points into buf, owns_block = 0). */
+size_t iw_data_packed_size(const iw_data *data);
+int iw_data_pack(const iw_data *data, void *buf, size_t bytes, iw_error *err);
+int iw_data_view(const void *buf, size_t bytes, iw_data *view, iw_error *err);
+
+/* Training examples a run uses. sampling = weight: all training indices, each with weight
+ * importance_weight if positive, 1 if negative. sampling = subsample: weights all 1 and one class
+ * is thinned so that n_pos/n_neg matches importance_weight times the loaded ratio (w > 1 keeps a
+ * fraction 1/w of the negatives, w < 1 keeps a fraction w of the positives), the kept examples
+ * chosen by (seed, IW_STREAM_SUBSAMPLE). idx and weights must hold train.n entries; *n_out gets the
+ * count kept (>= 1 of each class). */
+int iw_data_training_set(const iw_data *data, iw_sampling sampling, double importance_weight,
+                         uint64_t seed, int32_t *idx, float *weights, int64_t *n_out, iw_error *err);
+
+#endif

@@ -1,0 +1,46 @@
+/* run.h — one grid point: build the network from the spec, train it on the data, and produce its
+ * per-epoch trajectory. Joins spec, data and engine; knows nothing of MPI or HDF5.
+ *
+ * Trajectory layout: metrics[m * (E + 1) + e] for metric m (enum iw_metric) at epoch e (0 = before
+ * training), NaN where not reached (after divergence). boundary[s * G * G + iy * G + ix]: the
+ * decision function p(positive | x, y) at the s-th record.boundary_epochs epoch (synthetic2d only),
+ * on the grid of record.boundary_range, x fastest.
+ */
+#ifndef IW_RUN_H
+#define IW_RUN_H
+
+#include <signal.h>
+#include "iw/common.h"
+#include "iw/data.h"
+#include "iw/spec.h"
+
+typedef struct iw_trajectory {
+    int epochs;           /* E */
+    float *metrics;       /* IW_METRIC_COUNT * (E + 1) */
+    int n_boundary;       /* S (0 unless synthetic2d with boundary_epochs) */
+    int grid;             /* G */
+    float *boundary;      /* S * G * G, or NULL */
+    int status;           /* IW_STATUS_DONE or IW_STATUS_DIVERGED */
+    int diverged_epoch;   /* first epoch with a non-finite loss, -1 if none */
+    double wall_seconds, cpu_seconds;
+} iw_trajectory;
+
+int iw_trajectory_alloc(iw_trajectory *t, const iw_spec *spec, iw_error *err); /* NaN-filled */
+void iw_trajectory_free(iw_trajectory *t);
+
+/* Return values of iw_run_execute besides 0 (finished: done or diverged) and -1 (failed). */
+#define IW_RUN_INTERRUPTED 1
+
+typedef struct iw_run_hooks {
+    volatile sig_atomic_t *stop;  /* checked every minibatch; set -> return IW_RUN_INTERRUPTED */
+    const char *checkpoint_path;  /* NULL: no checkpoints; else this run's checkpoint file */
+    void (*on_epoch)(void *ctx, int64_t run, int epoch, int epochs); /* progress, may be NULL */
+    void *ctx;
+} iw_run_hooks;
+
+/* Trains grid point `point`. 0: trajectory complete (status done or diverged); IW_RUN_INTERRUPTED:
+ * stopped by hooks->stop (checkpoint kept if enabled); -1: failed, err says why. */
+int iw_run_execute(const iw_spec *spec, const iw_data *data, const iw_point *point,
+                   const iw_run_hooks *hooks, iw_trajectory *traj, iw_error *err);
+
+#endif

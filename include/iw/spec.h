@@ -1,0 +1,156 @@
+/* spec.h — the sweep file: parse, validate, and expand into the list of runs (grid points).
+ *
+ * A sweep file (YAML, keys fixed by shared DESIGN.md) describes one sweep: data, model, training
+ * settings, and a grid whose axes multiply into R runs. Runs are numbered 0..R-1 in grid order,
+ * last axis fastest, with the axes in the canonical order
+ *
+ *     importance_weight, l2, dropout, batchnorm, seed, [sampling]
+ *
+ * whatever order the file writes them in. The five first axes always exist (an axis the file
+ * omits has one default value: 1, 0, 0, false, 0); `sampling` exists only when the file names it.
+ *
+ *     run r  ->  (i_weight, i_l2, i_dropout, i_bn, i_seed[, i_sampling])   mixed-radix digits of r
+ *
+ * Ownership: iw_spec_load/iw_spec_parse fill a caller-provided iw_spec whose heap parts (the text,
+ * axis values) are released by iw_spec_free. Errors name the file, the line and the key.
+ */
+#ifndef IW_SPEC_H
+#define IW_SPEC_H
+
+#include <stdio.h>
+#include "iw/common.h"
+
+#define IW_MAX_AXES 8
+#define IW_MAX_AXIS_VALUES 4096
+#define IW_MAX_HIDDEN 16
+#define IW_MAX_CHANNELS 8
+#define IW_MAX_RECORD_EPOCHS 64
+#define IW_MAX_RUNS ((int64_t)1 << 24) /* a bigger grid is refused: it could not be stored sanely */
+
+typedef enum { IW_SOURCE_SYNTHETIC2D, IW_SOURCE_FASHION_MNIST, IW_SOURCE_MNIST, IW_SOURCE_CIFAR10 } iw_source;
+typedef enum { IW_MODEL_LINEAR, IW_MODEL_MLP, IW_MODEL_CNN, IW_MODEL_RESNET } iw_model_kind;
+typedef enum { IW_INIT_HE, IW_INIT_PYTORCH } iw_init;
+typedef enum { IW_NORMALIZE_WEIGHTS, IW_NORMALIZE_BATCH } iw_normalize;
+typedef enum { IW_SAMPLING_WEIGHT, IW_SAMPLING_SUBSAMPLE } iw_sampling;
+
+/* The paper's 2-D data: class 0 ~ N(0, diag(std_x^2, std_y^2)); class 1 is the same cloud rotated
+ * by rotation_deg about the origin, then shifted by (shift_x, shift_y). Keys under data.synthetic. */
+typedef struct iw_synthetic2d_spec {
+    double std[2];        /* default [1.0, 0.25] */
+    double rotation_deg;  /* default 90 */
+    double shift[2];      /* default [3.0, 0.0] */
+} iw_synthetic2d_spec;
+
+typedef struct iw_data_spec {
+    iw_source source;
+    char path[1024];           /* data.path: folder of the files (unused for synthetic2d) */
+    int classes[2];            /* [negative, positive]; the positive class carries the weight */
+    int train_per_class[2];    /* scalar in the file means the same for both */
+    int test_per_class[2];
+    int probe_other;           /* data.probes contains other-classes */
+    int probe_noise;           /* data.probes contains noise */
+    int noise_count;           /* data.noise_count, default 1000 */
+    uint64_t data_seed;        /* data.seed, default 0: synthetic draws, noise images */
+    iw_synthetic2d_spec synthetic;
+    int path_line;             /* line of data.path in the file (0 if absent), for later errors */
+} iw_data_spec;
+
+typedef struct iw_model_spec {
+    iw_model_kind kind;
+    int hidden[IW_MAX_HIDDEN]; /* mlp: widths of the hidden layers; default [256, 256] */
+    int n_hidden;
+    int channels[IW_MAX_CHANNELS]; /* cnn: 5 conv widths (default 64,64,128,128,128);
+                                      resnet: stem + 3 stage widths (default 64,64,128,256) */
+    int n_channels;            /* 0 = defaults */
+    int fc[4];                 /* cnn: hidden fully connected widths, default [512, 128] */
+    int n_fc;
+    iw_init init;
+} iw_model_spec;
+
+typedef struct iw_train_spec {
+    int epochs;                /* E >= 1 */
+    int batch_size;            /* default 16 */
+    double lr;                 /* default 0.1 */
+    double lr_dropout;         /* lr used by runs with dropout > 0; default = lr */
+    double momentum;           /* default 0 */
+    iw_normalize normalize;    /* default weights */
+    int checkpoint_every;      /* train.checkpoint_every: epochs between checkpoints, 0 = off */
+    double checkpoint_minutes; /* train.checkpoint_minutes: also checkpoint after this long, 0 = off */
+} iw_train_spec;
+
+typedef enum { IW_AXIS_REAL, IW_AXIS_BOOL, IW_AXIS_INT, IW_AXIS_SAMPLING } iw_axis_type;
+
+typedef enum {
+    IW_AXIS_IMPORTANCE_WEIGHT = 0,
+    IW_AXIS_L2,
+    IW_AXIS_DROPOUT,
+    IW_AXIS_BATCHNORM,
+    IW_AXIS_SEED,
+    IW_AXIS_SAMPLING_ID,
+    IW_AXIS_KNOWN_COUNT
+} iw_axis_id;
+
+typedef struct iw_axis {
+    iw_axis_id id;
+    const char *name;          /* static string: "importance_weight", ... (the /runs/<name> dataset) */
+    iw_axis_type type;
+    int count;                 /* >= 1 */
+    double *values;            /* count values; bool 0/1, int exact, sampling = iw_sampling */
+} iw_axis;
+
+typedef struct iw_record_spec {
+    int boundary_epochs[IW_MAX_RECORD_EPOCHS]; /* synthetic2d only; each in 0..E, increasing */
+    int n_boundary_epochs;
+    int boundary_grid;         /* G points per side, default 64 */
+    double boundary_range[4];  /* xmin, xmax, ymin, ymax in raw data coordinates; default [-4, 6, -4, 6] */
+} iw_record_spec;
+
+typedef struct iw_spec {
+    char file[1024];           /* path it was read from (for messages) */
+    char *text;                /* the file verbatim (NUL-terminated), stored as /spec */
+    size_t text_len;
+    char sha256[65];           /* hex digest of text */
+    char name[256];
+    iw_data_spec data;
+    iw_model_spec model;
+    iw_train_spec train;
+    iw_axis axes[IW_MAX_AXES]; /* canonical order, see above */
+    int n_axes;                /* 5 or 6 */
+    iw_record_spec record;
+} iw_spec;
+
+/* One grid point. */
+typedef struct iw_point {
+    int64_t run;               /* 0..R-1 */
+    double importance_weight;  /* > 0, on the loss of the positive class */
+    double l2;                 /* >= 0 */
+    double dropout;            /* 0 <= p < 1 */
+    int batchnorm;             /* 0/1 */
+    int64_t seed;              /* >= 0 */
+    iw_sampling sampling;      /* IW_SAMPLING_WEIGHT when the axis is absent */
+} iw_point;
+
+/* Reads and parses `path`. Returns 0, or -1 with "path:line: key 'a.b': what was expected". */
+int iw_spec_load(const char *path, iw_spec *spec, iw_error *err);
+/* Same from memory; `filename` is only used in messages. */
+int iw_spec_parse(const char *text, size_t len, const char *filename, iw_spec *spec, iw_error *err);
+void iw_spec_free(iw_spec *spec);
+
+int64_t iw_spec_run_count(const iw_spec *spec);
+/* Fills the grid point of run `run` (0 <= run < R). */
+void iw_spec_point(const iw_spec *spec, int64_t run, iw_point *point);
+/* Relative cost of a run (for heaviest-first scheduling): larger = slower. */
+double iw_spec_run_cost(const iw_spec *spec, const iw_point *point);
+/* Index of an axis by id in spec->axes, or -1 when absent. */
+int iw_spec_axis_index(const iw_spec *spec, iw_axis_id id);
+/* Writes the run list (one line per run) and the count, for --dry-run. */
+void iw_spec_print_runs(const iw_spec *spec, FILE *out);
+/* Name of enum values as written in the file ("fashion-mnist", "mlp", "weight", ...). */
+const char *iw_source_name(iw_source s);
+const char *iw_model_kind_name(iw_model_kind k);
+const char *iw_sampling_name(iw_sampling s);
+
+/* SHA-256 of a buffer, as 64 lowercase hex digits + NUL. */
+void iw_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

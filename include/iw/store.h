@@ -1,0 +1,58 @@
+/* store.h — the HDF5 store (schema iwsweep/1, see shared DESIGN.md): the only module that includes
+ * hdf5.h. Writing is parallel (MPI-IO); reading (iwreport, tests) is serial.
+ *
+ * Life of a sweep's store:
+ *   iw_store_open (collective)  create: every group/dataset/attribute, then one collective flush;
+ *                               or open an existing one: check schema and spec_sha256 (a store made
+ *                               from a different sweep file is refused), detect a store left
+ *                               unusable by a kill during creation (refused with what to do).
+ *   iw_store_write_run (any rank, independent, raw data only): metrics rows, boundary, provenance,
+ *                               then status — so a run marked done is always complete.
+ *   iw_store_close (collective)
+ * A lock file "<store>.lock" (flock, taken by rank 0 for the whole sweep) makes a second sweep on
+ * the same store refuse with a message.
+ */
+#ifndef IW_STORE_H
+#define IW_STORE_H
+
+#include <mpi.h>
+#include "iw/common.h"
+#include "iw/run.h"
+#include "iw/spec.h"
+
+typedef struct iw_store iw_store;
+
+typedef struct iw_store_info {     /* root attributes written at creation */
+    const char *version;           /* IW_VERSION */
+    const char *openblas_core;     /* openblas_get_corename() */
+    const char *mpi_library;       /* MPI_Get_library_version, first line */
+} iw_store_info;
+
+typedef struct iw_run_provenance {
+    double wall_seconds, cpu_seconds;
+    int worker_rank;
+    int attempt;                   /* 1 for the first attempt, +1 for each rerun */
+    int64_t slurm_job_id;          /* 0 outside Slurm */
+    int slurm_restart_count;       /* SLURM_RESTART_COUNT, 0 outside Slurm or first start */
+} iw_run_provenance;
+
+/* Collective over comm. *created is set to 1 when a new store was made. */
+int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw_store_info *info,
+                  iw_store **store, int *created, iw_error *err);
+/* Reads /runs/status and /runs/attempt (arrays of R), any rank, independent. */
+int iw_store_read_status(iw_store *store, int8_t *status, int32_t *attempt, iw_error *err);
+/* Independent write of one run. traj->status is the status written last. */
+int iw_store_write_run(iw_store *store, int64_t run, const iw_trajectory *traj,
+                       const iw_run_provenance *prov, iw_error *err);
+/* Independent write of a status alone (e.g. IW_STATUS_FAILED) plus provenance. */
+int iw_store_write_status(iw_store *store, int64_t run, int status, const iw_run_provenance *prov,
+                          iw_error *err);
+/* Collective close (flushes). */
+int iw_store_close(iw_store *store, iw_error *err);
+
+/* Lock file for exclusive use of a store by one sweep (rank 0 only). Returns a descriptor >= 0, or
+ * -1 with "another sweep is using STORE (lock held by pid N on host H)". */
+int iw_store_lock(const char *path, iw_error *err);
+void iw_store_unlock(int fd);
+
+#endif

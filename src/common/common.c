@@ -1,0 +1,71 @@
+/* common.c — error messages, metric names and clocks shared by every module. */
+#define _POSIX_C_SOURCE 200809L
+#include "iw/common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int iw_error_set(iw_error *err, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+int iw_error_prefix(iw_error *err, const char *fmt, ...)
+{
+    if (err) {
+        char prefix[512], old[sizeof err->message];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(prefix, sizeof prefix, fmt, ap);
+        va_end(ap);
+        memcpy(old, err->message, sizeof old);
+        size_t n = strlen(prefix);
+        if (n > sizeof err->message - 3) n = sizeof err->message - 3;
+        memcpy(err->message, prefix, n);
+        memcpy(err->message + n, ": ", 2);
+        size_t room = sizeof err->message - n - 3;
+        size_t m = strnlen(old, room);
+        memcpy(err->message + n + 2, old, m);
+        err->message[n + 2 + m] = '\0';
+    }
+    return -1;
+}
+
+const char *const iw_metric_names[IW_METRIC_COUNT] = {
+    "train_loss",           "train_acc",          "train_frac_positive",
+    "test_acc",             "test_frac_positive", "other_frac_positive",
+    "noise_frac_positive",  "weight_norm",
+};
+
+const char *const iw_metric_descriptions[IW_METRIC_COUNT] = {
+    "importance-weighted cross-entropy on the training set, evaluation mode, normalised as train.normalize",
+    "accuracy on the training set (evaluation mode)",
+    "fraction of training examples predicted as the positive class",
+    "accuracy on the test examples of the two classes",
+    "fraction of test examples of the two classes predicted as the positive class",
+    "fraction of test images of the other classes predicted as the positive class (out-of-class probe)",
+    "fraction of uniform-noise images predicted as the positive class (noise probe)",
+    "L2 norm of all conv/linear weights (biases and batch-norm parameters excluded)",
+};
+
+double iw_wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double iw_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

@@ -1,0 +1,3 @@
+/* iwreport.c — placeholder main() until the command lands. */
+#include <stdio.h>
+int main(void) { fprintf(stderr, "iwreport: not built yet\n"); return 1; }

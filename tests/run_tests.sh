@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# run_tests.sh — runs the whole suite and ends with the line CI reads: "N passed, M failed".
+#
+#   tests/run_tests.sh BUILD [SAN_BUILD]
+# BUILD holds the normal binaries: every build/tests/test_* and every tests/integration/*.sh runs
+# against it. SAN_BUILD (ASan+UBSan) runs the unit tests again plus the integration scripts whose
+# name ends in _san.sh... (those marked "# sanitizer: yes" on their second line). Exit status is
+# non-zero when any case failed or any test program crashed without reporting.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD=${1:-build}
+SAN=${2:-}
+passed=0; failed=0; failures=""
+LOGDIR=$(mktemp -d /tmp/iwtests.XXXXXX)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp:print_suppressions=0}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+
+run_one() { # label build command...
+  local label=$1 build=$2; shift 2
+  local log="$LOGDIR/$(echo "$label" | tr '/ ' '__').log"
+  local t0=$(date +%s)
+  ROOT=$ROOT BUILD=$build "$@" >"$log" 2>&1 </dev/null
+  local rc=$? t1=$(date +%s)
+  local p f
+  p=$(grep -c '^ok - ' "$log"); f=$(grep -c '^not ok - ' "$log")
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+    f=1; echo "not ok - $label exited with status $rc without reporting a failed case" >>"$log"
+  fi
+  passed=$((passed + p)); failed=$((failed + f))
+  printf '%-48s %3d passed, %d failed  (%ds)\n' "$label" "$p" "$f" $((t1 - t0)) | sed 's/ passed/ ok/; s/ failed/ not ok/'
+  if [ "$f" != 0 ]; then
+    failures="$failures $label"
+    echo "---- $label (log $log):"; grep -E '^(not ok|#)' "$log" | head -40; tail -15 "$log" | grep -v -E '^(ok|not ok|#)' ; echo "----"
+  fi
+}
+
+if [ -z "${IW_ONLY_SANITIZER:-}" ]; then
+  for t in "$BUILD"/tests/test_*; do [ -x "$t" ] && run_one "unit/$(basename "$t")" "$BUILD" "$t"; done
+  for s in tests/integration/*.sh; do
+    case "$s" in */lib.sh) continue ;; esac
+    if [ -n "${IW_TEST_FILTER:-}" ] && ! echo "$s" | grep -q -- "$IW_TEST_FILTER"; then continue; fi
+    run_one "integration/$(basename "$s" .sh)" "$BUILD" bash "$s"
+  done
+fi
+if [ -n "$SAN" ]; then
+  for t in "$SAN"/tests/test_*; do [ -x "$t" ] && run_one "asan/unit/$(basename "$t")" "$SAN" "$t"; done
+  for s in tests/integration/*.sh; do
+    sed -n 2p "$s" | grep -q 'sanitizer: yes' || continue
+    run_one "asan/integration/$(basename "$s" .sh)" "$SAN" bash "$s"
+  done
+fi
+[ -n "$failures" ] && echo "failed:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
