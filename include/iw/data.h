@@ -5,8 +5,11 @@
  *   iw_data
  *   ├── train  x (n, C, H, W) float32, normalised; y int32 in {0 = negative, 1 = positive}
  *   ├── test   same, the test examples of the two classes
- *   ├── other  x only: test images of every other class   (n = 0 unless probe other-classes)
- *   └── noise  x only: uniform-noise images in [0, 1]·255 scale before normalisation (n = 0 unless probe noise)
+ *   ├── other  x only: test images of every other class   (n = 0 unless probe other-classes;
+ *   │          always 0 for synthetic2d, which has no other class)
+ *   └── noise  x only: noise_count images uniform in [0, 255] per pixel before normalisation, drawn
+ *              from (data.seed, IW_STREAM_NOISE); for synthetic2d uniform over the training points'
+ *              bounding box (n = 0 unless probe noise)
  *
  * Every x is normalised per channel with the training set's mean and std (of the loaded training
  * examples, before any sub-sampling): x' = (x - mean[c]) / std[c]. Synthetic 2-D data has shape
@@ -15,7 +18,15 @@
  *
  * All arrays live in one contiguous block (`block`), so the whole data set can be copied into an
  * MPI shared window with iw_data_pack and viewed by other ranks with iw_data_view without copying.
- * Which examples: the first train_per_class[k] (test_per_class[k]) examples of class k in file order.
+ * Which examples: the first train_per_class[k] (test_per_class[k]) examples of class k in file order
+ * (training files for train, the test file for test), kept in file order; asking for more than the
+ * files hold fails with the available count. Sources (one file each in src/data/):
+ *   fashion-mnist, mnist  IDX files in data.path, gzipped or not (idx.c), shape (1, 28, 28)
+ *   cifar10               data_batch_1..5.bin + test_batch.bin of the binary version, in data.path
+ *                         or data.path/cifar-10-batches-bin, 30730000 bytes each (cifar10.c), (3, 32, 32)
+ *   synthetic2d           generated from (data.seed, IW_STREAM_DATA) (synthetic2d.c), (2, 1, 1)
+ * Every file error names the file, what was expected and what was found (magic, size, label range,
+ * image/label count), and for a missing file where to get the data.
  */
 #ifndef IW_DATA_H
 #define IW_DATA_H
@@ -39,7 +50,8 @@ typedef struct iw_data {
 } iw_data;
 
 /* Loads (or generates, for synthetic2d) according to the spec. Errors name the file, the expected
- * size or magic number, and where users get the data. */
+ * size or magic number, and where users get the data. On failure *data is zeroed (nothing to free).
+ * The result owns its block: release it with iw_data_free (which does nothing to a view's memory). */
 int iw_data_load(const iw_data_spec *spec, iw_data *data, iw_error *err);
 void iw_data_free(iw_data *data);
 

@@ -55,14 +55,18 @@ void iw_net_free(iw_net *net);
 void iw_net_init(iw_net *net, iw_rng *rng);
 
 /* Forward pass of `batch` examples x (batch, C, H, W). training = 1 uses batch statistics and
- * dropout (masks from dropout_rng), and updates batch-norm running statistics (momentum 0.1, as
- * PyTorch); training = 0 uses running statistics and no dropout. Returns the logits (batch, K),
- * owned by the net and valid until the next forward. */
+ * dropout (masks from dropout_rng; NULL = no dropout), and updates batch-norm running statistics
+ * (momentum 0.1, as PyTorch); training = 0 uses running statistics and no dropout. Returns the
+ * logits (batch, K), owned by the net and valid until the next forward; NULL when batch is not in
+ * 1..max_batch. The net keeps a pointer to x for the first layer's backward: x must stay valid and
+ * unchanged until iw_net_backward has returned. */
 const float *iw_net_forward(iw_net *net, const float *x, int batch, int training, iw_rng *dropout_rng);
 
 /* After a training forward of the same batch: weighted softmax cross-entropy on labels y (0/1)
- * with per-example weights w, backward through every layer. Overwrites grads (no accumulation
- * across calls). Returns the loss L (without the L2 term). */
+ * with per-example weights w (NULL = all 1), backward through every layer. Overwrites grads (no
+ * accumulation across calls). Returns the loss L (without the L2 term); NaN when the last forward
+ * was not a training forward or a label is outside [0, K). Under normalize=weights a batch whose
+ * weights sum to 0 has loss 0 and zero gradient. */
 double iw_net_backward(iw_net *net, const int32_t *labels, const float *weights, iw_normalize normalize);
 
 /* Loss only, for evaluation: sum_i w_i * l_i over `batch` logits (the caller normalises). */

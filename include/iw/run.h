@@ -22,7 +22,8 @@ typedef struct iw_trajectory {
     float *boundary;      /* S * G * G, or NULL */
     int status;           /* IW_STATUS_DONE or IW_STATUS_DIVERGED */
     int diverged_epoch;   /* first epoch with a non-finite loss, -1 if none */
-    double wall_seconds, cpu_seconds;
+    int resumed_epoch;    /* epoch the run resumed at from a checkpoint, -1 when it started fresh */
+    double wall_seconds, cpu_seconds; /* of this execution (not counting earlier attempts) */
 } iw_trajectory;
 
 int iw_trajectory_alloc(iw_trajectory *t, const iw_spec *spec, iw_error *err); /* NaN-filled */
@@ -33,14 +34,37 @@ void iw_trajectory_free(iw_trajectory *t);
 
 typedef struct iw_run_hooks {
     volatile sig_atomic_t *stop;  /* checked every minibatch; set -> return IW_RUN_INTERRUPTED */
-    const char *checkpoint_path;  /* NULL: no checkpoints; else this run's checkpoint file */
+    const char *checkpoint_path;  /* NULL: no checkpoints; else this run's checkpoint file, used
+                                     when train.checkpoint_every or checkpoint_minutes is set */
     void (*on_epoch)(void *ctx, int64_t run, int epoch, int epochs); /* progress, may be NULL */
     void *ctx;
 } iw_run_hooks;
 
 /* Trains grid point `point`. 0: trajectory complete (status done or diverged); IW_RUN_INTERRUPTED:
- * stopped by hooks->stop (checkpoint kept if enabled); -1: failed, err says why. */
+ * stopped by hooks->stop (checkpoint kept if enabled); -1: failed, err says why.
+ *
+ * traj must come from iw_trajectory_alloc for the same spec; it is reset (NaN) first, so one
+ * trajectory can serve many runs. Allocation happens before the first epoch, never inside it.
+ *
+ * Divergence: a non-finite training-step loss during epoch e stops training before that step is
+ * applied; the network as it is then is evaluated as epoch e (metrics that come out non-finite are
+ * stored as NaN), every later epoch stays NaN, status = diverged, diverged_epoch = e. A non-finite
+ * evaluation loss at epoch e ends the run the same way.
+ *
+ * Checkpoints (when hooks->checkpoint_path is set and the sweep asks for them): the whole state
+ * (parameters, velocity, batch-norm buffers, batch-order and dropout RNG streams, this epoch's
+ * batch order and position in it, the trajectory so far) is written atomically every
+ * train.checkpoint_every epochs, after train.checkpoint_minutes of training, and when stopped by
+ * hooks->stop. A checkpoint that matches (spec sha256, run, sizes, checksum) is resumed from, and
+ * the trajectory then equals an uninterrupted run's bit for bit; one that does not match is ignored
+ * and overwritten. On success the checkpoint is left in place: the caller removes it
+ * (iw_run_checkpoint_remove) once the trajectory is stored, so a kill in between loses nothing. */
 int iw_run_execute(const iw_spec *spec, const iw_data *data, const iw_point *point,
                    const iw_run_hooks *hooks, iw_trajectory *traj, iw_error *err);
+
+/* 1 when the sweep asks for checkpoints (train.checkpoint_every or train.checkpoint_minutes). */
+int iw_run_checkpoints_enabled(const iw_spec *spec);
+/* Removes a run's checkpoint (missing is fine). 0, or -1 with err. */
+int iw_run_checkpoint_remove(const char *path, iw_error *err);
 
 #endif

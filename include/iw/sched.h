@@ -32,6 +32,9 @@ typedef int (*iw_sched_run_fn)(int64_t run, void *ctx, iw_sched_outcome *outcome
 
 typedef struct iw_sched_config {
     const int64_t *todo;  /* runs to do, in hand-out order (rank 0 only) */
+    const double *cost;   /* relative cost of each todo entry, for the ETA; NULL = all equal */
+    int8_t *result;       /* rank 0, may be NULL: n_todo statuses, set as runs come back
+                             (IW_STATUS_PENDING for runs not handed out or abandoned) */
     int64_t n_todo;
     int64_t n_total;      /* grid size R, for progress */
     int64_t n_done_before;/* runs already done in the store, for progress */
@@ -39,6 +42,8 @@ typedef struct iw_sched_config {
     void *ctx;
     volatile sig_atomic_t *stop;
     FILE *progress;       /* stderr; a line per finished run, or a live line on a terminal */
+    /* Rank 0, may be NULL: a short label of a run for the progress line ("weight=4 l2=0 ..."). */
+    void (*describe)(int64_t run, void *ctx, char *buf, size_t size);
 } iw_sched_config;
 
 typedef struct iw_sched_summary {
@@ -47,7 +52,9 @@ typedef struct iw_sched_summary {
     int interrupted;      /* stopped by *stop */
 } iw_sched_summary;
 
-/* Collective over comm. Returns 0 or -1 (err) when a run function reported a fatal error. */
+/* Collective over comm. Returns 0 or -1 (err) when a run function reported a fatal error; then
+ * rank 0 hands out nothing more, every rank returns -1 and err (on rank 0: the worker's message,
+ * prefixed with its rank) says why. */
 int iw_sched_execute(MPI_Comm comm, const iw_sched_config *cfg, iw_sched_summary *summary, iw_error *err);
 
 /* Waits for `req` without spinning (MPI_Test + 1 ms sleep). */

@@ -13,6 +13,24 @@
  *
  * Ownership: iw_spec_load/iw_spec_parse fill a caller-provided iw_spec whose heap parts (the text,
  * axis values) are released by iw_spec_free. Errors name the file, the line and the key.
+ *
+ * Reading rules (src/spec/): libyaml builds the document; every key is checked against the table
+ * of known keys. Errors look like
+ *     sweep.yaml:7: key 'train.epochs': expected a whole number >= 1, got 'ten'
+ *     sweep.yaml:3: unknown key 'train.epoch' (did you mean 'train.epochs'?); keys of train: ...
+ * and cover: unknown or duplicate keys, wrong types, quoted numbers (a quoted scalar is a string),
+ * NaN/inf anywhere, empty axes, duplicate axis values, grids above IW_MAX_RUNS, out-of-range
+ * values, YAML syntax errors (libyaml's message and line), more than one YAML document, and keys
+ * that the chosen source or model kind does not use (data.synthetic with an image source,
+ * record.* without synthetic2d, model.hidden without mlp, ...: refused, not ignored).
+ * Required: name (non-empty, no '/'). Defaults besides those written below: data.source
+ * fashion-mnist; data.path /usr/share/datasets/fashion-mnist or /usr/share/datasets/mnist,
+ * required for cifar10, and the folder must exist (relative paths are relative to the current
+ * directory); data.classes [0, 6] ([3, 5] for cifar10, [0, 1] for synthetic2d); data.probes
+ * [other-classes, noise] for image sources, none for synthetic2d; train_per_class and
+ * test_per_class 1000; model.kind mlp, init he; train.epochs 100, checkpoints off;
+ * record.boundary_epochs empty (no boundaries stored). cnn/resnet channels and cnn fc are filled
+ * with their defaults, so n_channels/n_fc are > 0 for those kinds after parsing.
  */
 #ifndef IW_SPEC_H
 #define IW_SPEC_H
@@ -36,7 +54,7 @@ typedef enum { IW_SAMPLING_WEIGHT, IW_SAMPLING_SUBSAMPLE } iw_sampling;
 /* The paper's 2-D data: class 0 ~ N(0, diag(std_x^2, std_y^2)); class 1 is the same cloud rotated
  * by rotation_deg about the origin, then shifted by (shift_x, shift_y). Keys under data.synthetic. */
 typedef struct iw_synthetic2d_spec {
-    double std[2];        /* default [1.0, 0.25] */
+    double std[2];        /* default [0.5, 0.125] */
     double rotation_deg;  /* default 90 */
     double shift[2];      /* default [3.0, 0.0] */
 } iw_synthetic2d_spec;
@@ -137,13 +155,17 @@ int iw_spec_parse(const char *text, size_t len, const char *filename, iw_spec *s
 void iw_spec_free(iw_spec *spec);
 
 int64_t iw_spec_run_count(const iw_spec *spec);
-/* Fills the grid point of run `run` (0 <= run < R). */
+/* Fills the grid point of run `run` (0 <= run < R; other values are taken modulo R). */
 void iw_spec_point(const iw_spec *spec, int64_t run, iw_point *point);
-/* Relative cost of a run (for heaviest-first scheduling): larger = slower. */
+/* Relative cost of a run (for heaviest-first scheduling): larger = slower. About epochs x examples
+ * x multiply-adds per example; within one sweep only batchnorm (+25%), dropout (+5%) and
+ * sampling = subsample (fewer training examples) change it. Always > 0 for a parsed spec. */
 double iw_spec_run_cost(const iw_spec *spec, const iw_point *point);
 /* Index of an axis by id in spec->axes, or -1 when absent. */
 int iw_spec_axis_index(const iw_spec *spec, iw_axis_id id);
-/* Writes the run list (one line per run) and the count, for --dry-run. */
+/* Writes the run list for --dry-run: a header naming the axes, one aligned line per run (index,
+ * then each axis value: numbers as %g, true/false, weight/subsample), and a last line
+ * "120 runs (5 x 2 x 2 x 2 x 3)" (axis sizes in canonical order; "1 run (...)" for one). */
 void iw_spec_print_runs(const iw_spec *spec, FILE *out);
 /* Name of enum values as written in the file ("fashion-mnist", "mlp", "weight", ...). */
 const char *iw_source_name(iw_source s);

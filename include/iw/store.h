@@ -11,6 +11,26 @@
  *   iw_store_close (collective)
  * A lock file "<store>.lock" (flock, taken by rank 0 for the whole sweep) makes a second sweep on
  * the same store refuse with a message.
+ *
+ * Creation is crash-safe: rank 0 writes the complete store (every object, the axis values, the
+ * dimension scales, fill values) as "<store>.creating" with HDF5's serial driver, closes and fsyncs
+ * it, and renames it to <store>; only then do the ranks open it in parallel. (Parallel HDF5 cannot
+ * write variable-length strings, and fills contiguous datasets from one rank anyway.) A file named
+ * <store> is thus always complete; a leftover "<store>.creating" held no results and is removed on
+ * the next open (iw_store_notice says so). A <store> that is not an iwsweep/1 store of this sweep
+ * file is refused, never overwritten.
+ *
+ * Types chosen within DESIGN's schema (so that h5py, xarray's netcdf4 and h5netcdf engines read
+ * the file with named dimensions and no extra code):
+ *   /run int64[R] 0..R-1 and /epoch int32[E+1] are dimension scales; every /runs/<x> dataset has
+ *     the scale run, every /metrics/<m> the scales (run, epoch), /boundary (run, boundary_epoch,
+ *     y, x). So xr.open_dataset(store, group="metrics") and group="runs" index by run.
+ *   real axes float64, seed int64, batchnorm int8 0/1 and sampling int8 (0 weight, 1 subsample),
+ *     each flag dataset with CF attributes flag_values / flag_meanings; status int8 likewise.
+ *   strings (root attributes, description, /spec) are variable-length UTF-8.
+ *   fill values: NaN for metrics, boundary, wall_seconds, cpu_seconds; 0 for integers (status
+ *     0 = pending, attempt 0 = never written).
+ *   /x, /y: G points from min to max inclusive (linspace) of record.boundary_range.
  */
 #ifndef IW_STORE_H
 #define IW_STORE_H
@@ -49,6 +69,15 @@ int iw_store_write_status(iw_store *store, int64_t run, int status, const iw_run
                           iw_error *err);
 /* Collective close (flushes). */
 int iw_store_close(iw_store *store, iw_error *err);
+
+/* What opening did that the user should hear about (e.g. a leftover "<store>.creating" removed),
+ * or "" — the same on every rank; the tool prints it on rank 0. */
+const char *iw_store_notice(const iw_store *store);
+/* R, the number of runs of the store. */
+int64_t iw_store_run_count(const iw_store *store);
+/* Reads back one run (independent): metrics, the boundary when traj->boundary is non-NULL and
+ * shaped like the store's, and traj->status. For tests and checks. */
+int iw_store_read_run(iw_store *store, int64_t run, iw_trajectory *traj, iw_error *err);
 
 /* Lock file for exclusive use of a store by one sweep (rank 0 only). Returns a descriptor >= 0, or
  * -1 with "another sweep is using STORE (lock held by pid N on host H)". */

@@ -11,7 +11,8 @@
  * Conventions (llm.c style):
  *   - activations are NCHW: a batch of B examples of shape (c, h, w) is B*c*h*w floats;
  *   - backward WRITES din (B, in) (skipped when din == NULL, i.e. first layer) and ADDS into the
- *     layer's param grads (the net zeroes all grads before a backward pass);
+ *     layer's param grads (the net zeroes all grads before a backward pass; the one exception is
+ *     dense, whose backward overwrites its grads and is not zeroed: iw_layer_overwrites_grads);
  *   - params start with the `weights` floats L2 applies to (conv/linear weights), then the rest
  *     (biases, batch-norm gamma/beta);
  *   - `saved` is this layer's private memory kept from forward to backward (masks, normalised
@@ -81,14 +82,63 @@ typedef struct iw_layer_harness {
     iw_layer_sizes sizes;
     float *params, *grads, *buffers, *saved, *workspace; /* owned by the harness */
 } iw_layer_harness;
+/* Plans `layer` for input shape `in` and up to max_batch examples, allocates zeroed params, grads,
+ * buffers, saved and workspace (NULL where a size is 0) and sets the layer's in/out/max_batch and
+ * pointers. Does not call init. Takes ownership of `layer` (freed on failure too; a NULL layer
+ * is reported as out of memory, so `iw_layer_harness_create(&h, iw_layer_relu_new(), ...)` is
+ * safe). Returns 0, or -1 with err set. */
 int iw_layer_harness_create(iw_layer_harness *h, iw_layer *layer, iw_shape in, int max_batch, iw_error *err);
 void iw_layer_harness_free(iw_layer_harness *h); /* also frees the layer */
 
+/* For *_new constructors: a zeroed layer with `ops` and a zeroed config of config_size bytes
+ * (none when 0). NULL on allocation failure. iw_layer_free frees both (after ops->destroy, which
+ * is then only needed for what the config itself points to; if ops->destroy is non-NULL it must
+ * free the config too). */
+iw_layer *iw_layer_alloc(const iw_layer_ops *ops, size_t config_size);
+
+/* Parameter initialisation shared by conv and linear layers (init.c). fan_in = inputs per output
+ * (in_features for linear, in_channels * k * k for conv).
+ *   IW_INIT_HE:      weights ~ N(0, 2/fan_in) (Kaiming normal, ReLU gain), biases 0;
+ *   IW_INIT_PYTORCH: weights and biases ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (what PyTorch's
+ *                    Linear/Conv2d reset_parameters amounts to: kaiming_uniform with a = sqrt(5)). */
+void iw_init_weights(float *w, size_t n, int fan_in, iw_init init, iw_rng *rng);
+void iw_init_biases(float *b, size_t n, int fan_in, iw_init init, iw_rng *rng);
+
+/* Dropout, for tests comparing with PyTorch: the next training forward of this dropout layer uses
+ * keep[0 .. batch*features) (1 keep, 0 drop; values are scaled by 1/(1-p) as usual) instead of
+ * drawing from ctx->dropout_rng. The array must stay valid until that forward; used once. */
+void iw_layer_dropout_use_mask(iw_layer *layer, const float *keep);
+
+/* A net from an explicit list of layers instead of cfg->kind (tests, custom models): takes
+ * ownership of layers[0..n) (freed on failure too). cfg supplies input, n_classes (the last
+ * layer's output size must equal it), init and max_batch. */
+iw_net *iw_net_create_from_layers(const iw_net_config *cfg, iw_layer **layers, int n, iw_error *err);
+
 /* Network building, used by the model builders (model_mlp.c, model_cnn.c, model_resnet.c):
  * append layers in order; iw_net_create then plans and allocates. */
+/* iw_net_append takes ownership of `layer` in every case: on failure (NULL layer = out of memory,
+ * too many layers) it frees it and returns -1, so builders can write
+ * `if (iw_net_append(net, iw_layer_relu_new(), err)) return -1;`. */
 int iw_net_append(iw_net *net, iw_layer *layer, iw_error *err);
 int iw_model_build_mlp(iw_net *net, const iw_net_config *cfg, iw_error *err);    /* linear + mlp */
 int iw_model_build_cnn(iw_net *net, const iw_net_config *cfg, iw_error *err);
 int iw_model_build_resnet(iw_net *net, const iw_net_config *cfg, iw_error *err);
+
+/* Engine internals shared by net.c and the layer files. */
+
+/* Weighted softmax cross-entropy of logits (batch, K) with labels in [0, K) and weights (NULL = all
+ * 1), normalised per engine.h; writes dL/dlogits (batch, K) when dlogits != NULL. A batch whose
+ * weights sum to 0 under normalize=weights has loss 0 and zero gradient. Returns NAN on a label
+ * outside [0, K). */
+double iw_loss_softmax_ce(const float *logits, int batch, int n_classes, const int32_t *labels,
+                          const float *weights, iw_normalize normalize, float *dlogits);
+
+/* SGD on n floats with PyTorch's semantics: g' = g + l2*p; v = momentum*v + g'; p -= lr*v
+ * (momentum 0: p -= lr*g', v untouched). */
+void iw_sgd_update(float *p, const float *g, float *v, size_t n, float lr, float momentum, float l2);
+
+/* 1 when this layer's backward overwrites (rather than adds into) all of its param grads, so the
+ * net need not zero them first (dense: its sgemm writes dW with beta = 0). Unknown kinds: 0. */
+int iw_layer_overwrites_grads(const iw_layer *layer);
 
 #endif

@@ -1,3 +1,195 @@
-/* iwreport.c — placeholder main() until the command lands. */
+/* iwreport.c — main() of `iwreport`: what a sweep's store says, as text, CSV or figures.
+ *
+ *   iwreport summary STORE
+ *   iwreport table   STORE [--epochs LIST] [--metric NAME[,NAME...]] [--probes]
+ *   iwreport csv     STORE [--done-only]
+ *   iwreport plot    STORE [-o DIR]
+ *
+ * Reads the store through store_read.h (works while a sweep is still writing it); the reports
+ * themselves live in src/store/report_*.c. For synthetic2d stores, `plot` regenerates the training
+ * points from the sweep file kept in /spec (the data are a deterministic function of it) to draw
+ * the decision boundaries over them.
+ */
 #include <stdio.h>
-int main(void) { fprintf(stderr, "iwreport: not built yet\n"); return 1; }
+#include <stdlib.h>
+#include <string.h>
+
+#include "iw/data.h"
+#include "iw/report.h"
+#include "iw/spec.h"
+#include "iw/store_read.h"
+
+static const char usage[] =
+    "usage: iwreport COMMAND STORE [options]\n"
+    "\n"
+    "commands:\n"
+    "  summary STORE            the sweep, its grid, runs done/diverged/failed/pending, time spent\n"
+    "  table STORE              positive-class fraction per importance weight at chosen epochs,\n"
+    "                           mean ± std over seeds (sample std; 0 with one seed), one block per\n"
+    "                           setting of the other axes, and the spread across weights (max - min\n"
+    "                           of the means: the size of the weighting effect)\n"
+    "      --epochs LIST        e.g. 0,1,10,last (default: 0, 1, 10, 100, ... and the last epoch)\n"
+    "      --metric NAMES       comma-separated metrics (default test_frac_positive)\n"
+    "      --probes             add other_frac_positive and noise_frac_positive\n"
+    "  csv STORE                every metric in long form on stdout: run,<axes>,status,epoch,<metrics>,\n"
+    "                           one row per run x epoch; pending runs are included with empty\n"
+    "                           metric fields (NaN in pandas)\n"
+    "      --done-only          leave out pending and failed runs\n"
+    "  plot STORE               PNG figures through gnuplot (pngcairo), with their .gp scripts and\n"
+    "                           .dat data: each metric against epoch + 1 (log axis), one line per\n"
+    "                           weight, band over seeds, one panel per setting of the other axes;\n"
+    "                           decision boundaries for synthetic2d stores\n"
+    "      -o DIR               output folder (default: STORE without .h5, plus -plots)\n"
+    "\n"
+    "A store can be read while a sweep is writing it: runs not yet done are counted as pending and\n"
+    "left out of tables and plots.\n";
+
+static int fail(const char *msg)
+{
+    fprintf(stderr, "iwreport: %s\n", msg);
+    return 1;
+}
+
+/* Training points of a synthetic2d sweep, in raw coordinates; 0 when there are none to draw. */
+static int load_points(const iw_store_reader *rd, double **xy, int32_t **label, int64_t *n)
+{
+    *xy = NULL;
+    *label = NULL;
+    *n = 0;
+    iw_spec spec;
+    iw_error err;
+    memset(&spec, 0, sizeof spec);
+    if (iw_spec_parse(rd->spec_text, strlen(rd->spec_text), "/spec", &spec, &err) < 0) {
+        fprintf(stderr, "iwreport: warning: cannot parse the sweep file in %s (%s); boundaries drawn without points\n",
+                rd->path, err.message);
+        return 0;
+    }
+    iw_data data;
+    int rc = 0;
+    if (spec.data.source == IW_SOURCE_SYNTHETIC2D && iw_data_load(&spec.data, &data, &err) == 0) {
+        if (data.shape.c == 2 && data.train.n > 0) {
+            *xy = malloc((size_t)data.train.n * 2 * sizeof **xy);
+            *label = malloc((size_t)data.train.n * sizeof **label);
+            if (!*xy || !*label) rc = -1;
+            for (int64_t i = 0; rc == 0 && i < data.train.n; i++) {
+                for (int k = 0; k < 2; k++) /* undo the per-channel normalisation */
+                    (*xy)[2 * i + k] = data.train.x[2 * i + k] * data.std[k] + data.mean[k];
+                (*label)[i] = data.train.y[i];
+            }
+            if (rc == 0) *n = data.train.n;
+        }
+        iw_data_free(&data);
+    } else if (spec.data.source == IW_SOURCE_SYNTHETIC2D) {
+        fprintf(stderr, "iwreport: warning: cannot regenerate the data (%s); boundaries drawn without points\n",
+                err.message);
+    }
+    iw_spec_free(&spec);
+    return rc;
+}
+
+static int split_metrics(char *list, iw_table_options *o)
+{
+    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+        if (o->n_metrics == IW_REPORT_MAX_METRICS) return -1;
+        o->metrics[o->n_metrics++] = tok;
+    }
+    return o->n_metrics ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *command = NULL, *store = NULL, *epochs = NULL, *outdir = NULL;
+    char *metrics = NULL;
+    int probes = 0, done_only = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "help")) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "--epochs") || !strcmp(a, "--metric") || !strcmp(a, "-o")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "iwreport: %s needs a value\n", a);
+                return 2;
+            }
+            if (!strcmp(a, "--epochs")) epochs = argv[++i];
+            else if (!strcmp(a, "--metric")) metrics = argv[++i];
+            else outdir = argv[++i];
+        } else if (!strcmp(a, "--probes")) {
+            probes = 1;
+        } else if (!strcmp(a, "--done-only")) {
+            done_only = 1;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "iwreport: unknown option '%s' (see iwreport --help)\n", a);
+            return 2;
+        } else if (!command) {
+            command = a;
+        } else if (!store) {
+            store = a;
+        } else {
+            fprintf(stderr, "iwreport: unexpected argument '%s' (see iwreport --help)\n", a);
+            return 2;
+        }
+    }
+    if (!command) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    int cmd = !strcmp(command, "summary") ? 1 : !strcmp(command, "table") ? 2 : !strcmp(command, "csv") ? 3
+            : !strcmp(command, "plot") ? 4 : 0;
+    if (!cmd) {
+        fprintf(stderr, "iwreport: unknown command '%s' (expected summary, table, csv or plot)\n", command);
+        return 2;
+    }
+    if (!store) {
+        fprintf(stderr, "iwreport %s: missing STORE (the .h5 file a sweep wrote)\n", command);
+        return 2;
+    }
+    if ((epochs || metrics || probes) && cmd != 2) return fail("--epochs, --metric and --probes belong to 'table'");
+    if (done_only && cmd != 3) return fail("--done-only belongs to 'csv'");
+    if (outdir && cmd != 4) return fail("-o belongs to 'plot'");
+
+    iw_error err;
+    iw_store_reader *rd;
+    if (iw_store_reader_open(store, &rd, &err) < 0) return fail(err.message);
+    int rc = 0;
+    if (cmd == 1) {
+        rc = iw_report_summary(rd, stdout, &err);
+    } else if (cmd == 2) {
+        iw_table_options o;
+        memset(&o, 0, sizeof o);
+        if (metrics && split_metrics(metrics, &o) < 0) rc = iw_error_set(&err, "--metric: expected NAME[,NAME...]");
+        if (!metrics) o.metrics[o.n_metrics++] = "test_frac_positive";
+        if (probes) {
+            o.metrics[o.n_metrics++] = "other_frac_positive";
+            o.metrics[o.n_metrics++] = "noise_frac_positive";
+        }
+        if (rc == 0) {
+            if (epochs) rc = iw_report_parse_epochs(rd, epochs, &o, &err);
+            else iw_report_default_epochs(rd, &o);
+        }
+        if (rc == 0) rc = iw_report_table(rd, &o, stdout, &err);
+    } else if (cmd == 3) {
+        rc = iw_report_csv(rd, done_only, stdout, &err);
+    } else {
+        char dir[1100];
+        if (outdir) {
+            snprintf(dir, sizeof dir, "%s", outdir);
+        } else {
+            size_t n = strlen(store);
+            if (n > 3 && !strcmp(store + n - 3, ".h5")) n -= 3;
+            snprintf(dir, sizeof dir, "%.*s-plots", (int)n, store);
+        }
+        double *xy = NULL;
+        int32_t *label = NULL;
+        int64_t n = 0;
+        if (rd->boundary_count > 0 && load_points(rd, &xy, &label, &n) < 0) rc = iw_error_set(&err, "out of memory");
+        iw_plot_points points = {xy, label, n};
+        if (rc == 0) rc = iw_report_plot(rd, dir, n > 0 ? &points : NULL, stdout, &err);
+        free(xy);
+        free(label);
+    }
+    iw_store_reader_close(rd);
+    if (fflush(stdout) != 0 && rc == 0) rc = iw_error_set(&err, "cannot write to stdout");
+    if (rc < 0) return fail(err.message);
+    return 0;
+}

@@ -1,0 +1,87 @@
+/* bench_mlp.c — training speed of the engine on the MLP 784-512-512-2 (Fashion-MNIST-sized input,
+ * random data), weighted cross-entropy + plain SGD: forward + backward + step per batch.
+ * Prints milliseconds per training example (wall clock; process CPU time beside it, which a busy
+ * machine inflates less) at batch 16 and 64, with the OpenBLAS kernel and thread count, as lines
+ * "MLP b<B>: <ms> ms/example" that bench/run_bench.sh reads. Prints figures only;
+ * it asserts nothing about speed.
+ *
+ *   build/bench/bench_mlp [seconds per batch size, default 2]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cblas.h>
+
+#include "iw/common.h"
+#include "iw/engine.h"
+
+static double bench(int batch, double seconds)
+{
+    iw_net_config cfg = {.kind = IW_MODEL_MLP, .input = {1, 28, 28}, .n_classes = 2,
+                         .hidden = {512, 512}, .n_hidden = 2, .init = IW_INIT_HE, .max_batch = batch};
+    iw_error err;
+    iw_net *net = iw_net_create(&cfg, &err);
+    if (!net) {
+        fprintf(stderr, "bench_mlp: %s\n", err.message);
+        exit(1);
+    }
+    iw_rng rng, drop;
+    iw_rng_seed(&rng, 1, IW_STREAM_INIT);
+    iw_rng_seed(&drop, 1, IW_STREAM_DROPOUT);
+    iw_net_init(net, &rng);
+    enum { N_BATCHES = 64 };
+    size_t d = 784;
+    float *x = malloc(sizeof(float) * N_BATCHES * batch * d);
+    float *w = malloc(sizeof(float) * N_BATCHES * batch);
+    int32_t *y = malloc(sizeof(int32_t) * N_BATCHES * batch);
+    if (!x || !w || !y) {
+        fprintf(stderr, "bench_mlp: out of memory\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < (size_t)N_BATCHES * batch * d; i++) x[i] = iw_rng_uniform(&rng);
+    for (int i = 0; i < N_BATCHES * batch; i++) {
+        y[i] = (int32_t)iw_rng_below(&rng, 2);
+        w[i] = y[i] ? 4.0f : 1.0f;
+    }
+    long steps = 0;
+    double loss = 0.0;
+    /* warm-up, then timed steps until `seconds` of wall time */
+    for (int k = 0; k < 20; k++) {
+        int bi = k % N_BATCHES;
+        iw_net_forward(net, x + (size_t)bi * batch * d, batch, 1, &drop);
+        loss = iw_net_backward(net, y + bi * batch, w + bi * batch, IW_NORMALIZE_WEIGHTS);
+        iw_net_sgd_step(net, 0.01f, 0.0f, 0.0f);
+    }
+    double t0 = iw_wall_seconds(), c0 = iw_cpu_seconds(), t;
+    do {
+        for (int k = 0; k < 50; k++, steps++) {
+            int bi = (int)(steps % N_BATCHES);
+            iw_net_forward(net, x + (size_t)bi * batch * d, batch, 1, &drop);
+            loss = iw_net_backward(net, y + bi * batch, w + bi * batch, IW_NORMALIZE_WEIGHTS);
+            iw_net_sgd_step(net, 0.01f, 0.0f, 0.0f);
+        }
+        t = iw_wall_seconds() - t0;
+    } while (t < seconds);
+    double ms = t * 1e3 / ((double)steps * batch);
+    double cpu_ms = (iw_cpu_seconds() - c0) * 1e3 / ((double)steps * batch);
+    printf("MLP b%d: %.4f ms/example  (cpu %.4f ms/example, %ld steps, last loss %.4f)\n", batch, ms,
+           cpu_ms, steps, loss);
+    free(x);
+    free(w);
+    free(y);
+    iw_net_free(net);
+    return ms;
+}
+
+int main(int argc, char **argv)
+{
+    double seconds = argc > 1 ? atof(argv[1]) : 2.0;
+    const char *core = iw_engine_init_threads();
+    const char *warning = iw_engine_kernel_warning();
+    printf("bench_mlp: iwsweep engine, MLP 784-512-512-2, weighted CE + SGD (forward+backward+step)\n");
+    printf("OpenBLAS kernel %s, %d thread(s)\n", core, openblas_get_num_threads());
+    if (warning) printf("warning: %s\n", warning);
+    bench(16, seconds);
+    bench(64, seconds);
+    return 0;
+}

@@ -1,0 +1,39 @@
+/* node_data.h — one read-only copy of the sweep's data per node, shared through MPI-3 memory.
+ *
+ * Every rank of a sweep trains on the same data. Instead of each rank loading its own copy
+ * (R copies on a node of R ranks), the ranks of one node share one:
+ *
+ *   comm ──MPI_Comm_split_type(SHARED)──► node comm (ranks of one node)
+ *   node rank 0:  iw_data_load ──► MPI_Win_allocate_shared(packed size) ──► iw_data_pack, free local copy
+ *   other ranks:  MPI_Win_allocate_shared(0) ──► MPI_Win_shared_query(rank 0) ──► iw_data_view
+ *
+ * The files are read once per node; each rank's iw_data is a view into the window (owns_block = 0)
+ * and must be treated as read-only. Errors are agreed over the whole of comm: when a node's loader
+ * fails (missing file, bad counts, ...), every rank of comm returns -1 with that loader's message,
+ * so no rank is left waiting. No wait spins (MPI_Test + 1 ms sleep): Open MPI's blocking calls
+ * would busy-poll a core each.
+ */
+#ifndef IW_NODE_DATA_H
+#define IW_NODE_DATA_H
+
+#include <mpi.h>
+#include "iw/common.h"
+#include "iw/data.h"
+
+typedef struct iw_node_data iw_node_data;
+
+/* Collective over comm. On success *data is a view of the node's shared copy and *handle the
+ * window that holds it (release both with iw_node_data_free). On failure returns -1 on every rank
+ * of comm with the same message, *data zeroed and *handle NULL. */
+int iw_node_data_load(MPI_Comm comm, const iw_data_spec *spec, iw_data *data, iw_node_data **handle,
+                      iw_error *err);
+
+/* Collective over the comm given to iw_node_data_load: frees the window and zeroes *data.
+ * A NULL handle is a no-op. */
+void iw_node_data_free(iw_node_data *handle, iw_data *data);
+
+/* Number of ranks sharing this node's copy, and the copy's size in bytes. */
+int iw_node_data_ranks(const iw_node_data *handle);
+size_t iw_node_data_bytes(const iw_node_data *handle);
+
+#endif

@@ -1,0 +1,83 @@
+/* sample.c — the training examples one run uses: importance weights on the loss, or sub-sampling.
+ *
+ * The paper's third finding compares the two ways of expressing a class weight w on the positive
+ * class: weight the loss (sampling = weight), or change the class ratio instead (sampling =
+ * subsample): with w > 1 keep a fraction 1/w of the negatives, with w < 1 keep a fraction w of the
+ * positives, every kept example with weight 1. The kept examples are the first k of a shuffle
+ * drawn from (seed, IW_STREAM_SUBSAMPLE), so for one seed a smaller fraction keeps a subset of a
+ * larger one, and runs differing only in other axes keep the same examples. idx lists the kept
+ * examples in training-set order.
+ */
+#include "iw/data.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "iw/rng.h"
+
+static int compare_index(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+int iw_data_training_set(const iw_data *data, iw_sampling sampling, double importance_weight, uint64_t seed,
+                         int32_t *idx, float *weights, int64_t *n_out, iw_error *err)
+{
+    const int64_t n = data->train.n;
+    const int32_t *y = data->train.y;
+    *n_out = 0;
+    if (!(importance_weight > 0) || !isfinite(importance_weight))
+        return iw_error_set(err, "importance_weight: expected a finite number > 0, got %g", importance_weight);
+    if (n > INT32_MAX) return iw_error_set(err, "data: %lld training examples, at most %d supported", (long long)n, INT32_MAX);
+    int64_t count[2] = {0, 0};
+    for (int64_t i = 0; i < n; i++) count[y[i] != 0]++;
+    if (count[0] < 1 || count[1] < 1)
+        return iw_error_set(err, "data: the training set needs examples of both classes (has %lld negative, %lld positive)",
+                            (long long)count[0], (long long)count[1]);
+    if (sampling == IW_SAMPLING_WEIGHT) {
+        for (int64_t i = 0; i < n; i++) {
+            idx[i] = (int32_t)i;
+            weights[i] = y[i] ? (float)importance_weight : 1.0f;
+        }
+        *n_out = n;
+        return 0;
+    }
+    if (sampling != IW_SAMPLING_SUBSAMPLE) return iw_error_set(err, "sampling: unknown value %d", (int)sampling);
+
+    /* thin = the class to thin, keep = how many of it stay */
+    int thin = importance_weight >= 1.0 ? 0 : 1;
+    double fraction = importance_weight >= 1.0 ? 1.0 / importance_weight : importance_weight;
+    int64_t keep = (int64_t)llround((double)count[thin] * fraction);
+    if (keep < 1) keep = 1;
+    if (keep > count[thin]) keep = count[thin];
+
+    /* candidates of the thinned class, shuffled; the first `keep` stay */
+    int32_t *candidates = malloc((size_t)count[thin] * sizeof *candidates);
+    if (!candidates) return iw_error_set(err, "data: out of memory choosing the sub-sample");
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++)
+        if ((y[i] != 0) == thin) candidates[m++] = (int32_t)i;
+    iw_rng rng;
+    iw_rng_seed(&rng, seed, IW_STREAM_SUBSAMPLE);
+    iw_rng_shuffle(&rng, candidates, (size_t)m);
+    qsort(candidates, (size_t)keep, sizeof *candidates, compare_index);
+
+    /* merge: every example of the other class, plus the kept ones, in training-set order */
+    int64_t out = 0, next = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int take = (y[i] != 0) != thin;
+        if (!take && next < keep && candidates[next] == i) {
+            take = 1;
+            next++;
+        }
+        if (take) {
+            idx[out] = (int32_t)i;
+            weights[out] = 1.0f;
+            out++;
+        }
+    }
+    free(candidates);
+    *n_out = out;
+    return 0;
+}

@@ -1,0 +1,62 @@
+/* conv.h — internals shared by the convolution files (conv2d.c, conv_winograd.c, resblock.c) and
+ * their tests; not part of the engine's public interface.
+ *
+ * Layout (layer.h fixes NCHW): input x (B, Cin, H, W), output y (B, Cout, Ho, Wo), weights
+ * W (Cout, Cin, k, k) then bias b (Cout) — PyTorch's nn.Conv2d order, so fixtures copy straight in.
+ * Ho = (H + 2*pad - k) / stride + 1 (floor), likewise Wo.
+ *
+ * Two algorithms, chosen per layer in plan from the shape alone (so results depend only on the
+ * inputs, never on timing):
+ *   IW_CONV_IM2COL    im2col of a chunk of examples into (Cin*k*k, nb*Ho*Wo) columns and one
+ *                     OpenBLAS sgemm per chunk; any kernel, stride, padding.
+ *   IW_CONV_WINOGRAD  F(2x2, 3x3) for 3x3 stride-1 convolutions with Cin >= 8: per block of 32
+ *                     output tiles, 16 products (Cout x Cin) x (Cin x 32) that stay in L2,
+ *                     2.25x fewer multiplications; backward through the adjoint transforms
+ *                     (conv_winograd.c, products in conv_gemm.c).
+ */
+#ifndef IW_ENGINE_CONV_H
+#define IW_ENGINE_CONV_H
+
+#include "layer.h"
+
+typedef enum { IW_CONV_AUTO = 0, IW_CONV_IM2COL, IW_CONV_WINOGRAD } iw_conv_algorithm;
+
+typedef struct iw_conv2d_config {
+    int out_channels, kernel, stride, pad;
+    iw_conv_algorithm requested; /* AUTO unless a test forces one */
+    iw_conv_algorithm algorithm; /* resolved in plan */
+    size_t bias_offset;          /* floats from layer->params (and ->grads) to the bias; a
+                                    composite layer may move biases after all its weights */
+    int chunk;                   /* im2col: examples per sgemm chunk (workspace bound) */
+    /* Winograd geometry, set in plan when algorithm == WINOGRAD */
+    int tiles_h, tiles_w;        /* ceil(Ho/2), ceil(Wo/2) */
+} iw_conv2d_config;
+
+/* Forces an algorithm before plan (tests compare Winograd with im2col); AUTO restores the choice. */
+void iw_conv2d_set_algorithm(iw_layer *conv, iw_conv_algorithm algorithm);
+/* After plan: the algorithm in use. */
+iw_conv_algorithm iw_conv2d_algorithm(const iw_layer *conv);
+/* For composite layers: the conv's bias lives at layer->params + offset instead of right after
+ * its weights (set after the composite has set params/grads). */
+void iw_conv2d_set_bias_offset(iw_layer *conv, size_t offset);
+
+/* Winograd F(2x2,3x3) (conv_winograd.c). Workspace in floats; nothing depends on the batch. */
+size_t iw_winograd_workspace(const iw_conv2d_config *cfg, iw_shape in);
+void iw_winograd_forward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
+                         const float *weights, const float *bias, const float *x, float *y,
+                         float *workspace);
+/* Adds dW, db into dweights/dbias; writes dx when non-NULL. */
+void iw_winograd_backward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
+                          const float *weights, const float *x, const float *dy, float *dweights,
+                          float *dbias, float *dx, float *workspace);
+
+/* C (M x N) = A (M x K) B (K x N), or C += A B when accumulate; row-major with leading dimensions
+ * (conv_gemm.c). AVX-512 kernel when the CPU has it, else cblas_sgemm. */
+void iw_conv_gemm(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc,
+                  int accumulate);
+/* Tests: 1 makes iw_conv_gemm use cblas_sgemm even on AVX-512 CPUs. */
+void iw_conv_gemm_force_portable(int on);
+/* "avx512 8x32" or "cblas_sgemm": what iw_conv_gemm runs now (for benchmarks). */
+const char *iw_conv_gemm_kernel(void);
+
+#endif

@@ -1,0 +1,287 @@
+/* conv2d.c — 2-D convolution layer (stride, zero padding), NCHW, weights (Cout, Cin, k, k) + bias.
+ *
+ * The im2col path handles every shape: a chunk of nb examples is unfolded into columns
+ *   cols (K = Cin*k*k, N = nb*Ho*Wo),  cols[(ci*k + ky)*k + kx][j*P + p] = x[j][ci][oy*s+ky-pad][ox*s+kx-pad]
+ * then one sgemm  Y (Cout, N) = W (Cout, K) x cols  per chunk, scattered back to NCHW with the bias.
+ * Backward per chunk: dW += dY cols^T, dcols = W^T dY, col2im adds dcols into dx.
+ * 3x3 stride-1 convolutions with enough input channels go through Winograd instead (conv.h); the
+ * forward of a stride-1 layer with at most 27 taps per output (the first layer) sums directly.
+ * Workspace is sized in plan for the largest chunk; nothing is allocated per step.
+ */
+#include "conv.h"
+
+#include <cblas.h>
+#include <string.h>
+
+#define CONV_WORKSPACE_FLOATS ((size_t)1 << 22) /* per-chunk budget: 16 MB */
+#define DIRECT_MAX_TAPS 27 /* stride-1 forward with Cin*k*k <= this sums taps directly */
+
+static int conv_out_size(int n, int k, int s, int pad) { return (n + 2 * pad - k) / s + 1; }
+
+/* x (nb, Cin, H, W) -> cols (Cin*k*k, nb*P); zeros where the window leaves the padded image. */
+static void im2col(const iw_conv2d_config *c, iw_shape in, iw_shape out, int nb, const float *x,
+                   float *cols)
+{
+    const int k = c->kernel, s = c->stride, pad = c->pad, H = in.h, W = in.w;
+    const int Ho = out.h, Wo = out.w, P = Ho * Wo;
+    const size_t N = (size_t)nb * P, in_size = iw_shape_size(in);
+    for (int ci = 0; ci < in.c; ci++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                float *row = cols + ((size_t)(ci * k + ky) * k + kx) * N;
+                for (int j = 0; j < nb; j++) {
+                    const float *plane = x + j * in_size + (size_t)ci * H * W;
+                    float *dst = row + (size_t)j * P;
+                    for (int oy = 0; oy < Ho; oy++) {
+                        int iy = oy * s + ky - pad;
+                        float *d = dst + oy * Wo;
+                        if (iy < 0 || iy >= H) {
+                            memset(d, 0, sizeof(float) * Wo);
+                            continue;
+                        }
+                        const float *src = plane + iy * W;
+                        if (s == 1) {
+                            int ox0 = pad - kx > 0 ? pad - kx : 0;           /* first ix >= 0 */
+                            int ox1 = W + pad - kx < Wo ? W + pad - kx : Wo; /* first ix >= W */
+                            if (ox1 < ox0) ox1 = ox0;
+                            for (int ox = 0; ox < ox0; ox++) d[ox] = 0.0f;
+                            memcpy(d + ox0, src + ox0 + kx - pad, sizeof(float) * (ox1 - ox0));
+                            for (int ox = ox1; ox < Wo; ox++) d[ox] = 0.0f;
+                        } else {
+                            for (int ox = 0; ox < Wo; ox++) {
+                                int ix = ox * s + kx - pad;
+                                d[ox] = (ix >= 0 && ix < W) ? src[ix] : 0.0f;
+                            }
+                        }
+                    }
+                }
+            }
+}
+
+/* dx (nb, Cin, H, W) += fold(dcols); the adjoint of im2col. */
+static void col2im_add(const iw_conv2d_config *c, iw_shape in, iw_shape out, int nb,
+                       const float *cols, float *dx)
+{
+    const int k = c->kernel, s = c->stride, pad = c->pad, H = in.h, W = in.w;
+    const int Ho = out.h, Wo = out.w, P = Ho * Wo;
+    const size_t N = (size_t)nb * P, in_size = iw_shape_size(in);
+    for (int ci = 0; ci < in.c; ci++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                const float *row = cols + ((size_t)(ci * k + ky) * k + kx) * N;
+                for (int j = 0; j < nb; j++) {
+                    float *plane = dx + j * in_size + (size_t)ci * H * W;
+                    const float *src = row + (size_t)j * P;
+                    for (int oy = 0; oy < Ho; oy++) {
+                        int iy = oy * s + ky - pad;
+                        if (iy < 0 || iy >= H) continue;
+                        float *d = plane + iy * W;
+                        const float *sr = src + oy * Wo;
+                        for (int ox = 0; ox < Wo; ox++) {
+                            int ix = ox * s + kx - pad;
+                            if (ix >= 0 && ix < W) d[ix] += sr[ox];
+                        }
+                    }
+                }
+            }
+}
+
+/* y[0..n) += w * x[0..n), in blocks of 16 so that GCC's -O2 vectoriser takes them. */
+static void axpy(int n, float w, const float *restrict x, float *restrict y)
+{
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int q = 0; q < 16; q++) y[i + q] += w * x[i + q];
+    for (; i < n; i++) y[i] += w * x[i];
+}
+
+/* Forward by direct summation over the kernel taps, for stride 1 and few input channels (the
+ * first layer: K = Cin*k*k of 9 or 27 makes im2col + sgemm mostly copying). */
+static void direct_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch, const float *Wt,
+                           const float *bias, const float *x, float *y)
+{
+    const int k = c->kernel, pad = c->pad, H = in.h, W = in.w, Ho = out.h, Wo = out.w;
+    const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out), P = (size_t)Ho * Wo;
+    for (int j = 0; j < batch; j++)
+        for (int co = 0; co < c->out_channels; co++) {
+            float *yp = y + j * out_size + co * P;
+            for (size_t q = 0; q < P; q++) yp[q] = bias[co];
+            for (int ci = 0; ci < in.c; ci++) {
+                const float *xp = x + j * in_size + (size_t)ci * H * W;
+                for (int ky = 0; ky < k; ky++) {
+                    int oy0 = pad - ky > 0 ? pad - ky : 0, oy1 = H + pad - ky < Ho ? H + pad - ky : Ho;
+                    for (int kx = 0; kx < k; kx++) {
+                        int ox0 = pad - kx > 0 ? pad - kx : 0, ox1 = W + pad - kx < Wo ? W + pad - kx : Wo;
+                        float w = Wt[(((size_t)co * in.c + ci) * k + ky) * k + kx];
+                        if (ox1 <= ox0) continue;
+                        for (int oy = oy0; oy < oy1; oy++)
+                            axpy(ox1 - ox0, w, xp + (size_t)(oy + ky - pad) * W + ox0 + kx - pad,
+                                 yp + (size_t)oy * Wo + ox0);
+                    }
+                }
+            }
+        }
+}
+
+static int conv_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_sizes *sizes, iw_error *err)
+{
+    iw_conv2d_config *c = layer->config;
+    const int k = c->kernel;
+    if (c->out_channels < 1 || k < 1 || c->stride < 1 || c->pad < 0)
+        return iw_error_set(err, "conv2d: need out_channels, kernel, stride >= 1 and padding >= 0, "
+                            "got %d, %d, %d, %d", c->out_channels, k, c->stride, c->pad);
+    if (in.c < 1 || in.h < 1 || in.w < 1)
+        return iw_error_set(err, "conv2d: bad input shape (%d, %d, %d)", in.c, in.h, in.w);
+    if (in.h + 2 * c->pad < k || in.w + 2 * c->pad < k)
+        return iw_error_set(err, "conv2d: %dx%d kernel does not fit the %dx%d input (padding %d)",
+                            k, k, in.h, in.w, c->pad);
+    iw_shape out = {c->out_channels, conv_out_size(in.h, k, c->stride, c->pad),
+                    conv_out_size(in.w, k, c->stride, c->pad)};
+    size_t nw = (size_t)c->out_channels * in.c * k * k;
+    memset(sizes, 0, sizeof *sizes);
+    sizes->out = out;
+    sizes->params = nw + (size_t)c->out_channels;
+    sizes->weights = nw;
+    c->bias_offset = nw;
+
+    int wino_ok = k == 3 && c->stride == 1 && c->pad <= 2;
+    c->algorithm = c->requested;
+    if (c->algorithm == IW_CONV_AUTO)
+        c->algorithm = wino_ok && in.c >= 8 ? IW_CONV_WINOGRAD : IW_CONV_IM2COL;
+    if (c->algorithm == IW_CONV_WINOGRAD && !wino_ok)
+        return iw_error_set(err, "conv2d: Winograd needs a 3x3 stride-1 kernel with padding <= 2");
+
+    if (c->algorithm == IW_CONV_WINOGRAD) {
+        c->tiles_h = (out.h + 1) / 2;
+        c->tiles_w = (out.w + 1) / 2;
+        c->chunk = 0;
+        sizes->workspace = iw_winograd_workspace(c, in);
+    } else {
+        size_t per_example = (size_t)(in.c * k * k + c->out_channels) * out.h * out.w;
+        size_t nb = CONV_WORKSPACE_FLOATS / per_example;
+        if (nb < 1) nb = 1;
+        if (nb > (size_t)max_batch) nb = (size_t)max_batch;
+        c->chunk = (int)nb;
+        sizes->workspace = per_example * nb;
+    }
+    return 0;
+}
+
+static void conv_init(iw_layer *layer, iw_init init, iw_rng *rng)
+{
+    iw_conv2d_config *c = layer->config;
+    int fan_in = layer->in.c * c->kernel * c->kernel;
+    iw_init_weights(layer->params, layer->n_weights, fan_in, init, rng);
+    iw_init_biases(layer->params + c->bias_offset, (size_t)c->out_channels, fan_in, init, rng);
+}
+
+static void conv_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, float *y)
+{
+    const iw_conv2d_config *c = layer->config;
+    const iw_shape in = layer->in, out = layer->out;
+    const float *Wt = layer->params, *bias = layer->params + c->bias_offset;
+    if (c->algorithm == IW_CONV_WINOGRAD) {
+        iw_winograd_forward(c, in, out, ctx->batch, Wt, bias, x, y, ctx->workspace);
+        return;
+    }
+    const int Cout = c->out_channels, K = in.c * c->kernel * c->kernel, P = out.h * out.w;
+    const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out);
+    if (c->stride == 1 && K <= DIRECT_MAX_TAPS) {
+        direct_forward(c, in, out, ctx->batch, Wt, bias, x, y);
+        return;
+    }
+    for (int b0 = 0; b0 < ctx->batch; b0 += c->chunk) {
+        int nb = ctx->batch - b0 < c->chunk ? ctx->batch - b0 : c->chunk;
+        int N = nb * P;
+        float *cols = ctx->workspace, *tmp = cols + (size_t)K * N;
+        im2col(c, in, out, nb, x + b0 * in_size, cols);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, N, K, 1.0f, Wt, K, cols, N,
+                    0.0f, tmp, N);
+        for (int j = 0; j < nb; j++)
+            for (int co = 0; co < Cout; co++) {
+                float *d = y + (b0 + j) * out_size + (size_t)co * P;
+                const float *s = tmp + (size_t)co * N + (size_t)j * P;
+                const float bc = bias[co];
+                for (int p = 0; p < P; p++) d[p] = s[p] + bc;
+            }
+    }
+}
+
+static void conv_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, const float *y,
+                          const float *dy, float *dx)
+{
+    (void)y;
+    const iw_conv2d_config *c = layer->config;
+    const iw_shape in = layer->in, out = layer->out;
+    const float *Wt = layer->params;
+    float *dW = layer->grads, *db = layer->grads + c->bias_offset;
+    if (c->algorithm == IW_CONV_WINOGRAD) {
+        iw_winograd_backward(c, in, out, ctx->batch, Wt, x, dy, dW, db, dx, ctx->workspace);
+        return;
+    }
+    const int Cout = c->out_channels, K = in.c * c->kernel * c->kernel, P = out.h * out.w;
+    const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out);
+    if (dx) memset(dx, 0, sizeof(float) * in_size * ctx->batch);
+    for (int b0 = 0; b0 < ctx->batch; b0 += c->chunk) {
+        int nb = ctx->batch - b0 < c->chunk ? ctx->batch - b0 : c->chunk;
+        int N = nb * P;
+        float *cols = ctx->workspace, *dtmp = cols + (size_t)K * N;
+        /* dY (Cout, N) gathered from NCHW; the bias gradient on the way */
+        for (int j = 0; j < nb; j++)
+            for (int co = 0; co < Cout; co++) {
+                const float *s = dy + (b0 + j) * out_size + (size_t)co * P;
+                float *d = dtmp + (size_t)co * N + (size_t)j * P;
+                float sum = 0.0f;
+                for (int p = 0; p < P; p++) {
+                    d[p] = s[p];
+                    sum += s[p];
+                }
+                db[co] += sum;
+            }
+        im2col(c, in, out, nb, x + b0 * in_size, cols);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Cout, K, N, 1.0f, dtmp, N, cols, N,
+                    1.0f, dW, K);
+        if (dx) {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, Cout, 1.0f, Wt, K, dtmp, N,
+                        0.0f, cols, N);
+            col2im_add(c, in, out, nb, cols, dx + b0 * in_size);
+        }
+    }
+}
+
+static const iw_layer_ops conv2d_ops = {
+    .kind = "conv2d",
+    .plan = conv_plan,
+    .init = conv_init,
+    .forward = conv_forward,
+    .backward = conv_backward,
+    .destroy = NULL,
+};
+
+iw_layer *iw_layer_conv2d_new(int out_channels, int kernel, int stride, int pad)
+{
+    iw_layer *layer = iw_layer_alloc(&conv2d_ops, sizeof(iw_conv2d_config));
+    if (!layer) return NULL;
+    iw_conv2d_config *c = layer->config;
+    c->out_channels = out_channels;
+    c->kernel = kernel;
+    c->stride = stride;
+    c->pad = pad;
+    c->requested = IW_CONV_AUTO;
+    return layer;
+}
+
+void iw_conv2d_set_algorithm(iw_layer *conv, iw_conv_algorithm algorithm)
+{
+    ((iw_conv2d_config *)conv->config)->requested = algorithm;
+}
+
+iw_conv_algorithm iw_conv2d_algorithm(const iw_layer *conv)
+{
+    return ((const iw_conv2d_config *)conv->config)->algorithm;
+}
+
+void iw_conv2d_set_bias_offset(iw_layer *conv, size_t offset)
+{
+    ((iw_conv2d_config *)conv->config)->bias_offset = offset;
+}

@@ -1,0 +1,43 @@
+/* conv_winograd.h — what conv_winograd.c shares with its AVX-512 transforms
+ * (conv_winograd_avx512.c): block geometry and the layouts of the transformed blocks.
+ *
+ * A block is TB consecutive tiles k = 0..TB-1 of the batch (tile t = (j*tiles_h + ty)*tiles_w + tx).
+ * The 16 matrices p of each array lie `stride` floats apart (size + SKEW, so that the 16
+ * accesses of one tile transform do not all fall into one L1 set):
+ *   V[p][ci][k]   input transform           (B^T d B)[p]
+ *   M[p][co][k]   forward products          then y = A^T m A + bias
+ *   dMT[p][k][co] transformed output grads  (A dY A^T)[p]
+ *   dVT[p][k][ci] input-gradient products   then dx += B dv B^T
+ */
+#ifndef IW_ENGINE_CONV_WINOGRAD_H
+#define IW_ENGINE_CONV_WINOGRAD_H
+
+#include <stddef.h>
+
+#define IW_WINO_TB 32  /* tiles per block: two AVX-512 vectors */
+#define IW_WINO_SKEW 16
+
+typedef struct iw_wino_geom {
+    int Cin, Cout, H, W, Ho, Wo, pad, tw;
+    int tiles;             /* per example */
+    size_t in_size, out_size;
+} iw_wino_geom;
+
+typedef struct iw_wino_tile {
+    int j, iy, ix;         /* example; input row/column of the patch's corner (may be < 0) */
+    int oy, ox;            /* output row/column of the tile's corner */
+    int inside;            /* the 4x4 patch lies inside the image */
+} iw_wino_tile;
+
+/* AVX-512 versions of the transforms (same results up to float rounding order; only called
+ * when the CPU has AVX-512 and the batch's offsets fit in int32). */
+void iw_wino_input_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *x,
+                                    float *V, size_t vs);
+void iw_wino_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *M,
+                                     size_t ms, const float *bias, float *y);
+void iw_wino_grad_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt,
+                                          const float *dy, float *dMT, size_t ms, float *db);
+/* 1 when the AVX-512 kernels run (CPU support and not forced portable by a test). */
+int iw_conv_use_avx512(void);
+
+#endif

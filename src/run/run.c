@@ -1,0 +1,352 @@
+/* run.c — one grid point: build the network from the spec, train it with SGD on the run's training
+ * set, and evaluate every metric at epoch 0 and after each epoch (run.h has the contract).
+ *
+ * Everything is allocated before the first epoch (network arena sized for the larger of the
+ * training batch and the evaluation batch, batch buffers, index arrays, the boundary grid); the
+ * epoch loop only gathers rows into the batch buffer and calls forward/backward/step.
+ *
+ * Random streams (rng.h): the point's seed alone seeds the initialisation, the batch order (one
+ * fresh permutation of the training set per epoch) and the dropout masks, so runs that differ only
+ * in weight or regulariser start from the same network and see the same batches.
+ */
+#include "checkpoint.h"
+#include "iw/run.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Evaluation batch: large enough to amortise the matrix products, small enough that a CNN's
+ * activations for it stay modest (they are sized for max_batch). */
+static int eval_batch_for(iw_model_kind kind) { return kind == IW_MODEL_CNN || kind == IW_MODEL_RESNET ? 64 : 256; }
+
+int iw_trajectory_alloc(iw_trajectory *t, const iw_spec *spec, iw_error *err)
+{
+    memset(t, 0, sizeof *t);
+    t->epochs = spec->train.epochs;
+    t->metrics = malloc(sizeof(float) * IW_METRIC_COUNT * (size_t)(t->epochs + 1));
+    if (spec->data.source == IW_SOURCE_SYNTHETIC2D && spec->record.n_boundary_epochs > 0) {
+        t->n_boundary = spec->record.n_boundary_epochs;
+        t->grid = spec->record.boundary_grid;
+        t->boundary = malloc(sizeof(float) * (size_t)t->n_boundary * (size_t)t->grid * (size_t)t->grid);
+    }
+    if (!t->metrics || (t->n_boundary > 0 && !t->boundary)) {
+        iw_trajectory_free(t);
+        return iw_error_set(err, "out of memory for a trajectory of %d epochs", spec->train.epochs);
+    }
+    size_t nm = (size_t)IW_METRIC_COUNT * (size_t)(t->epochs + 1);
+    for (size_t i = 0; i < nm; i++) t->metrics[i] = NAN;
+    for (size_t i = 0; i < (size_t)t->n_boundary * (size_t)t->grid * (size_t)t->grid; i++) t->boundary[i] = NAN;
+    t->status = IW_STATUS_PENDING;
+    t->diverged_epoch = -1;
+    t->resumed_epoch = -1;
+    return 0;
+}
+
+void iw_trajectory_free(iw_trajectory *t)
+{
+    if (!t) return;
+    free(t->metrics);
+    free(t->boundary);
+    memset(t, 0, sizeof *t);
+}
+
+int iw_run_checkpoints_enabled(const iw_spec *spec)
+{
+    return spec->train.checkpoint_every > 0 || spec->train.checkpoint_minutes > 0;
+}
+
+/* Everything one execution needs, allocated once in run_setup. */
+typedef struct run_ctx {
+    const iw_spec *spec;
+    const iw_data *data;
+    const iw_point *point;
+    iw_net *net;
+    size_t dim;              /* floats per example */
+    int max_batch, eval_batch;
+    int64_t n_train;         /* the run's training set (after sub-sampling) */
+    int32_t *idx;            /* n_train: rows of data->train */
+    float *weights;          /* n_train: per-example loss weights */
+    int32_t *labels;         /* n_train: labels of those rows */
+    double weight_sum;       /* sum of weights, for normalize=weights */
+    int32_t *order;          /* n_train: positions into idx, this epoch's batch order */
+    float *x;                /* max_batch * dim: gathered batch */
+    int32_t *y;              /* max_batch */
+    float *w;                /* max_batch */
+    float *grid_x;           /* G*G*2 normalised boundary points (synthetic2d with boundary epochs) */
+} run_ctx;
+
+static void run_teardown(run_ctx *c)
+{
+    iw_net_free(c->net);
+    free(c->idx); free(c->weights); free(c->labels); free(c->order);
+    free(c->x); free(c->y); free(c->w); free(c->grid_x);
+}
+
+static int run_setup(run_ctx *c, iw_trajectory *traj, iw_error *err)
+{
+    const iw_spec *spec = c->spec;
+    const iw_data *data = c->data;
+    c->dim = iw_shape_size(data->shape);
+    c->eval_batch = eval_batch_for(spec->model.kind);
+    c->max_batch = spec->train.batch_size > c->eval_batch ? spec->train.batch_size : c->eval_batch;
+
+    iw_net_config cfg;
+    iw_net_config_from_spec(&cfg, &spec->model, data->shape, c->point->batchnorm, c->point->dropout, c->max_batch);
+    c->net = iw_net_create(&cfg, err);
+    if (!c->net) return -1;
+
+    int64_t n = data->train.n;
+    c->idx = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    c->weights = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
+    c->labels = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    c->order = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    c->x = malloc(sizeof(float) * c->dim * (size_t)c->max_batch);
+    c->y = malloc(sizeof(int32_t) * (size_t)c->max_batch);
+    c->w = malloc(sizeof(float) * (size_t)c->max_batch);
+    if (!c->idx || !c->weights || !c->labels || !c->order || !c->x || !c->y || !c->w)
+        return iw_error_set(err, "out of memory for the run's buffers (%lld training examples)", (long long)n);
+
+    if (iw_data_training_set(data, c->point->sampling, c->point->importance_weight, (uint64_t)c->point->seed,
+                             c->idx, c->weights, &c->n_train, err) != 0)
+        return -1;
+    if (c->n_train < 1) return iw_error_set(err, "the run's training set is empty");
+    c->weight_sum = 0;
+    for (int64_t k = 0; k < c->n_train; k++) {
+        c->labels[k] = data->train.y[c->idx[k]];
+        c->weight_sum += c->weights[k];
+    }
+
+    if (traj->n_boundary > 0) {
+        int G = traj->grid;
+        const double *r = spec->record.boundary_range;
+        c->grid_x = malloc(sizeof(float) * 2 * (size_t)G * (size_t)G);
+        if (!c->grid_x) return iw_error_set(err, "out of memory for the %dx%d boundary grid", G, G);
+        for (int iy = 0; iy < G; iy++)
+            for (int ix = 0; ix < G; ix++) {
+                double gx = G > 1 ? r[0] + (r[1] - r[0]) * ix / (G - 1) : r[0];
+                double gy = G > 1 ? r[2] + (r[3] - r[2]) * iy / (G - 1) : r[2];
+                float *p = c->grid_x + 2 * ((size_t)iy * G + ix); /* (2, 1, 1): channel = coordinate */
+                p[0] = (float)((gx - data->mean[0]) / data->std[0]);
+                p[1] = (float)((gy - data->mean[1]) / data->std[1]);
+            }
+    }
+    return 0;
+}
+
+/* Counts over one evaluated split. */
+typedef struct eval_sums {
+    double loss;             /* sum of w_i * l_i */
+    int64_t n, correct, positive;
+    int nonfinite;           /* some logit was NaN or infinite */
+} eval_sums;
+
+static void tally(eval_sums *s, const float *logits, int b, const int32_t *y)
+{
+    for (int i = 0; i < b; i++) {
+        float l0 = logits[2 * i], l1 = logits[2 * i + 1];
+        if (!isfinite(l0) || !isfinite(l1)) s->nonfinite = 1;
+        int pred = l1 > l0;
+        s->positive += pred;
+        if (y) s->correct += pred == y[i];
+    }
+    s->n += b;
+}
+
+/* A contiguous split (test, probes): x (n, dim), labels y or NULL. */
+static void eval_split(run_ctx *c, const iw_split *split, eval_sums *s)
+{
+    memset(s, 0, sizeof *s);
+    for (int64_t k = 0; k < split->n; k += c->eval_batch) {
+        int b = (int)(split->n - k < c->eval_batch ? split->n - k : c->eval_batch);
+        const float *logits = iw_net_forward(c->net, split->x + (size_t)k * c->dim, b, 0, NULL);
+        tally(s, logits, b, split->y ? split->y + k : NULL);
+    }
+}
+
+/* The run's training set (gathered rows), with its weighted loss. */
+static void eval_train(run_ctx *c, eval_sums *s)
+{
+    memset(s, 0, sizeof *s);
+    for (int64_t k = 0; k < c->n_train; k += c->eval_batch) {
+        int b = (int)(c->n_train - k < c->eval_batch ? c->n_train - k : c->eval_batch);
+        for (int i = 0; i < b; i++)
+            memcpy(c->x + (size_t)i * c->dim, c->data->train.x + (size_t)c->idx[k + i] * c->dim, sizeof(float) * c->dim);
+        const float *logits = iw_net_forward(c->net, c->x, b, 0, NULL);
+        s->loss += iw_loss_weighted_sum(logits, b, 2, c->labels + k, c->weights + k);
+        tally(s, logits, b, c->labels + k);
+    }
+}
+
+static float finite_or_nan(double v) { return isfinite(v) ? (float)v : NAN; }
+static float ratio(const eval_sums *s, int64_t count)
+{
+    return s->n > 0 && !s->nonfinite ? (float)((double)count / (double)s->n) : NAN;
+}
+
+/* Fills metrics[.][epoch]. Returns 1 when the evaluation loss is non-finite (divergence). */
+static int evaluate(run_ctx *c, iw_trajectory *t, int epoch)
+{
+    int E1 = t->epochs + 1;
+    float *m = t->metrics;
+    eval_sums s;
+    eval_train(c, &s);
+    double denom = c->spec->train.normalize == IW_NORMALIZE_WEIGHTS ? c->weight_sum : (double)c->n_train;
+    double loss = s.loss / denom;
+    m[IW_METRIC_TRAIN_LOSS * E1 + epoch] = finite_or_nan(loss);
+    m[IW_METRIC_TRAIN_ACC * E1 + epoch] = ratio(&s, s.correct);
+    m[IW_METRIC_TRAIN_FRAC_POSITIVE * E1 + epoch] = ratio(&s, s.positive);
+    eval_split(c, &c->data->test, &s);
+    m[IW_METRIC_TEST_ACC * E1 + epoch] = ratio(&s, s.correct);
+    m[IW_METRIC_TEST_FRAC_POSITIVE * E1 + epoch] = ratio(&s, s.positive);
+    if (c->data->other.n > 0) {
+        eval_split(c, &c->data->other, &s);
+        m[IW_METRIC_OTHER_FRAC_POSITIVE * E1 + epoch] = ratio(&s, s.positive);
+    }
+    if (c->data->noise.n > 0) {
+        eval_split(c, &c->data->noise, &s);
+        m[IW_METRIC_NOISE_FRAC_POSITIVE * E1 + epoch] = ratio(&s, s.positive);
+    }
+    m[IW_METRIC_WEIGHT_NORM * E1 + epoch] = finite_or_nan(iw_net_weight_norm(c->net));
+    return !isfinite(loss);
+}
+
+/* p(positive) on the boundary grid for slice `slice`. */
+static void record_boundary(run_ctx *c, iw_trajectory *t, int slice)
+{
+    int64_t n = (int64_t)t->grid * t->grid;
+    float *out = t->boundary + (size_t)slice * (size_t)n;
+    for (int64_t k = 0; k < n; k += c->eval_batch) {
+        int b = (int)(n - k < c->eval_batch ? n - k : c->eval_batch);
+        const float *logits = iw_net_forward(c->net, c->grid_x + 2 * (size_t)k, b, 0, NULL);
+        for (int i = 0; i < b; i++)
+            out[k + i] = (float)(1.0 / (1.0 + exp((double)logits[2 * i] - (double)logits[2 * i + 1])));
+    }
+}
+
+static void after_epoch_boundary(run_ctx *c, iw_trajectory *t, int epoch)
+{
+    for (int s = 0; s < t->n_boundary; s++)
+        if (c->spec->record.boundary_epochs[s] == epoch) record_boundary(c, t, s);
+}
+
+/* Fresh start: initialisation from the seed, epoch 0 not evaluated yet. */
+static void fresh_state(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t)
+{
+    iw_rng init;
+    iw_rng_seed(&init, (uint64_t)c->point->seed, IW_STREAM_INIT);
+    iw_net_init(c->net, &init);
+    iw_rng_seed(&st->batch_rng, (uint64_t)c->point->seed, IW_STREAM_BATCH);
+    iw_rng_seed(&st->dropout_rng, (uint64_t)c->point->seed, IW_STREAM_DROPOUT);
+    size_t nm = (size_t)IW_METRIC_COUNT * (size_t)(t->epochs + 1);
+    for (size_t i = 0; i < nm; i++) t->metrics[i] = NAN;
+    for (size_t i = 0; i < (size_t)t->n_boundary * (size_t)t->grid * (size_t)t->grid; i++) t->boundary[i] = NAN;
+    st->epoch = 0;
+    st->position = -1;
+}
+
+/* Trains from the state in st to the end (or a stop). Returns 0, IW_RUN_INTERRUPTED or -1. */
+static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw_run_hooks *hooks,
+                 int checkpoints, iw_error *err)
+{
+    const iw_train_spec *tr = &c->spec->train;
+    const char *ckpt = checkpoints ? hooks->checkpoint_path : NULL;
+    float lr = (float)(c->point->dropout > 0 ? tr->lr_dropout : tr->lr);
+    float momentum = (float)tr->momentum, l2 = (float)c->point->l2;
+    double ckpt_interval = tr->checkpoint_minutes > 0 ? tr->checkpoint_minutes * 60.0 : 0;
+    double last_save = iw_wall_seconds();
+    int B = tr->batch_size;
+
+    for (; st->epoch < t->epochs; st->epoch++) {
+        if (st->position < 0) { /* new epoch: a fresh permutation of the training set */
+            for (int64_t k = 0; k < c->n_train; k++) c->order[k] = (int32_t)k;
+            iw_rng_shuffle(&st->batch_rng, c->order, (size_t)c->n_train);
+            st->position = 0;
+        }
+        int diverged = 0;
+        for (; st->position < c->n_train; st->position += B) {
+            int stop = hooks && hooks->stop && *hooks->stop;
+            int due = ckpt && ckpt_interval > 0 && iw_wall_seconds() - last_save >= ckpt_interval;
+            if (ckpt && (stop || due)) {
+                if (iw_checkpoint_save(ckpt, st, err) != 0) return -1;
+                last_save = iw_wall_seconds();
+            }
+            if (stop) return IW_RUN_INTERRUPTED;
+            int b = (int)(c->n_train - st->position < B ? c->n_train - st->position : B);
+            for (int i = 0; i < b; i++) {
+                int32_t k = c->order[st->position + i];
+                memcpy(c->x + (size_t)i * c->dim, c->data->train.x + (size_t)c->idx[k] * c->dim, sizeof(float) * c->dim);
+                c->y[i] = c->labels[k];
+                c->w[i] = c->weights[k];
+            }
+            iw_net_forward(c->net, c->x, b, 1, &st->dropout_rng);
+            double loss = iw_net_backward(c->net, c->y, c->w, tr->normalize);
+            if (!isfinite(loss)) {
+                diverged = 1;
+                break;
+            }
+            iw_net_sgd_step(c->net, lr, momentum, l2);
+        }
+        int e = st->epoch + 1;
+        if (evaluate(c, t, e) || diverged) {
+            t->status = IW_STATUS_DIVERGED;
+            t->diverged_epoch = e;
+            return 0;
+        }
+        after_epoch_boundary(c, t, e);
+        st->position = -1;
+        if (hooks && hooks->on_epoch) hooks->on_epoch(hooks->ctx, c->point->run, e, t->epochs);
+        if (ckpt && tr->checkpoint_every > 0 && e % tr->checkpoint_every == 0 && e < t->epochs) {
+            st->epoch = e; /* the loop's increment has not happened yet */
+            if (iw_checkpoint_save(ckpt, st, err) != 0) return -1;
+            st->epoch = e - 1;
+            last_save = iw_wall_seconds();
+        }
+    }
+    t->status = IW_STATUS_DONE;
+    return 0;
+}
+
+int iw_run_execute(const iw_spec *spec, const iw_data *data, const iw_point *point,
+                   const iw_run_hooks *hooks, iw_trajectory *traj, iw_error *err)
+{
+    double wall0 = iw_wall_seconds(), cpu0 = iw_cpu_seconds();
+    if (traj->epochs != spec->train.epochs)
+        return iw_error_set(err, "run %lld: trajectory sized for %d epochs, the sweep has %d",
+                            (long long)point->run, traj->epochs, spec->train.epochs);
+    if (data->train.n < 1 || data->test.n < 1)
+        return iw_error_set(err, "run %lld: no training or test examples", (long long)point->run);
+    traj->status = IW_STATUS_PENDING;
+    traj->diverged_epoch = -1;
+    traj->resumed_epoch = -1;
+
+    run_ctx c = {.spec = spec, .data = data, .point = point};
+    int rc = run_setup(&c, traj, err);
+    if (rc == 0) {
+        int checkpoints = hooks && hooks->checkpoint_path && iw_run_checkpoints_enabled(spec);
+        iw_checkpoint_state st = {.spec_sha256 = spec->sha256, .run = point->run, .net = c.net,
+                                  .n_train = c.n_train, .order = c.order, .traj = traj};
+        int loaded = checkpoints ? iw_checkpoint_load(hooks->checkpoint_path, &st, err) : 0;
+        if (loaded < 0) {
+            rc = -1;
+        } else {
+            if (loaded == 1) {
+                traj->resumed_epoch = st.epoch;
+            } else {
+                fresh_state(&c, &st, traj);
+                if (evaluate(&c, traj, 0)) {
+                    traj->status = IW_STATUS_DIVERGED;
+                    traj->diverged_epoch = 0;
+                } else {
+                    after_epoch_boundary(&c, traj, 0);
+                }
+            }
+            if (traj->status != IW_STATUS_DIVERGED) rc = train(&c, &st, traj, hooks, checkpoints, err);
+        }
+    }
+    if (rc < 0) iw_error_prefix(err, "run %lld", (long long)point->run);
+    run_teardown(&c);
+    traj->wall_seconds = iw_wall_seconds() - wall0;
+    traj->cpu_seconds = iw_cpu_seconds() - cpu0;
+    return rc;
+}

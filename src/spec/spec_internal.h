@@ -1,0 +1,89 @@
+/* spec_internal.h — what the sweep-file parser's files share: the table of known keys, the parse
+ * context (file name, YAML document, where each key was seen) and the scalar readers that turn a
+ * YAML node into a checked value or a message "file:line: key 'a.b': expected ..., got '...'".
+ * Not part of the public API (include/iw/spec.h is).
+ */
+#ifndef IW_SPEC_INTERNAL_H
+#define IW_SPEC_INTERNAL_H
+
+#include <yaml.h>
+#include "iw/spec.h"
+
+/* Every key a sweep file may contain, sections included, as dotted names. The parent of a key is
+ * its name up to the last dot ("" for the top level). Order: each section right before its keys. */
+#define SPEC_KEYS(X)                                                                              \
+    X(NAME, "name") X(DATA, "data") X(DATA_SOURCE, "data.source") X(DATA_PATH, "data.path")      \
+    X(DATA_CLASSES, "data.classes") X(DATA_TRAIN_PER_CLASS, "data.train_per_class")              \
+    X(DATA_TEST_PER_CLASS, "data.test_per_class") X(DATA_PROBES, "data.probes")                  \
+    X(DATA_NOISE_COUNT, "data.noise_count") X(DATA_SEED, "data.seed")                             \
+    X(DATA_SYNTHETIC, "data.synthetic") X(SYN_STD, "data.synthetic.std")                          \
+    X(SYN_ROTATION, "data.synthetic.rotation") X(SYN_SHIFT, "data.synthetic.shift")               \
+    X(MODEL, "model") X(MODEL_KIND, "model.kind") X(MODEL_HIDDEN, "model.hidden")                 \
+    X(MODEL_CHANNELS, "model.channels") X(MODEL_FC, "model.fc") X(MODEL_INIT, "model.init")       \
+    X(TRAIN, "train") X(TRAIN_EPOCHS, "train.epochs") X(TRAIN_BATCH_SIZE, "train.batch_size")     \
+    X(TRAIN_LR, "train.lr") X(TRAIN_LR_DROPOUT, "train.lr_dropout")                              \
+    X(TRAIN_MOMENTUM, "train.momentum") X(TRAIN_NORMALIZE, "train.normalize")                     \
+    X(TRAIN_CHECKPOINT_EVERY, "train.checkpoint_every")                                           \
+    X(TRAIN_CHECKPOINT_MINUTES, "train.checkpoint_minutes")                                       \
+    X(GRID, "grid") X(GRID_IMPORTANCE_WEIGHT, "grid.importance_weight") X(GRID_L2, "grid.l2")     \
+    X(GRID_DROPOUT, "grid.dropout") X(GRID_BATCHNORM, "grid.batchnorm") X(GRID_SEED, "grid.seed") \
+    X(GRID_SAMPLING, "grid.sampling") X(RECORD, "record")                                         \
+    X(RECORD_BOUNDARY_EPOCHS, "record.boundary_epochs")                                           \
+    X(RECORD_BOUNDARY_GRID, "record.boundary_grid")                                               \
+    X(RECORD_BOUNDARY_RANGE, "record.boundary_range")
+
+#define SPEC_KEY_ENUM(id, dotted) SPEC_KEY_##id,
+typedef enum { SPEC_KEYS(SPEC_KEY_ENUM) SPEC_KEY_COUNT } spec_key;
+#undef SPEC_KEY_ENUM
+
+extern const char *const spec_key_names[SPEC_KEY_COUNT];
+
+typedef struct spec_ctx {
+    const char *file;          /* for messages */
+    yaml_document_t *doc;
+    iw_spec *spec;
+    iw_error *err;
+    int key_line[SPEC_KEY_COUNT];                /* 1-based line where each key was given, 0 = absent */
+    int boundary_line[IW_MAX_RECORD_EPOCHS];     /* line of each record.boundary_epochs value */
+    int top_line;                                /* line where the top-level mapping starts */
+} spec_ctx;
+
+/* ---- value.c: messages and scalar readers ---- */
+int spec_line(const yaml_node_t *node);             /* 1-based */
+/* "file:line: key 'key': <fmt>"; key may be NULL ("file:line: <fmt>"); line 0 omits the line. */
+int spec_fail(spec_ctx *c, int line, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* What a node holds, for "got ...": "'ten'" (printable, shortened), "a list", "a mapping", "nothing". */
+void spec_describe(const yaml_node_t *node, char *buf, size_t size);
+int spec_is_null(const yaml_node_t *node);
+
+int spec_read_int(spec_ctx *c, const yaml_node_t *node, const char *key, long long lo, long long hi,
+                  long long *out);
+/* Finite numbers in lo..hi; lo_open/hi_open make the bound strict. +-INFINITY = no bound. */
+int spec_read_real(spec_ctx *c, const yaml_node_t *node, const char *key, double lo, int lo_open,
+                   double hi, int hi_open, double *out);
+int spec_read_bool(spec_ctx *c, const yaml_node_t *node, const char *key, int *out);
+int spec_read_enum(spec_ctx *c, const yaml_node_t *node, const char *key,
+                   const char *const *names, int n_names, int *out);
+int spec_read_string(spec_ctx *c, const yaml_node_t *node, const char *key, char *buf, size_t size);
+/* A list of min..max items (max < 0: no limit); *items points into the document. */
+int spec_read_list(spec_ctx *c, const yaml_node_t *node, const char *key, int min, int max,
+                   const char *example, yaml_node_item_t **items, int *n);
+yaml_node_t *spec_item(spec_ctx *c, const yaml_node_item_t *items, int i);
+
+/* Closest known key to `given` under section `parent` ("" = top level) for "did you mean". */
+const char *spec_suggest_key(const char *parent, const char *given);
+
+/* ---- parse.c / validate.c ---- */
+const char *spec_axis_name(iw_axis_id id);
+iw_axis_type spec_axis_type(iw_axis_id id);
+int spec_parse_document(spec_ctx *c);   /* walks the document into c->spec */
+int spec_validate(spec_ctx *c);         /* defaults that depend on other keys, cross-key checks */
+
+extern const char *const spec_source_names[4];
+extern const char *const spec_model_names[4];
+extern const char *const spec_init_names[2];
+extern const char *const spec_normalize_names[2];
+extern const char *const spec_sampling_names[2];
+
+#endif

@@ -1,0 +1,77 @@
+/* report_csv.c — `iwreport csv`: every metric in long form, one row per run x epoch, with the grid
+ * columns, for pandas or R (see include/iw/report.h for the choices about pending runs).
+ *
+ * Numbers are written so that they read back to the same value: float32 metrics with 9 significant
+ * digits, axis values with the shortest of %.15g / %.17g that round-trips.
+ */
+#include "iw/report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CSV_CHUNK 256 /* runs read per HDF5 call: bounded memory for any store size */
+
+static void put_double(FILE *out, double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.15g", v);
+    if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
+    fputs(buf, out);
+}
+
+/* Labels may be any string: quote when they hold a comma, quote or newline. */
+static void put_label(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) { fputs(s, out); return; }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+int iw_report_csv(const iw_store_reader *rd, int done_only, FILE *out, iw_error *err)
+{
+    size_t row = (size_t)rd->epochs + 1;
+    float *chunk = malloc((size_t)rd->n_metrics * CSV_CHUNK * row * sizeof *chunk);
+    if (!chunk) return iw_error_set(err, "out of memory");
+    fputs("run", out);
+    for (int a = 0; a < rd->n_axes; a++) fprintf(out, ",%s", rd->axes[a].name);
+    fputs(",status,epoch", out);
+    for (int m = 0; m < rd->n_metrics; m++) fprintf(out, ",%s", rd->metric_names[m]);
+    fputc('\n', out);
+    for (int64_t r0 = 0; r0 < rd->runs; r0 += CSV_CHUNK) {
+        int64_t n = rd->runs - r0 < CSV_CHUNK ? rd->runs - r0 : CSV_CHUNK;
+        for (int m = 0; m < rd->n_metrics; m++)
+            if (iw_store_reader_metric(rd, rd->metric_names[m], r0, n, chunk + (size_t)m * CSV_CHUNK * row, err) < 0) {
+                free(chunk);
+                return -1;
+            }
+        for (int64_t i = 0; i < n; i++) {
+            int64_t r = r0 + i;
+            int st = rd->status[r];
+            if (done_only && st != IW_STATUS_DONE && st != IW_STATUS_DIVERGED) continue;
+            for (int e = 0; e <= rd->epochs; e++) {
+                fprintf(out, "%lld", (long long)r);
+                for (int a = 0; a < rd->n_axes; a++) {
+                    const iw_read_axis *ax = &rd->axes[a];
+                    fputc(',', out);
+                    if (ax->is_label || ax->is_bool) put_label(out, ax->labels[ax->index[r]]);
+                    else put_double(out, ax->values[r]);
+                }
+                fprintf(out, ",%s,%d", iw_store_status_name(st), rd->epoch[e]);
+                for (int m = 0; m < rd->n_metrics; m++) {
+                    float v = chunk[(size_t)m * CSV_CHUNK * row + (size_t)i * row + (size_t)e];
+                    fputc(',', out);
+                    if (isfinite(v)) fprintf(out, "%.9g", (double)v);
+                }
+                fputc('\n', out);
+            }
+        }
+    }
+    free(chunk);
+    if (ferror(out)) return iw_error_set(err, "write error on the output");
+    return 0;
+}

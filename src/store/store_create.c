@@ -1,0 +1,410 @@
+/* store_create.c — makes a complete iwsweep/1 store (schema in shared DESIGN.md): every group,
+ * dataset and attribute, the grid's axis values and the dimension scales, written by one process
+ * (rank 0) with HDF5's serial driver, then closed and fsynced.
+ *
+ * Why serially: parallel HDF5 1.10 cannot write variable-length strings (/spec) and writes the
+ * fill values of contiguous datasets from one rank anyway; a file closed by one process before
+ * any rank opens it in parallel is at least as safe as DESIGN's "create collectively, flush once"
+ * (all metadata is on disk before the first raw write). Every dataset is contiguous, unfiltered
+ * and allocated at creation with its fill value (NaN for real numbers, 0 for integers), so the
+ * parallel writers only ever write raw data into place.
+ *
+ * Dimension scales follow the HDF5 Dimension Scale specification (attributes CLASS, NAME,
+ * DIMENSION_LIST, REFERENCE_LIST, written exactly as libhdf5_hl's H5DS does) so that h5py,
+ * netCDF-4 and h5netcdf (and so xarray) see named dimensions; they are written here directly
+ * to avoid a dependency on the high-level library.
+ */
+#include "store_internal.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ATTACHED 40
+#define BLOCK 65536 /* runs per write of the /run and /runs/<axis> columns */
+
+/* One dataset with a scale on each dimension (scale paths, e.g. "/run"). */
+typedef struct attached {
+    char path[160];
+    int rank;
+    const char *scale[4];
+} attached;
+
+typedef struct creation {
+    hid_t file;
+    attached list[MAX_ATTACHED];
+    int n;
+} creation;
+
+static const char *axis_description(const iw_axis *axis)
+{
+    switch (axis->id) {
+    case IW_AXIS_IMPORTANCE_WEIGHT:
+        return "grid axis: weight on the loss of the positive class (data.classes[1]); the negative class has weight 1";
+    case IW_AXIS_L2: return "grid axis: L2 strength; the objective adds (l2/2) * sum of squared conv/linear weights";
+    case IW_AXIS_DROPOUT: return "grid axis: drop probability on hidden fully connected layers";
+    case IW_AXIS_BATCHNORM: return "grid axis: batch normalisation after each conv / hidden linear layer (0 = false, 1 = true)";
+    case IW_AXIS_SEED: return "grid axis: seed of the initialisation, minibatch order and dropout masks";
+    case IW_AXIS_SAMPLING_ID:
+        return "grid axis: how the positive class is emphasised (0 = weight: importance weight on the loss; 1 = subsample: the training data are sub-sampled instead)";
+    default: return "grid axis";
+    }
+}
+
+/* Contiguous, allocated and filled at creation, no timestamps (so that stores of the same sweep
+ * differ only in their data and root attributes). fill may be NULL (HDF5's default, zero). */
+static hid_t dataset_create(creation *c, const char *path, hid_t ftype, int rank, const hsize_t *dims,
+                            hid_t fill_type, const void *fill, const char *description)
+{
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t dset = H5I_INVALID_HID;
+    if (dcpl >= 0 && space >= 0 && H5Pset_layout(dcpl, H5D_CONTIGUOUS) >= 0 &&
+        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) >= 0 &&
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0 &&
+        (!fill || H5Pset_fill_value(dcpl, fill_type, fill) >= 0))
+        dset = H5Dcreate2(c->file, path, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (dset >= 0 && store_write_string_attr(dset, "description", description) < 0) {
+        H5Dclose(dset);
+        dset = H5I_INVALID_HID;
+    }
+    if (space >= 0) H5Sclose(space);
+    if (dcpl >= 0) H5Pclose(dcpl);
+    return dset;
+}
+
+/* Records that dataset `path` has `rank` dimensions with these scales (attached at the end). */
+static void attach_later(creation *c, const char *path, int rank, const char *s0, const char *s1,
+                         const char *s2, const char *s3)
+{
+    attached *a = &c->list[c->n++];
+    snprintf(a->path, sizeof a->path, "%s", path);
+    a->rank = rank;
+    a->scale[0] = s0, a->scale[1] = s1, a->scale[2] = s2, a->scale[3] = s3;
+}
+
+/* CF-convention flag attributes (xarray shows them; h5py users read the description). */
+static int write_flags(hid_t dset, const int8_t *values, int n, const char *meanings)
+{
+    hsize_t dim = (hsize_t)n;
+    hid_t space = H5Screate_simple(1, &dim, NULL);
+    hid_t attr = H5Acreate2(dset, "flag_values", H5T_STD_I8LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = attr >= 0 && H5Awrite(attr, H5T_NATIVE_INT8, values) >= 0 ? 0 : -1;
+    if (attr >= 0) H5Aclose(attr);
+    H5Sclose(space);
+    if (rc == 0) rc = store_write_string_attr(dset, "flag_meanings", meanings);
+    return rc;
+}
+
+/* Fixed-length NUL-terminated ASCII string attribute, as H5DS writes CLASS and NAME. */
+static int write_fixed_string_attr(hid_t obj, const char *name, const char *value)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, strlen(value) + 1);
+    H5Tset_strpad(type, H5T_STR_NULLTERM);
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = attr >= 0 && H5Awrite(attr, type, value) >= 0 ? 0 : -1;
+    if (attr >= 0) H5Aclose(attr);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+/* The dimension-scale attributes of every recorded dataset and of each scale. */
+static int write_dimension_scales(creation *c, const char *const *scales, int n_scales)
+{
+    hid_t vlen = H5Tvlen_create(H5T_STD_REF_OBJ);
+    typedef struct { hobj_ref_t ref; int dimension; } ref_entry; /* H5DS's ds_list_t */
+    hid_t entry = H5Tcreate(H5T_COMPOUND, sizeof(ref_entry));
+    H5Tinsert(entry, "dataset", HOFFSET(ref_entry, ref), H5T_STD_REF_OBJ);
+    H5Tinsert(entry, "dimension", HOFFSET(ref_entry, dimension), H5T_NATIVE_INT);
+    int rc = 0;
+    for (int i = 0; i < c->n && rc == 0; i++) {
+        attached *a = &c->list[i];
+        hobj_ref_t refs[4];
+        hvl_t list[4];
+        for (int d = 0; d < a->rank && rc == 0; d++) {
+            rc = H5Rcreate(&refs[d], c->file, a->scale[d], H5R_OBJECT, -1) < 0 ? -1 : 0;
+            list[d].len = 1;
+            list[d].p = &refs[d];
+        }
+        hid_t dset = rc == 0 ? H5Dopen2(c->file, a->path, H5P_DEFAULT) : -1;
+        hsize_t dim = (hsize_t)a->rank;
+        hid_t space = H5Screate_simple(1, &dim, NULL);
+        hid_t attr = dset >= 0 ? H5Acreate2(dset, "DIMENSION_LIST", vlen, space, H5P_DEFAULT, H5P_DEFAULT) : -1;
+        if (attr < 0 || H5Awrite(attr, vlen, list) < 0) rc = -1;
+        if (attr >= 0) H5Aclose(attr);
+        H5Sclose(space);
+        if (dset >= 0) H5Dclose(dset);
+    }
+    for (int s = 0; s < n_scales && rc == 0; s++) {
+        ref_entry entries[MAX_ATTACHED * 4];
+        int n = 0;
+        for (int i = 0; i < c->n && rc == 0; i++)
+            for (int d = 0; d < c->list[i].rank; d++)
+                if (strcmp(c->list[i].scale[d], scales[s]) == 0) {
+                    if (H5Rcreate(&entries[n].ref, c->file, c->list[i].path, H5R_OBJECT, -1) < 0) rc = -1;
+                    entries[n++].dimension = d;
+                }
+        hid_t dset = rc == 0 ? H5Dopen2(c->file, scales[s], H5P_DEFAULT) : -1;
+        if (dset < 0 || write_fixed_string_attr(dset, "CLASS", "DIMENSION_SCALE") < 0 ||
+            write_fixed_string_attr(dset, "NAME", scales[s] + 1) < 0)
+            rc = -1;
+        if (rc == 0 && n > 0) {
+            hsize_t dim = (hsize_t)n;
+            hid_t space = H5Screate_simple(1, &dim, NULL);
+            hid_t attr = H5Acreate2(dset, "REFERENCE_LIST", entry, space, H5P_DEFAULT, H5P_DEFAULT);
+            if (attr < 0 || H5Awrite(attr, entry, entries) < 0) rc = -1;
+            if (attr >= 0) H5Aclose(attr);
+            H5Sclose(space);
+        }
+        if (dset >= 0) H5Dclose(dset);
+    }
+    H5Tclose(entry);
+    H5Tclose(vlen);
+    return rc;
+}
+
+/* /run (0..R-1) and /runs/<axis> (the axis value of each run, last axis fastest). */
+static int write_run_columns(creation *c, const iw_spec *spec, int64_t runs)
+{
+    static const int8_t bool_flags[2] = {0, 1};
+    hsize_t dim = (hsize_t)runs;
+    int64_t *block = malloc(BLOCK * sizeof *block);
+    if (!block) return -1;
+    int rc = 0;
+    /* column -1 is /run; column a >= 0 is spec->axes[a] */
+    for (int a = -1; a < spec->n_axes && rc == 0; a++) {
+        const iw_axis *axis = a >= 0 ? &spec->axes[a] : NULL;
+        int is_real = axis && axis->type == IW_AXIS_REAL;
+        int is_flag = axis && (axis->type == IW_AXIS_BOOL || axis->type == IW_AXIS_SAMPLING);
+        hid_t ftype = is_real ? H5T_IEEE_F64LE : is_flag ? H5T_STD_I8LE : H5T_STD_I64LE;
+        hid_t mtype = is_real ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64;
+        char path[160];
+        int64_t stride = 1;
+        if (axis) {
+            snprintf(path, sizeof path, "/runs/%s", axis->name);
+            for (int b = a + 1; b < spec->n_axes; b++) stride *= spec->axes[b].count;
+        } else {
+            snprintf(path, sizeof path, "/run");
+        }
+        const double nan = NAN;
+        hid_t dset = dataset_create(c, path, ftype, 1, &dim, H5T_NATIVE_DOUBLE, is_real ? &nan : NULL,
+                                    axis ? axis_description(axis)
+                                         : "run index 0..R-1 in grid order (last grid axis fastest): the row of every /runs and /metrics dataset");
+        if (dset < 0) { rc = -1; break; }
+        if (axis && axis->type == IW_AXIS_BOOL) rc = write_flags(dset, bool_flags, 2, "false true");
+        if (axis && axis->type == IW_AXIS_SAMPLING) rc = write_flags(dset, bool_flags, 2, "weight subsample");
+        if (axis) attach_later(c, path, 1, "/run", NULL, NULL, NULL);
+        hid_t fspace = H5Dget_space(dset);
+        for (int64_t first = 0; first < runs && rc == 0; first += BLOCK) {
+            hsize_t start = (hsize_t)first, count = (hsize_t)(runs - first < BLOCK ? runs - first : BLOCK);
+            for (hsize_t i = 0; i < count; i++) {
+                int64_t run = first + (int64_t)i;
+                if (!axis) { block[i] = run; continue; }
+                double v = axis->values[(run / stride) % axis->count];
+                if (is_real) memcpy(&block[i], &v, sizeof v);
+                else block[i] = (int64_t)v;
+            }
+            hid_t mspace = H5Screate_simple(1, &count, NULL);
+            if (H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) < 0 ||
+                H5Dwrite(dset, mtype, mspace, fspace, H5P_DEFAULT, block) < 0)
+                rc = -1;
+            H5Sclose(mspace);
+        }
+        H5Sclose(fspace);
+        H5Dclose(dset);
+    }
+    free(block);
+    return rc;
+}
+
+/* A small 1-D dataset written whole (scales: /epoch, /boundary_epoch, /x, /y). */
+static int write_small(creation *c, const char *path, hid_t ftype, hid_t mtype, hsize_t n,
+                       const void *data, const char *description)
+{
+    hid_t dset = dataset_create(c, path, ftype, 1, &n, mtype, NULL, description);
+    if (dset < 0) return -1;
+    int rc = H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 ? -1 : 0;
+    H5Dclose(dset);
+    return rc;
+}
+
+static int create_group(hid_t file, const char *path, const char *description)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    H5Pset_obj_track_times(gcpl, 0);
+    hid_t group = H5Gcreate2(file, path, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    H5Pclose(gcpl);
+    if (group < 0) return -1;
+    int rc = store_write_string_attr(group, "description", description);
+    H5Gclose(group);
+    return rc;
+}
+
+static int write_root(creation *c, const iw_spec *spec, const iw_store_info *info)
+{
+    char created[32];
+    time_t now = time(NULL);
+    struct tm utc;
+    gmtime_r(&now, &utc);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    hid_t root = H5Gopen2(c->file, "/", H5P_DEFAULT);
+    if (root < 0) return -1;
+    int rc = 0;
+    rc |= store_write_string_attr(root, "schema", IW_STORE_SCHEMA);
+    rc |= store_write_string_attr(root, "name", spec->name);
+    rc |= store_write_string_attr(root, "spec_sha256", spec->sha256);
+    rc |= store_write_string_attr(root, "created", created);
+    rc |= store_write_string_attr(root, "version", info && info->version ? info->version : IW_VERSION);
+    rc |= store_write_string_attr(root, "openblas_core", info && info->openblas_core ? info->openblas_core : "unknown");
+    rc |= store_write_string_attr(root, "mpi_library", info && info->mpi_library ? info->mpi_library : "unknown");
+    rc |= store_write_string_attr(root, "description",
+                                  "iwsweep store: per-epoch trajectories of every run of one sweep (schema iwsweep/1; the sweep file is /spec)");
+    H5Gclose(root);
+    if (rc) return -1;
+    /* /spec: the sweep file verbatim, a scalar variable-length UTF-8 string */
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_obj_track_times(dcpl, 0);
+    hid_t dset = H5Dcreate2(c->file, "/spec", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    const char *text = spec->text ? spec->text : "";
+    if (dset < 0 || H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0 ||
+        store_write_string_attr(dset, "description", "the sweep file this store was made from, verbatim") < 0)
+        rc = -1;
+    if (dset >= 0) H5Dclose(dset);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+static int write_runs_group(creation *c, const iw_spec *spec, const store_shape *shape)
+{
+    static const int8_t status_flags[4] = {IW_STATUS_PENDING, IW_STATUS_DONE, IW_STATUS_DIVERGED, IW_STATUS_FAILED};
+    static const char *const prov_descriptions[STORE_PROV_COUNT] = {
+        "wall-clock seconds of the run's last attempt (NaN until written)",
+        "CPU seconds used by the process during the run's last attempt (NaN until written)",
+        "MPI rank that ran the last attempt (0 until written: see status)",
+        "attempt that wrote the row: 1 for the first, +1 for each rerun; 0 = never written",
+        "SLURM_JOB_ID of the job that ran the last attempt (0 outside Slurm)",
+        "SLURM_RESTART_COUNT of that job (0 outside Slurm or on the job's first start)",
+    };
+    hid_t types[STORE_PROV_COUNT] = {H5T_IEEE_F64LE, H5T_IEEE_F64LE, H5T_STD_I32LE,
+                                     H5T_STD_I32LE,  H5T_STD_I64LE,  H5T_STD_I32LE};
+    hsize_t dim = (hsize_t)shape->runs;
+    const double nan = NAN;
+    if (write_run_columns(c, spec, shape->runs) < 0) return -1;
+    hid_t dset = dataset_create(c, "/runs/status", H5T_STD_I8LE, 1, &dim, H5T_NATIVE_INT8, NULL,
+                                "run status: 0 pending, 1 done, 2 diverged (non-finite loss; metrics NaN from that epoch on), 3 failed; written after the run's metrics");
+    if (dset < 0) return -1;
+    int rc = write_flags(dset, status_flags, 4, "pending done diverged failed");
+    H5Dclose(dset);
+    attach_later(c, "/runs/status", 1, "/run", NULL, NULL, NULL);
+    for (int p = 0; p < STORE_PROV_COUNT && rc == 0; p++) {
+        char path[160];
+        snprintf(path, sizeof path, "/runs/%s", store_prov_names[p]);
+        int is_real = p == STORE_PROV_WALL || p == STORE_PROV_CPU;
+        dset = dataset_create(c, path, types[p], 1, &dim, H5T_NATIVE_DOUBLE, is_real ? &nan : NULL,
+                              prov_descriptions[p]);
+        if (dset < 0) return -1;
+        H5Dclose(dset);
+        attach_later(c, path, 1, "/run", NULL, NULL, NULL);
+    }
+    return rc;
+}
+
+static int write_metrics_and_boundary(creation *c, const iw_spec *spec, const store_shape *shape)
+{
+    const float nan = NAN;
+    hsize_t dims[4] = {(hsize_t)shape->runs, (hsize_t)shape->epochs + 1, 0, 0};
+    for (int m = 0; m < IW_METRIC_COUNT; m++) {
+        char path[160], description[512];
+        snprintf(path, sizeof path, "/metrics/%s", iw_metric_names[m]);
+        snprintf(description, sizeof description, "%s; [run, epoch], NaN where not (yet) written",
+                 iw_metric_descriptions[m]);
+        hid_t dset = dataset_create(c, path, H5T_IEEE_F32LE, 2, dims, H5T_NATIVE_FLOAT, &nan, description);
+        if (dset < 0) return -1;
+        H5Dclose(dset);
+        attach_later(c, path, 2, "/run", "/epoch", NULL, NULL);
+    }
+    if (shape->n_boundary == 0) return 0;
+    int S = shape->n_boundary, G = shape->grid;
+    int32_t epochs[IW_MAX_RECORD_EPOCHS];
+    double *xy = malloc(2 * (size_t)G * sizeof *xy);
+    if (!xy) return -1;
+    for (int s = 0; s < S; s++) epochs[s] = spec->record.boundary_epochs[s];
+    const double *range = spec->record.boundary_range;
+    for (int i = 0; i < G; i++) {
+        xy[i] = range[0] + (range[1] - range[0]) * i / (G - 1);
+        xy[G + i] = range[2] + (range[3] - range[2]) * i / (G - 1);
+    }
+    int rc = write_small(c, "/boundary_epoch", H5T_STD_I32LE, H5T_NATIVE_INT32, (hsize_t)S, epochs,
+                         "epochs at which /boundary was recorded (record.boundary_epochs)");
+    if (rc == 0)
+        rc = write_small(c, "/x", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)G, xy,
+                         "first input coordinate of the /boundary grid, raw data units: G points from xmin to xmax inclusive (record.boundary_range)");
+    if (rc == 0)
+        rc = write_small(c, "/y", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)G, xy + G,
+                         "second input coordinate of the /boundary grid, raw data units: G points from ymin to ymax inclusive (record.boundary_range)");
+    free(xy);
+    if (rc < 0) return -1;
+    hsize_t bdims[4] = {(hsize_t)shape->runs, (hsize_t)S, (hsize_t)G, (hsize_t)G};
+    hid_t dset = dataset_create(c, "/boundary", H5T_IEEE_F32LE, 4, bdims, H5T_NATIVE_FLOAT, &nan,
+                                "decision function p(positive | x, y) of each run at the epochs of /boundary_epoch; [run, boundary_epoch, y, x], NaN where not (yet) written");
+    if (dset < 0) return -1;
+    H5Dclose(dset);
+    attach_later(c, "/boundary", 4, "/run", "/boundary_epoch", "/y", "/x");
+    return 0;
+}
+
+int store_create_file(const char *path, const iw_spec *spec, const iw_store_info *info,
+                      const store_shape *shape, iw_error *err)
+{
+    creation c = {.n = 0};
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_obj_track_times(fcpl, 0);
+    hid_t fapl = store_serial_fapl();
+    c.file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
+    H5Pclose(fapl);
+    H5Pclose(fcpl);
+    if (c.file < 0) return store_h5_fail(err, "cannot create %s", path);
+    hsize_t n_epochs = (hsize_t)shape->epochs + 1;
+    int32_t *epochs = malloc(n_epochs * sizeof *epochs);
+    int rc = epochs ? 0 : -1;
+    for (hsize_t e = 0; rc == 0 && e < n_epochs; e++) epochs[e] = (int32_t)e;
+    if (rc == 0) rc = write_root(&c, spec, info);
+    if (rc == 0) rc = create_group(c.file, "/runs", "one row per run: the grid point (one dataset per grid axis), status and provenance");
+    if (rc == 0) rc = create_group(c.file, "/metrics", "per-epoch metrics of every run: float32 [run, epoch]");
+    if (rc == 0)
+        rc = write_small(&c, "/epoch", H5T_STD_I32LE, H5T_NATIVE_INT32, n_epochs, epochs,
+                         "epoch of each trajectory point: 0 = the network before training, e = after e epochs");
+    free(epochs);
+    if (rc == 0) rc = write_runs_group(&c, spec, shape);
+    if (rc == 0) rc = write_metrics_and_boundary(&c, spec, shape);
+    if (rc == 0) {
+        static const char *const scales[] = {"/run", "/epoch", "/boundary_epoch", "/y", "/x"};
+        rc = write_dimension_scales(&c, scales, shape->n_boundary > 0 ? 5 : 2);
+    }
+    if (rc < 0) {
+        store_h5_fail(err, "cannot write the store %s", path);
+        H5Fclose(c.file);
+        return -1;
+    }
+    if (H5Fclose(c.file) < 0) return store_h5_fail(err, "cannot close %s after creating it", path);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0 || fsync(fd) != 0) {
+        if (fd >= 0) close(fd);
+        return iw_error_set(err, "cannot fsync %s after creating it", path);
+    }
+    close(fd);
+    return 0;
+}

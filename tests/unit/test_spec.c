@@ -1,0 +1,517 @@
+/* test_spec.c — the sweep file: every key read from a full example, the defaults, YAML forms
+ * (flow/block lists, anchors, comments), the grid's expansion checked against a nested-loop
+ * enumeration for random axis sizes, run costs, the --dry-run listing, SHA-256 against the
+ * standard vectors and sha256sum, and the shipped sweeps/ files. Bad files: test_spec_bad.c.
+ */
+#include "iw/spec.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glob.h>
+
+#include "test.h"
+
+static int parse(const char *text, iw_spec *spec, iw_error *err)
+{
+    return iw_spec_parse(text, strlen(text), "test.yaml", spec, err);
+}
+
+static const char *full_example =
+    "# every key of the sweep file\n"
+    "name: full-example\n"
+    "data:\n"
+    "  source: mnist\n"
+    "  path: /tmp\n"
+    "  classes: [2, 4]\n"
+    "  train_per_class: [5000, 500]\n"
+    "  test_per_class: 300\n"
+    "  probes: [noise]\n"
+    "  noise_count: 77\n"
+    "  seed: 12345678901\n"
+    "model:\n"
+    "  kind: mlp\n"
+    "  hidden: [128, 64, 32]\n"
+    "  init: pytorch\n"
+    "train:\n"
+    "  epochs: 250\n"
+    "  batch_size: 32\n"
+    "  lr: 0.2\n"
+    "  lr_dropout: 0.05\n"
+    "  momentum: 0.9\n"
+    "  normalize: batch\n"
+    "  checkpoint_every: 25\n"
+    "  checkpoint_minutes: 7.5\n"
+    "grid:\n"
+    "  seed: [3, 1]\n"                       /* written out of canonical order on purpose */
+    "  sampling: [subsample, weight]\n"
+    "  batchnorm: [true, false]\n"
+    "  dropout: [0, 0.5]\n"
+    "  l2: [0, 1e-3, 0.01]\n"
+    "  importance_weight: [0.0625, 1, 16]\n";
+
+static void test_full_example(void)
+{
+    iw_spec s;
+    iw_error err = {{0}};
+    int rc = parse(full_example, &s, &err);
+    EXPECT(rc == 0, "parse failed: %s", err.message);
+    if (rc) return;
+    EXPECT(!strcmp(s.name, "full-example"), "name %s", s.name);
+    EXPECT(!strcmp(s.file, "test.yaml"), "file %s", s.file);
+    EXPECT(s.data.source == IW_SOURCE_MNIST, "source %d", s.data.source);
+    EXPECT(!strcmp(s.data.path, "/tmp") && s.data.path_line == 5, "path %s line %d", s.data.path, s.data.path_line);
+    EXPECT(s.data.classes[0] == 2 && s.data.classes[1] == 4, "classes %d %d", s.data.classes[0], s.data.classes[1]);
+    EXPECT(s.data.train_per_class[0] == 5000 && s.data.train_per_class[1] == 500, "train_per_class");
+    EXPECT(s.data.test_per_class[0] == 300 && s.data.test_per_class[1] == 300, "test_per_class");
+    EXPECT(!s.data.probe_other && s.data.probe_noise, "probes %d %d", s.data.probe_other, s.data.probe_noise);
+    EXPECT(s.data.noise_count == 77, "noise_count %d", s.data.noise_count);
+    EXPECT(s.data.data_seed == 12345678901ull, "data seed %llu", (unsigned long long)s.data.data_seed);
+    EXPECT(s.model.kind == IW_MODEL_MLP && s.model.init == IW_INIT_PYTORCH, "model");
+    EXPECT(s.model.n_hidden == 3 && s.model.hidden[0] == 128 && s.model.hidden[1] == 64 && s.model.hidden[2] == 32,
+           "hidden n=%d", s.model.n_hidden);
+    EXPECT(s.train.epochs == 250 && s.train.batch_size == 32, "epochs %d batch %d", s.train.epochs, s.train.batch_size);
+    EXPECT(s.train.lr == 0.2 && s.train.lr_dropout == 0.05 && s.train.momentum == 0.9, "lr/momentum");
+    EXPECT(s.train.normalize == IW_NORMALIZE_BATCH, "normalize");
+    EXPECT(s.train.checkpoint_every == 25 && s.train.checkpoint_minutes == 7.5, "checkpoints");
+    /* Canonical axis order whatever the file's order; values in the file's order within an axis. */
+    EXPECT(s.n_axes == 6, "n_axes %d", s.n_axes);
+    static const char *names[6] = {"importance_weight", "l2", "dropout", "batchnorm", "seed", "sampling"};
+    static const int counts[6] = {3, 3, 2, 2, 2, 2};
+    for (int i = 0; i < 6 && i < s.n_axes; i++) {
+        EXPECT(s.axes[i].id == (iw_axis_id)i && !strcmp(s.axes[i].name, names[i]) && s.axes[i].count == counts[i],
+               "axis %d: id %d name %s count %d", i, s.axes[i].id, s.axes[i].name, s.axes[i].count);
+        EXPECT(iw_spec_axis_index(&s, (iw_axis_id)i) == i, "axis index %d", i);
+    }
+    EXPECT(s.axes[1].values[1] == 1e-3 && s.axes[0].values[0] == 0.0625, "axis values");
+    EXPECT(s.axes[3].values[0] == 1.0 && s.axes[3].values[1] == 0.0, "batchnorm values");
+    EXPECT(s.axes[4].values[0] == 3 && s.axes[4].values[1] == 1, "seed values");
+    EXPECT(s.axes[5].values[0] == IW_SAMPLING_SUBSAMPLE && s.axes[5].values[1] == IW_SAMPLING_WEIGHT, "sampling values");
+    EXPECT(s.axes[3].type == IW_AXIS_BOOL && s.axes[4].type == IW_AXIS_INT && s.axes[5].type == IW_AXIS_SAMPLING &&
+           s.axes[0].type == IW_AXIS_REAL, "axis types");
+    EXPECT(iw_spec_run_count(&s) == 3 * 3 * 2 * 2 * 2 * 2, "run count %lld", (long long)iw_spec_run_count(&s));
+    EXPECT(s.text_len == strlen(full_example) && !memcmp(s.text, full_example, s.text_len), "text kept verbatim");
+    char digest[65];
+    iw_sha256_hex(full_example, strlen(full_example), digest);
+    EXPECT(!strcmp(digest, s.sha256), "sha256 of the text");
+    iw_spec_free(&s);
+    iw_spec_free(&s); /* idempotent */
+}
+
+static void test_synthetic_and_cnn_keys(void)
+{
+    const char *text =
+        "name: syn\n"
+        "data: {source: synthetic2d, train_per_class: 200, test_per_class: [50, 60], seed: 3,\n"
+        "       synthetic: {std: [2, 0.5], rotation: -45.5, shift: [1.5, -2]}}\n"
+        "model: {kind: linear}\n"
+        "train: {epochs: 40}\n"
+        "record:\n"
+        "  boundary_epochs: [0, 1, 10, 40]\n"
+        "  boundary_grid: 33\n"
+        "  boundary_range: [-5, 5, -2.5, 7]\n";
+    iw_spec s;
+    iw_error err = {{0}};
+    int rc = parse(text, &s, &err);
+    EXPECT(rc == 0, "parse failed: %s", err.message);
+    if (rc == 0) {
+        EXPECT(s.data.source == IW_SOURCE_SYNTHETIC2D && s.data.data_seed == 3, "source/seed");
+        EXPECT(s.data.synthetic.std[0] == 2 && s.data.synthetic.std[1] == 0.5, "std");
+        EXPECT(s.data.synthetic.rotation_deg == -45.5, "rotation %g", s.data.synthetic.rotation_deg);
+        EXPECT(s.data.synthetic.shift[0] == 1.5 && s.data.synthetic.shift[1] == -2, "shift");
+        EXPECT(s.data.test_per_class[0] == 50 && s.data.test_per_class[1] == 60, "test_per_class");
+        EXPECT(!s.data.probe_other && !s.data.probe_noise, "no probes by default for synthetic2d");
+        EXPECT(s.model.kind == IW_MODEL_LINEAR && s.model.n_hidden == 0, "linear");
+        EXPECT(s.record.n_boundary_epochs == 4 && s.record.boundary_epochs[3] == 40, "boundary epochs");
+        EXPECT(s.record.boundary_grid == 33, "grid %d", s.record.boundary_grid);
+        EXPECT(s.record.boundary_range[0] == -5 && s.record.boundary_range[3] == 7, "range");
+        EXPECT(s.n_axes == 5 && iw_spec_run_count(&s) == 1, "one run");
+        iw_spec_free(&s);
+    }
+    const char *cnn = "name: c\ndata: {source: cifar10, path: /tmp}\n"
+                      "model: {kind: cnn, channels: [8, 8, 16, 16, 16], fc: [64]}\n";
+    rc = parse(cnn, &s, &err);
+    EXPECT(rc == 0, "cnn parse failed: %s", err.message);
+    if (rc == 0) {
+        EXPECT(s.data.classes[0] == 3 && s.data.classes[1] == 5, "cifar10 default classes cat/dog");
+        EXPECT(s.model.n_channels == 5 && s.model.channels[4] == 16 && s.model.n_fc == 1 && s.model.fc[0] == 64, "cnn");
+        iw_spec_free(&s);
+    }
+    rc = parse("name: r\ndata: {source: cifar10, path: /tmp}\nmodel: {kind: resnet}\n", &s, &err);
+    EXPECT(rc == 0, "resnet parse failed: %s", err.message);
+    if (rc == 0) {
+        EXPECT(s.model.n_channels == 4 && s.model.channels[0] == 64 && s.model.channels[3] == 256, "resnet defaults");
+        iw_spec_free(&s);
+    }
+}
+
+static void test_defaults(void)
+{
+    iw_spec s;
+    iw_error err = {{0}};
+    int rc = parse("name: minimal\n", &s, &err);
+    if (rc && strstr(err.message, "dataset-fashion-mnist")) {
+        printf("# fashion-mnist not installed: defaults checked on synthetic2d only\n");
+        rc = parse("name: minimal\ndata: {source: synthetic2d}\n", &s, &err);
+        EXPECT(rc == 0, "parse failed: %s", err.message);
+        if (rc == 0) iw_spec_free(&s);
+        return;
+    }
+    EXPECT(rc == 0, "parse failed: %s", err.message);
+    if (rc) return;
+    EXPECT(s.data.source == IW_SOURCE_FASHION_MNIST, "default source");
+    EXPECT(!strcmp(s.data.path, "/usr/share/datasets/fashion-mnist") && s.data.path_line == 0, "default path %s", s.data.path);
+    EXPECT(s.data.classes[0] == 0 && s.data.classes[1] == 6, "default classes");
+    EXPECT(s.data.train_per_class[0] == 1000 && s.data.train_per_class[1] == 1000, "train_per_class");
+    EXPECT(s.data.test_per_class[0] == 1000 && s.data.test_per_class[1] == 1000, "test_per_class");
+    EXPECT(s.data.probe_other && s.data.probe_noise && s.data.noise_count == 1000, "default probes");
+    EXPECT(s.data.data_seed == 0, "data seed");
+    EXPECT(s.data.synthetic.std[0] == 1.0 && s.data.synthetic.std[1] == 0.25 && s.data.synthetic.rotation_deg == 90 &&
+           s.data.synthetic.shift[0] == 3.0 && s.data.synthetic.shift[1] == 0.0, "synthetic defaults");
+    EXPECT(s.model.kind == IW_MODEL_MLP && s.model.init == IW_INIT_HE, "model defaults");
+    EXPECT(s.model.n_hidden == 2 && s.model.hidden[0] == 256 && s.model.hidden[1] == 256, "hidden default");
+    EXPECT(s.train.epochs == 100 && s.train.batch_size == 16 && s.train.lr == 0.1 && s.train.lr_dropout == 0.1 &&
+           s.train.momentum == 0 && s.train.normalize == IW_NORMALIZE_WEIGHTS, "train defaults");
+    EXPECT(s.train.checkpoint_every == 0 && s.train.checkpoint_minutes == 0, "checkpoints off");
+    EXPECT(s.record.n_boundary_epochs == 0 && s.record.boundary_grid == 64 && s.record.boundary_range[0] == -4 &&
+           s.record.boundary_range[1] == 6 && s.record.boundary_range[2] == -4 && s.record.boundary_range[3] == 6,
+           "record defaults");
+    EXPECT(s.n_axes == 5, "five axes");
+    static const double defaults[5] = {1, 0, 0, 0, 0};
+    for (int i = 0; i < s.n_axes && i < 5; i++)
+        EXPECT(s.axes[i].count == 1 && s.axes[i].values[0] == defaults[i] && s.axes[i].name != NULL, "axis %d default", i);
+    EXPECT(iw_spec_axis_index(&s, IW_AXIS_SAMPLING_ID) == -1, "no sampling axis");
+    iw_point p;
+    iw_spec_point(&s, 0, &p);
+    EXPECT(p.importance_weight == 1 && p.l2 == 0 && p.dropout == 0 && !p.batchnorm && p.seed == 0 &&
+           p.sampling == IW_SAMPLING_WEIGHT, "default point");
+    iw_spec_free(&s);
+}
+
+/* YAML forms that must all mean the same: block vs flow lists, anchors, comments, ints as reals. */
+static void test_yaml_forms(void)
+{
+    const char *forms[] = {
+        "name: y\ndata: {source: synthetic2d}\ngrid:\n  l2: [0, 1]\n  importance_weight: [0.5, 2]\n",
+        "name: y\ndata:\n  source: synthetic2d  # comment\ngrid:\n  l2:\n    - 0\n    - 1.0\n  importance_weight: [5e-1, +2]\n",
+        "---\nname: y\ndata: {source: synthetic2d}\ngrid: {l2: &v [0, 1], importance_weight: [.5, 2.]}\n...\n",
+        "name: 'y'\ndata: {source: \"synthetic2d\"}\nw: &w [0.5, 2]\n",
+    };
+    for (int f = 0; f < 4; f++) {
+        iw_spec s;
+        iw_error err = {{0}};
+        int rc = parse(forms[f], &s, &err);
+        if (f == 3) { /* an unknown top-level key is refused even when only used as an anchor */
+            EXPECT(rc != 0 && strstr(err.message, "unknown key 'w'"), "form 3: %s", err.message);
+            continue;
+        }
+        EXPECT(rc == 0, "form %d: %s", f, err.message);
+        if (rc) continue;
+        EXPECT(!strcmp(s.name, "y") && s.axes[0].count == 2 && s.axes[0].values[0] == 0.5 && s.axes[0].values[1] == 2 &&
+               s.axes[1].count == 2 && s.axes[1].values[1] == 1, "form %d values", f);
+        iw_spec_free(&s);
+    }
+}
+
+/* Tiny deterministic generator for the randomised tests. */
+static uint64_t test_rng = 0x9e3779b97f4a7c15ull;
+static uint32_t next_random(void)
+{
+    test_rng ^= test_rng << 13, test_rng ^= test_rng >> 7, test_rng ^= test_rng << 17;
+    return (uint32_t)(test_rng >> 11);
+}
+
+/* Differential test: iw_spec_point against six nested loops (last axis fastest). */
+static void test_point_expansion_matches_nested_loops(void)
+{
+    for (int trial = 0; trial < 40; trial++) {
+        int n[6];
+        n[0] = 1 + (int)(next_random() % 5), n[1] = 1 + (int)(next_random() % 4), n[2] = 1 + (int)(next_random() % 3);
+        n[3] = 1 + (int)(next_random() % 2), n[4] = 1 + (int)(next_random() % 4), n[5] = 1 + (int)(next_random() % 2);
+        int with_sampling = trial % 2;
+        char text[4096], list[6][512];
+        for (int a = 0; a < 6; a++) {
+            size_t used = (size_t)snprintf(list[a], sizeof list[a], "[");
+            for (int i = 0; i < n[a]; i++) {
+                const char *sep = i ? ", " : "";
+                switch (a) {
+                case 0: used += (size_t)snprintf(list[a] + used, sizeof list[a] - used, "%s%g", sep, 0.25 * (i + 1)); break;
+                case 1: used += (size_t)snprintf(list[a] + used, sizeof list[a] - used, "%s%g", sep, 0.001 * i); break;
+                case 2: used += (size_t)snprintf(list[a] + used, sizeof list[a] - used, "%s%g", sep, 0.3 * i); break;
+                case 3: used += (size_t)snprintf(list[a] + used, sizeof list[a] - used, "%s%s", sep, i ? "true" : "false"); break;
+                case 4: used += (size_t)snprintf(list[a] + used, sizeof list[a] - used, "%s%d", sep, 7 * i + 1); break;
+                default: used += (size_t)snprintf(list[a] + used, sizeof list[a] - used, "%s%s", sep, i ? "subsample" : "weight"); break;
+                }
+            }
+            snprintf(list[a] + used, sizeof list[a] - used, "]");
+        }
+        if (!with_sampling) n[5] = 1;
+        /* axes written in reverse order: the canonical order must not depend on the file */
+        snprintf(text, sizeof text, "name: d\ndata: {source: synthetic2d}\ngrid:\n%s%s%s  seed: %s\n  batchnorm: %s\n"
+                 "  dropout: %s\n  l2: %s\n  importance_weight: %s\n",
+                 with_sampling ? "  sampling: " : "", with_sampling ? list[5] : "", with_sampling ? "\n" : "",
+                 list[4], list[3], list[2], list[1], list[0]);
+        iw_spec s;
+        iw_error err = {{0}};
+        if (parse(text, &s, &err)) {
+            EXPECT(0, "trial %d: %s", trial, err.message);
+            return;
+        }
+        int64_t expected_runs = (int64_t)n[0] * n[1] * n[2] * n[3] * n[4] * n[5];
+        EXPECT(iw_spec_run_count(&s) == expected_runs, "trial %d runs %lld vs %lld", trial,
+               (long long)iw_spec_run_count(&s), (long long)expected_runs);
+        int64_t r = 0, mismatches = 0;
+        for (int i0 = 0; i0 < n[0]; i0++)
+            for (int i1 = 0; i1 < n[1]; i1++)
+                for (int i2 = 0; i2 < n[2]; i2++)
+                    for (int i3 = 0; i3 < n[3]; i3++)
+                        for (int i4 = 0; i4 < n[4]; i4++)
+                            for (int i5 = 0; i5 < n[5]; i5++, r++) {
+                                iw_point p;
+                                iw_spec_point(&s, r, &p);
+                                int same = p.run == r && p.importance_weight == 0.25 * (i0 + 1) && p.l2 == 0.001 * i1 &&
+                                           p.dropout == 0.3 * i2 && p.batchnorm == i3 && p.seed == 7 * i4 + 1 &&
+                                           p.sampling == (with_sampling && i5 ? IW_SAMPLING_SUBSAMPLE : IW_SAMPLING_WEIGHT);
+                                mismatches += !same;
+                            }
+        EXPECT(mismatches == 0, "trial %d: %lld of %lld points differ from the nested loops", trial,
+               (long long)mismatches, (long long)r);
+        iw_spec_free(&s);
+    }
+}
+
+static void test_run_cost_is_sane(void)
+{
+    iw_spec s;
+    iw_error err = {{0}};
+    const char *text = "name: c\ndata: {source: synthetic2d, train_per_class: 1000}\nmodel: {kind: mlp, hidden: [64]}\n"
+                       "grid: {importance_weight: [0.0625, 1, 16], dropout: [0, 0.5], batchnorm: [false, true],\n"
+                       "       sampling: [weight, subsample]}\n";
+    if (parse(text, &s, &err)) {
+        EXPECT(0, "%s", err.message);
+        return;
+    }
+    iw_point p = {.importance_weight = 1, .sampling = IW_SAMPLING_WEIGHT};
+    double base = iw_spec_run_cost(&s, &p);
+    EXPECT(base > 0 && isfinite(base), "base cost %g", base);
+    iw_point bn = p, drop = p, sub16 = p, sub_small = p, weighted = p;
+    bn.batchnorm = 1, drop.dropout = 0.5, weighted.importance_weight = 16;
+    sub16.sampling = sub_small.sampling = IW_SAMPLING_SUBSAMPLE;
+    sub16.importance_weight = 16, sub_small.importance_weight = 0.0625;
+    EXPECT(iw_spec_run_cost(&s, &bn) > base, "batch norm costs more");
+    EXPECT(iw_spec_run_cost(&s, &drop) > base, "dropout costs more");
+    EXPECT(iw_spec_run_cost(&s, &weighted) == base, "weighting alone changes nothing");
+    EXPECT(iw_spec_run_cost(&s, &sub16) < base && iw_spec_run_cost(&s, &sub_small) < base, "sub-sampling trains on fewer");
+    int old_epochs = s.train.epochs;
+    s.train.epochs = old_epochs * 2;
+    EXPECT(iw_spec_run_cost(&s, &p) > base, "more epochs cost more");
+    s.train.epochs = old_epochs;
+    s.model.hidden[0] = 512;
+    EXPECT(iw_spec_run_cost(&s, &p) > base, "a wider network costs more");
+    iw_spec_free(&s);
+    /* the paper's CNN on CIFAR-10 is much heavier than an MLP on it */
+    iw_spec a, b;
+    if (parse("name: a\ndata: {source: cifar10, path: /tmp}\nmodel: {kind: cnn}\n", &a, &err)) {
+        EXPECT(0, "%s", err.message);
+        return;
+    }
+    if (parse("name: b\ndata: {source: cifar10, path: /tmp}\nmodel: {kind: mlp}\n", &b, &err)) {
+        EXPECT(0, "%s", err.message);
+        iw_spec_free(&a);
+        return;
+    }
+    EXPECT(iw_spec_run_cost(&a, &p) > 10 * iw_spec_run_cost(&b, &p), "cnn %g vs mlp %g", iw_spec_run_cost(&a, &p),
+           iw_spec_run_cost(&b, &p));
+    iw_spec_free(&a);
+    iw_spec_free(&b);
+}
+
+static void test_print_runs(void)
+{
+    iw_spec s;
+    iw_error err = {{0}};
+    const char *text = "name: p\ndata: {source: synthetic2d}\ngrid: {importance_weight: [0.0625, 16], l2: [0, 0.001],\n"
+                       "  batchnorm: [false, true], seed: [0, 1, 2], sampling: [weight, subsample]}\n";
+    if (parse(text, &s, &err)) {
+        EXPECT(0, "%s", err.message);
+        return;
+    }
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&buf, &size);
+    iw_spec_print_runs(&s, out);
+    fclose(out);
+    int lines = 0;
+    for (char *p = buf; *p; p++) lines += *p == '\n';
+    int64_t runs = iw_spec_run_count(&s);
+    EXPECT(runs == 48, "runs %lld", (long long)runs);
+    EXPECT(lines == runs + 2, "header + %lld runs + count line, got %d lines", (long long)runs, lines);
+    EXPECT(strstr(buf, "48 runs (2 x 2 x 1 x 2 x 3 x 2)\n") != NULL, "count line in:\n%s", buf);
+    EXPECT(strstr(buf, "importance_weight") && strstr(buf, "sampling"), "header names the axes");
+    /* every run line has the same length (aligned) and run 47 is the last point */
+    char *line = strchr(buf, '\n') + 1;
+    size_t width = strcspn(line, "\n");
+    int aligned = 1;
+    for (int64_t r = 0; r < runs; r++) {
+        aligned &= strcspn(line, "\n") == width;
+        if (r == runs - 1)
+            EXPECT(strstr(line, "47") == line + strspn(line, " ") && strstr(line, "16") && strstr(line, "0.001") &&
+                       strstr(line, "true") && strstr(line, "subsample"), "last line: %.*s", (int)width, line);
+        line += strcspn(line, "\n") + 1;
+    }
+    EXPECT(aligned, "run lines differ in width");
+    free(buf);
+    iw_spec_free(&s);
+}
+
+static void test_grid_too_large_without_overflow(void)
+{
+    /* 4096 values on each of six axes: 2^72 runs, far past int64; must be refused, not wrap. */
+    size_t cap = 6 * 4096 * 12 + 1024, used = 0;
+    char *text = malloc(cap);
+    static const char *axes[4] = {"importance_weight", "l2", "dropout", "seed"};
+    iw_spec s;
+    iw_error err = {{0}};
+    used = (size_t)snprintf(text, cap, "name: big\ndata: {source: synthetic2d}\ngrid:\n");
+    for (int a = 0; a < 4; a++) {
+        used += (size_t)snprintf(text + used, cap - used, "  %s: [", axes[a]);
+        for (int i = 0; i < 4096; i++)
+            used += (size_t)snprintf(text + used, cap - used, a == 2 ? "%s%.6f" : "%s%.0f", i ? "," : "",
+                                     a == 2 ? i / 4096.0 : (double)(i + 1));
+        used += (size_t)snprintf(text + used, cap - used, "]\n");
+    }
+    used += (size_t)snprintf(text + used, cap - used, "  batchnorm: [false, true]\n  sampling: [weight, subsample]\n");
+    int rc = parse(text, &s, &err);
+    EXPECT(rc != 0 && strstr(err.message, "grid too large") && strstr(err.message, "4096 x 4096 x 4096 x 2 x 4096 x 2"),
+           "message: %s", err.message);
+    if (rc == 0) iw_spec_free(&s);
+    /* one axis longer than IW_MAX_AXIS_VALUES */
+    used = (size_t)snprintf(text, cap, "name: long\ndata: {source: synthetic2d}\ngrid:\n  seed: [");
+    for (int i = 0; i <= IW_MAX_AXIS_VALUES; i++) used += (size_t)snprintf(text + used, cap - used, "%s%d", i ? "," : "", i);
+    snprintf(text + used, cap - used, "]\n");
+    rc = parse(text, &s, &err);
+    EXPECT(rc != 0 && strstr(err.message, "test.yaml:4: key 'grid.seed': expected at most 4096 values, got 4097"),
+           "message: %s", err.message);
+    if (rc == 0) iw_spec_free(&s);
+    free(text);
+}
+
+static void test_sha256(void)
+{
+    struct { const char *in; const char *hex; } vectors[] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    char out[65];
+    for (int i = 0; i < 3; i++) {
+        iw_sha256_hex(vectors[i].in, strlen(vectors[i].in), out);
+        EXPECT(!strcmp(out, vectors[i].hex), "sha256('%s') = %s", vectors[i].in, out);
+    }
+    char *million = malloc(1000000);
+    memset(million, 'a', 1000000);
+    iw_sha256_hex(million, 1000000, out);
+    EXPECT(!strcmp(out, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"), "million a: %s", out);
+    free(million);
+    /* Lengths around the padding boundaries, against the system's sha256sum. */
+    static const size_t lengths[] = {1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 1000, 4099};
+    unsigned char buf[4099];
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)next_random();
+    for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
+        char path[] = "/tmp/iw_test_sha_XXXXXX";
+        int fd = mkstemp(path);
+        FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+        if (!f) {
+            EXPECT(0, "cannot create a temporary file");
+            return;
+        }
+        fwrite(buf, 1, lengths[k], f);
+        fclose(f);
+        char cmd[128], theirs[65] = "";
+        snprintf(cmd, sizeof cmd, "sha256sum %s", path);
+        FILE *p = popen(cmd, "r");
+        if (p) {
+            if (fscanf(p, "%64s", theirs) != 1) theirs[0] = '\0';
+            pclose(p);
+        }
+        remove(path);
+        iw_sha256_hex(buf, lengths[k], out);
+        EXPECT(!strcmp(out, theirs), "length %zu: %s vs sha256sum %s", lengths[k], out, theirs);
+    }
+}
+
+static void test_load_errors(void)
+{
+    iw_spec s;
+    iw_error err = {{0}};
+    EXPECT(iw_spec_load("/nonexistent/sweep.yaml", &s, &err) != 0 &&
+               strstr(err.message, "/nonexistent/sweep.yaml: cannot open the sweep file: No such file or directory"),
+           "message: %s", err.message);
+    EXPECT(iw_spec_load("/tmp", &s, &err) != 0 && strstr(err.message, "/tmp: is a folder"), "message: %s", err.message);
+    /* a file that loads: text and digest are the file's bytes */
+    char path[] = "/tmp/iw_test_spec_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        EXPECT(0, "cannot create a temporary file");
+        return;
+    }
+    const char *text = "name: loaded\ndata: {source: synthetic2d}\n";
+    fputs(text, f);
+    fclose(f);
+    int rc = iw_spec_load(path, &s, &err);
+    EXPECT(rc == 0, "load: %s", err.message);
+    if (rc == 0) {
+        char digest[65];
+        iw_sha256_hex(text, strlen(text), digest);
+        EXPECT(!strcmp(s.file, path) && !strcmp(s.text, text) && !strcmp(s.sha256, digest), "file, text, digest");
+        iw_spec_free(&s);
+    }
+    remove(path);
+}
+
+/* Every sweep file shipped in sweeps/ must parse (a data folder missing on this machine is a skip). */
+static void test_shipped_sweeps_parse(void)
+{
+    const char *root = getenv("ROOT") ? getenv("ROOT") : ".";
+    char pattern[1024];
+    int count = 0;
+    for (int depth = 0; depth < 2; depth++) {
+        snprintf(pattern, sizeof pattern, depth ? "%s/sweeps/*/*.yaml" : "%s/sweeps/*.yaml", root);
+        glob_t g;
+        if (glob(pattern, 0, NULL, &g) != 0) continue;
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            iw_spec s;
+            iw_error err = {{0}};
+            if (iw_spec_load(g.gl_pathv[i], &s, &err) == 0) {
+                EXPECT(iw_spec_run_count(&s) >= 1, "%s", g.gl_pathv[i]);
+                iw_spec_free(&s);
+            } else if (strstr(err.message, "key 'data.path'")) {
+                printf("# skip %s: %s\n", g.gl_pathv[i], err.message);
+            } else {
+                EXPECT(0, "%s", err.message);
+            }
+            count++;
+        }
+        globfree(&g);
+    }
+    printf("# %d shipped sweep files checked\n", count);
+}
+
+int main(void)
+{
+    RUN_TEST(test_full_example);
+    RUN_TEST(test_synthetic_and_cnn_keys);
+    RUN_TEST(test_defaults);
+    RUN_TEST(test_yaml_forms);
+    RUN_TEST(test_point_expansion_matches_nested_loops);
+    RUN_TEST(test_run_cost_is_sane);
+    RUN_TEST(test_print_runs);
+    RUN_TEST(test_grid_too_large_without_overflow);
+    RUN_TEST(test_sha256);
+    RUN_TEST(test_load_errors);
+    RUN_TEST(test_shipped_sweeps_parse);
+    return test_exit_code();
+}
