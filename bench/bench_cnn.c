@@ -4,7 +4,8 @@
  *   "CNN 1x28x28 b16: <ms> ms/example"  (the line bench/run_bench.sh reads),
  * the achieved GFLOP/s counting direct-convolution and dense FLOPs (forward, weight gradient and
  * input gradient, the last skipped for the first layer), the peak RSS, and a per-layer breakdown of
- * one step. Then, unless IW_BENCH_NO_PEER is set, it runs bench/peer_torch_cnn.py (PyTorch, one
+ * one step; then one line for the ResNet (kind resnet, default widths) on 1x28x28 at batch 16.
+ * Then, unless IW_BENCH_NO_PEER is set, it runs bench/peer_torch_cnn.py (PyTorch, one
  * thread) in the same run and prints the ratio engine / PyTorch per configuration.
  * Prints figures only; asserts nothing about speed.
  *
@@ -21,6 +22,7 @@
 #include "iw/engine.h"
 
 typedef struct config {
+    iw_model_kind kind;
     int c, side, batch;
     double ms, cpu_ms; /* engine wall and CPU ms per example */
 } config;
@@ -43,6 +45,10 @@ static double flops_per_example(iw_net *net)
         if (strcmp(l->ops->kind, "conv2d") == 0) {
             const iw_conv2d_config *c = l->config;
             macs = (double)l->in.c * c->kernel * c->kernel * iw_shape_size(l->out);
+        } else if (strcmp(l->ops->kind, "resblock") == 0) { /* conv3x3, conv3x3, 1x1 projection */
+            double out = (double)iw_shape_size(l->out);
+            macs = (double)l->in.c * 9 * out + (double)l->out.c * 9 * out;
+            if (l->in.c != l->out.c || l->in.h != l->out.h) macs += (double)l->in.c * out;
         } else if (strcmp(l->ops->kind, "dense") == 0) {
             macs = (double)iw_shape_size(l->in) * iw_shape_size(l->out);
         }
@@ -78,20 +84,20 @@ static void breakdown(iw_net *net, const float *x, int batch, int reps)
     g[1] = calloc(max_act * batch, sizeof(float));
     for (size_t i = 0; i < max_act * batch; i++) g[0][i] = 1e-3f * (float)(i % 7);
     iw_layer_ctx ctx = {.batch = batch, .training = 1, .dropout_rng = NULL, .workspace = work};
-    for (int r = 0; r < reps; r++) {
+    for (int r = -1; r < reps; r++) { /* r = -1: warm-up (first touch of the buffers), not counted */
         const float *in = x;
         for (int i = 0; i < n; i++) {
             iw_layer *l = iw_net_layer(net, i);
             double t0 = cpu_seconds();
             l->ops->forward(l, &ctx, in, act[i]);
-            tf[i] += cpu_seconds() - t0;
+            if (r >= 0) tf[i] += cpu_seconds() - t0;
             in = act[i];
         }
         for (int i = n - 1; i >= 0; i--) {
             iw_layer *l = iw_net_layer(net, i);
             double t0 = cpu_seconds();
             l->ops->backward(l, &ctx, i ? act[i - 1] : x, act[i], g[0], i ? g[1] : NULL);
-            tb[i] += cpu_seconds() - t0;
+            if (r >= 0) tb[i] += cpu_seconds() - t0;
         }
     }
     double total = 0.0;
@@ -112,7 +118,7 @@ static void breakdown(iw_net *net, const float *x, int batch, int reps)
 
 static void bench(config *cf, double seconds)
 {
-    iw_net_config cfg = {.kind = IW_MODEL_CNN, .input = {cf->c, cf->side, cf->side}, .n_classes = 2,
+    iw_net_config cfg = {.kind = cf->kind, .input = {cf->c, cf->side, cf->side}, .n_classes = 2,
                          .init = IW_INIT_PYTORCH, .max_batch = cf->batch};
     iw_error err;
     iw_net *net = iw_net_create(&cfg, &err);
@@ -159,11 +165,11 @@ static void bench(config *cf, double seconds)
     cf->ms = t * 1e3 / ((double)steps * batch);
     cf->cpu_ms = (cpu_seconds() - c0) * 1e3 / ((double)steps * batch);
     double gflop = flops_per_example(net) * 1e-9;
-    printf("CNN %dx%dx%d b%d: %.4f ms/example  (CPU %.4f ms; %ld steps, %.1f MFLOP/example, %.1f GFLOP/s "
+    printf("%s %dx%dx%d b%d: %.4f ms/example  (CPU %.4f ms; %ld steps, %.1f MFLOP/example, %.1f GFLOP/s "
            "wall, %.1f GFLOP/s CPU, last loss %.4f, peak RSS %.1f MiB)\n",
-           cf->c, cf->side, cf->side, batch, cf->ms, cf->cpu_ms, steps, gflop * 1e3, gflop / (cf->ms * 1e-3),
+           cf->kind == IW_MODEL_CNN ? "CNN" : "ResNet", cf->c, cf->side, cf->side, batch, cf->ms, cf->cpu_ms, steps, gflop * 1e3, gflop / (cf->ms * 1e-3),
            gflop / (cf->cpu_ms * 1e-3), loss, peak_rss_kib() / 1024.0);
-    if (batch == 16) breakdown(net, x, batch, 3);
+    if (batch == 16 && cf->kind == IW_MODEL_CNN) breakdown(net, x, batch, 3);
     fflush(stdout);
     free(x); free(w); free(y);
     iw_net_free(net);
@@ -200,8 +206,12 @@ int main(int argc, char **argv)
     printf("bench_cnn: the paper's CNN, weighted CE + SGD, OpenBLAS kernel %s, 1 thread, Winograd products "
            "on %s, no allocation per step\n", core, iw_conv_gemm_kernel());
     if (warning) printf("  warning: %s\n", warning);
-    config cf[4] = {{1, 28, 16, 0, 0}, {1, 28, 64, 0, 0}, {3, 32, 16, 0, 0}, {3, 32, 64, 0, 0}};
+    config cf[4] = {{IW_MODEL_CNN, 1, 28, 16, 0, 0}, {IW_MODEL_CNN, 1, 28, 64, 0, 0},
+                    {IW_MODEL_CNN, 3, 32, 16, 0, 0}, {IW_MODEL_CNN, 3, 32, 64, 0, 0}};
     for (int i = 0; i < 4; i++) bench(&cf[i], seconds);
+    /* for planning sweeps: the ResNet (default widths 64, 64, 128, 256), no peer figure */
+    config resnet = {IW_MODEL_RESNET, 1, 28, 16, 0, 0};
+    bench(&resnet, seconds);
     if (getenv("IW_BENCH_NO_PEER")) return 0;
     double peer[4] = {0}, peer_cpu[4] = {0};
     run_peer(cf, 4, peer, peer_cpu, seconds);

@@ -9,10 +9,12 @@
 #   "<label>: <number> ms/example ..."
 # printed by a bench binary and by a peer script with the same <label> (e.g. "MLP b16") gives a line
 #   "<label>: iwsweep X ms/ex, PyTorch Y ms/ex, speed-up Z"
-# at the end. Figures taken on a busy machine are noisy; rerun on an idle one to quote them.
-set -u
+# at the end (plus the CPU-time ratio when both print "cpu <number> ms/example" on that line).
+# Figures taken on a busy machine are noisy; rerun on an idle one to quote them. A benchmark that
+# fails is reported and makes the exit status non-zero; the others still run.
+set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 BUILD=${1:-build}
 OUT=$(mktemp -d /tmp/iwbench.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
@@ -31,13 +33,20 @@ for p in bench/peer_*.py; do
   if ! /usr/bin/python3 "$p" | tee "$OUT/peer.$(basename "$p" .py)"; then echo "!! $p failed"; status=1; fi
 done
 
-# label -> ms/example, from each side; then one speed-up line per label found on both.
-extract() { cat "$@" 2>/dev/null | sed -n -E 's/^([^:]+): ([0-9.eE+-]+) ms\/example.*/\1\t\2/p'; }
+# label -> wall ms/example (and "cpu X ms/example" when printed), from each side; then one
+# speed-up line per label found on both. CPU time is less inflated by other processes than wall
+# time on a busy machine, so both ratios are shown.
+extract() {
+  cat "$@" 2>/dev/null | sed -n -E 's/^([^:]+): ([0-9.eE+-]+) ms\/example(.*cpu ([0-9.eE+-]+) ms\/example)?.*/\1\t\2\t\4/p'
+}
 extract "$OUT"/ours.* >"$OUT/ours.tsv"
 extract "$OUT"/peer.* >"$OUT/peer.tsv"
 echo "== speed-up (per training example, same machine and OpenBLAS kernel)"
-awk -F'\t' 'NR == FNR { peer[$1] = $2; next }
-            ($1 in peer) { printf "%s: iwsweep %.4f ms/ex, PyTorch %.4f ms/ex, speed-up %.2f\n",
-                           $1, $2, peer[$1], peer[$1] / $2; found = 1 }
+awk -F'\t' 'NR == FNR { peer[$1] = $2; peer_cpu[$1] = $3; next }
+            ($1 in peer) { printf "%s: iwsweep %.4f ms/ex, PyTorch %.4f ms/ex, speed-up %.2f", $1, $2,
+                           peer[$1], peer[$1] / $2
+                           if ($3 != "" && peer_cpu[$1] != "")
+                               printf "  (cpu time: %.4f vs %.4f ms/ex, speed-up %.2f)", $3, peer_cpu[$1], peer_cpu[$1] / $3
+                           printf "\n"; found = 1 }
             END { if (!found) print "(no label measured on both sides)" }' "$OUT/peer.tsv" "$OUT/ours.tsv"
 exit $status

@@ -30,6 +30,9 @@ typedef struct iw_conv2d_config {
     int chunk;                   /* im2col: examples per sgemm chunk (workspace bound) */
     /* Winograd geometry, set in plan when algorithm == WINOGRAD */
     int tiles_h, tiles_w;        /* ceil(Ho/2), ceil(Wo/2) */
+    int backward_blocks;         /* backward takes this many 32-tile blocks at once (1..8): the
+                                    weight-gradient product then sums over 32*backward_blocks
+                                    tiles per pass over dU, which matters when Cin*Cout is large */
 } iw_conv2d_config;
 
 /* Forces an algorithm before plan (tests compare Winograd with im2col); AUTO restores the choice. */
@@ -40,8 +43,9 @@ iw_conv_algorithm iw_conv2d_algorithm(const iw_layer *conv);
  * its weights (set after the composite has set params/grads). */
 void iw_conv2d_set_bias_offset(iw_layer *conv, size_t offset);
 
-/* Winograd F(2x2,3x3) (conv_winograd.c). Workspace in floats; nothing depends on the batch. */
-size_t iw_winograd_workspace(const iw_conv2d_config *cfg, iw_shape in);
+/* Winograd F(2x2,3x3) (conv_winograd.c). iw_winograd_plan sets cfg->backward_blocks (tiles_h/w
+ * set) and returns the workspace in floats. */
+size_t iw_winograd_plan(iw_conv2d_config *cfg, iw_shape in, int max_batch);
 void iw_winograd_forward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
                          const float *weights, const float *bias, const float *x, float *y,
                          float *workspace);
@@ -50,11 +54,19 @@ void iw_winograd_backward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out
                           const float *weights, const float *x, const float *dy, float *dweights,
                           float *dbias, float *dx, float *workspace);
 
+/* Stride-1 forward by direct summation over the taps (conv_direct.c): for layers with few input
+ * channels, where im2col + sgemm would mostly copy. Any kernel size and padding. */
+void iw_conv_direct_forward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
+                            const float *weights, const float *bias, const float *x, float *y);
+
 /* C (M x N) = A (M x K) B (K x N), or C += A B when accumulate; row-major with leading dimensions
  * (conv_gemm.c). AVX-512 kernel when the CPU has it, else cblas_sgemm. */
 void iw_conv_gemm(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc,
                   int accumulate);
-/* Tests: 1 makes iw_conv_gemm use cblas_sgemm even on AVX-512 CPUs. */
+/* 1 when the AVX-512 kernels (products, Winograd transforms, direct forward) run: the CPU has
+ * AVX-512F and FMA and no test forced the portable code. */
+int iw_conv_use_avx512(void);
+/* Tests: 1 makes iw_conv_gemm use cblas_sgemm and the transforms plain C even on AVX-512 CPUs. */
 void iw_conv_gemm_force_portable(int on);
 /* "avx512 8x32" or "cblas_sgemm": what iw_conv_gemm runs now (for benchmarks). */
 const char *iw_conv_gemm_kernel(void);

@@ -5,7 +5,8 @@
  * then one sgemm  Y (Cout, N) = W (Cout, K) x cols  per chunk, scattered back to NCHW with the bias.
  * Backward per chunk: dW += dY cols^T, dcols = W^T dY, col2im adds dcols into dx.
  * 3x3 stride-1 convolutions with enough input channels go through Winograd instead (conv.h); the
- * forward of a stride-1 layer with at most 27 taps per output (the first layer) sums directly.
+ * forward of a stride-1 layer with at most 27 taps per output (the first layer) sums directly
+ * (conv_direct.c).
  * Workspace is sized in plan for the largest chunk; nothing is allocated per step.
  */
 #include "conv.h"
@@ -86,43 +87,6 @@ static void col2im_add(const iw_conv2d_config *c, iw_shape in, iw_shape out, int
             }
 }
 
-/* y[0..n) += w * x[0..n), in blocks of 16 so that GCC's -O2 vectoriser takes them. */
-static void axpy(int n, float w, const float *restrict x, float *restrict y)
-{
-    int i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int q = 0; q < 16; q++) y[i + q] += w * x[i + q];
-    for (; i < n; i++) y[i] += w * x[i];
-}
-
-/* Forward by direct summation over the kernel taps, for stride 1 and few input channels (the
- * first layer: K = Cin*k*k of 9 or 27 makes im2col + sgemm mostly copying). */
-static void direct_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch, const float *Wt,
-                           const float *bias, const float *x, float *y)
-{
-    const int k = c->kernel, pad = c->pad, H = in.h, W = in.w, Ho = out.h, Wo = out.w;
-    const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out), P = (size_t)Ho * Wo;
-    for (int j = 0; j < batch; j++)
-        for (int co = 0; co < c->out_channels; co++) {
-            float *yp = y + j * out_size + co * P;
-            for (size_t q = 0; q < P; q++) yp[q] = bias[co];
-            for (int ci = 0; ci < in.c; ci++) {
-                const float *xp = x + j * in_size + (size_t)ci * H * W;
-                for (int ky = 0; ky < k; ky++) {
-                    int oy0 = pad - ky > 0 ? pad - ky : 0, oy1 = H + pad - ky < Ho ? H + pad - ky : Ho;
-                    for (int kx = 0; kx < k; kx++) {
-                        int ox0 = pad - kx > 0 ? pad - kx : 0, ox1 = W + pad - kx < Wo ? W + pad - kx : Wo;
-                        float w = Wt[(((size_t)co * in.c + ci) * k + ky) * k + kx];
-                        if (ox1 <= ox0) continue;
-                        for (int oy = oy0; oy < oy1; oy++)
-                            axpy(ox1 - ox0, w, xp + (size_t)(oy + ky - pad) * W + ox0 + kx - pad,
-                                 yp + (size_t)oy * Wo + ox0);
-                    }
-                }
-            }
-        }
-}
-
 static int conv_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_sizes *sizes, iw_error *err)
 {
     iw_conv2d_config *c = layer->config;
@@ -155,7 +119,7 @@ static int conv_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_sizes
         c->tiles_h = (out.h + 1) / 2;
         c->tiles_w = (out.w + 1) / 2;
         c->chunk = 0;
-        sizes->workspace = iw_winograd_workspace(c, in);
+        sizes->workspace = iw_winograd_plan(c, in, max_batch);
     } else {
         size_t per_example = (size_t)(in.c * k * k + c->out_channels) * out.h * out.w;
         size_t nb = CONV_WORKSPACE_FLOATS / per_example;
@@ -187,7 +151,7 @@ static void conv_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *
     const int Cout = c->out_channels, K = in.c * c->kernel * c->kernel, P = out.h * out.w;
     const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out);
     if (c->stride == 1 && K <= DIRECT_MAX_TAPS) {
-        direct_forward(c, in, out, ctx->batch, Wt, bias, x, y);
+        iw_conv_direct_forward(c, in, out, ctx->batch, Wt, bias, x, y);
         return;
     }
     for (int b0 = 0; b0 < ctx->batch; b0 += c->chunk) {

@@ -28,6 +28,7 @@
 
 #define TB IW_WINO_TB
 #define SKEW IW_WINO_SKEW
+#define MAX_BACKWARD_BLOCKS 8
 
 typedef iw_wino_geom geom;
 typedef iw_wino_tile tile;
@@ -54,14 +55,24 @@ static void block_tiles(const geom *g, int t0, int nt, tile *tl)
 }
 
 /* Strides (floats) between the 16 matrices of U/dU, V and M. */
+/* Strides (floats) between the 16 matrices of U/dU, V and M; V and M hold up to `blocks` blocks. */
 static size_t u_stride(const geom *g) { return (size_t)g->Cout * g->Cin + SKEW; }
-static size_t v_stride(const geom *g) { return (size_t)g->Cin * TB + SKEW; }
-static size_t m_stride(const geom *g) { return (size_t)g->Cout * TB + SKEW; }
+static size_t v_stride(const geom *g, int blocks) { return (size_t)g->Cin * TB * blocks + SKEW; }
+static size_t m_stride(const geom *g, int blocks) { return (size_t)g->Cout * TB * blocks + SKEW; }
 
-size_t iw_winograd_workspace(const iw_conv2d_config *c, iw_shape in)
+size_t iw_winograd_plan(iw_conv2d_config *c, iw_shape in, int max_batch)
 {
     size_t co = (size_t)c->out_channels, ci = (size_t)in.c;
-    return 2 * 16 * (co * ci + SKEW) + 16 * (ci * TB + SKEW) + 16 * (co * TB + SKEW);
+    /* Backward reads and writes all of dU (16 x Cin x Cout) once per pass; a pass over b blocks
+     * also writes and reads V and dM (16 x 32b x (Cin + Cout)). b ~ Cin*Cout / (32 (Cin + Cout))
+     * balances the two: 1 for 64 channels, 2 for 128, 4 for 256. */
+    size_t b = (ci * co + TB * (ci + co) - 1) / (TB * (ci + co));
+    size_t max_blocks = ((size_t)max_batch * c->tiles_h * c->tiles_w + TB - 1) / TB;
+    if (b > MAX_BACKWARD_BLOCKS) b = MAX_BACKWARD_BLOCKS;
+    if (b > max_blocks) b = max_blocks;
+    if (b < 1) b = 1;
+    c->backward_blocks = (int)b;
+    return 2 * 16 * (co * ci + SKEW) + 16 * (ci * TB * b + SKEW) + 16 * (co * TB * b + SKEW);
 }
 
 /* U[p][co][ci] = (G g G^T)[p] for every filter g = W[co][ci]. */
@@ -153,9 +164,10 @@ static void input_transform(const geom *g, const tile *tl, int nt, const float *
 }
 
 /* y = A^T m A + bias for the block's tiles, from M[p][co][k] (ld TB); only inside Ho x Wo. */
-static void output_transform(const geom *g, const tile *tl, int nt, const float *M, const float *bias, float *y)
+static void output_transform(const geom *g, const tile *tl, int nt, const float *M, size_t ps, const float *bias,
+                             float *y)
 {
-    const size_t ps = m_stride(g), plane = (size_t)g->Ho * g->Wo;
+    const size_t plane = (size_t)g->Ho * g->Wo;
     for (int co = 0; co < g->Cout; co++) {
         const float bc = bias[co];
         for (int k = 0; k < nt; k++) {
@@ -180,9 +192,10 @@ static void output_transform(const geom *g, const tile *tl, int nt, const float 
 }
 
 /* dMT[p][k][co] = (A dY A^T)[p] (dY zero outside Ho x Wo), rows nt..TB zero; db += sum of dY. */
-static void grad_output_transform(const geom *g, const tile *tl, int nt, const float *dy, float *dMT, float *db)
+static void grad_output_transform(const geom *g, const tile *tl, int nt, const float *dy, float *dMT, size_t ps,
+                                  float *db)
 {
-    const size_t ps = m_stride(g), plane = (size_t)g->Ho * g->Wo;
+    const size_t plane = (size_t)g->Ho * g->Wo;
     for (int co = 0; co < g->Cout; co++) {
         float sum = 0.0f;
         for (int k = 0; k < TB; k++) {
@@ -211,9 +224,9 @@ static void grad_output_transform(const geom *g, const tile *tl, int nt, const f
 }
 
 /* dx += B dV B^T for the block's tiles, from dVT[p][k][ci]; only inside the image. */
-static void grad_input_transform(const geom *g, const tile *tl, int nt, const float *dVT, float *dx)
+static void grad_input_transform(const geom *g, const tile *tl, int nt, const float *dVT, size_t ps, float *dx)
 {
-    const size_t ps = v_stride(g), plane = (size_t)g->H * g->W;
+    const size_t plane = (size_t)g->H * g->W;
     for (int k = 0; k < nt; k++)
         for (int ci = 0; ci < g->Cin; ci++) {
             const float *v = dVT + (size_t)k * g->Cin + ci;
@@ -261,7 +274,8 @@ void iw_winograd_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, i
 {
     const geom g = geom_of(c, in, out);
     const int Cin = g.Cin, Cout = g.Cout, T = batch * g.tiles, vec = vector_ok(&g, batch);
-    const size_t us = u_stride(&g), vs = v_stride(&g), ms = m_stride(&g);
+    const int nb = c->backward_blocks; /* the workspace is laid out for the backward's blocks */
+    const size_t us = u_stride(&g), vs = v_stride(&g, nb), ms = m_stride(&g, nb);
     float *U = ws, *V = U + 2 * 16 * us, *M = V + 16 * vs;
     tile tl[TB];
     transform_weights(Cout, Cin, Wt, U, us);
@@ -269,7 +283,7 @@ void iw_winograd_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, i
         int nt = T - t0 < TB ? T - t0 : TB;
         block_tiles(&g, t0, nt, tl);
         if (vec)
-            iw_wino_input_transform_avx512(&g, tl, nt, x, V, vs);
+            iw_wino_input_transform_avx512(&g, tl, nt, x, V, vs, TB);
         else
             input_transform(&g, tl, nt, x, V, vs, TB, 1);
         for (int p = 0; p < 16; p++)
@@ -277,7 +291,7 @@ void iw_winograd_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, i
         if (vec)
             iw_wino_output_transform_avx512(&g, tl, nt, M, ms, bias, y);
         else
-            output_transform(&g, tl, nt, M, bias, y);
+            output_transform(&g, tl, nt, M, ms, bias, y);
     }
 }
 
@@ -287,31 +301,41 @@ void iw_winograd_backward(const iw_conv2d_config *c, iw_shape in, iw_shape out, 
 {
     const geom g = geom_of(c, in, out);
     const int Cin = g.Cin, Cout = g.Cout, T = batch * g.tiles, vec = vector_ok(&g, batch);
-    const size_t us = u_stride(&g), vs = v_stride(&g), ms = m_stride(&g);
+    const int nb = c->backward_blocks, LD = nb * TB; /* a pass takes up to LD tiles */
+    const size_t us = u_stride(&g), vs = v_stride(&g, nb), ms = m_stride(&g, nb);
     float *U = ws, *dUT = U + 16 * us, *V = dUT + 16 * us, *M = V + 16 * vs;
-    tile tl[TB];
+    tile tl[MAX_BACKWARD_BLOCKS][TB];
+    int nts[MAX_BACKWARD_BLOCKS];
     if (dx) {
         transform_weights(Cout, Cin, Wt, U, us);
         memset(dx, 0, sizeof(float) * g.in_size * batch);
     }
-    for (int t0 = 0; t0 < T; t0 += TB) {
-        int nt = T - t0 < TB ? T - t0 : TB;
-        block_tiles(&g, t0, nt, tl);
-        if (vec) {
-            iw_wino_grad_output_transform_avx512(&g, tl, nt, dy, M, ms, db);
-            iw_wino_input_transform_avx512(&g, tl, nt, x, V, vs);
-        } else {
-            grad_output_transform(&g, tl, nt, dy, M, db);
-            input_transform(&g, tl, nt, x, V, vs, TB, 1);
+    for (int t0 = 0; t0 < T; t0 += LD) {
+        int blocks = 0;
+        /* transforms of up to nb blocks side by side: V[p][ci][0..LD), dMT[p][0..LD)[co] */
+        for (int s = 0; s < nb && t0 + s * TB < T; s++, blocks++) {
+            int ts = t0 + s * TB, nt = T - ts < TB ? T - ts : TB;
+            nts[s] = nt;
+            block_tiles(&g, ts, nt, tl[s]);
+            float *dMs = M + (size_t)s * TB * Cout, *Vs = V + (size_t)s * TB;
+            if (vec) {
+                iw_wino_grad_output_transform_avx512(&g, tl[s], nt, dy, dMs, ms, db);
+                iw_wino_input_transform_avx512(&g, tl[s], nt, x, Vs, vs, LD);
+            } else {
+                grad_output_transform(&g, tl[s], nt, dy, dMs, ms, db);
+                input_transform(&g, tl[s], nt, x, Vs, vs, LD, 1);
+            }
         }
-        /* dU^T[p] (Cin, Cout) += V[p] (Cin, TB) dMT[p] (TB, Cout) */
+        const int K = blocks * TB; /* tiles past T are zero columns */
+        /* dU^T[p] (Cin, Cout) += V[p] (Cin, K) dMT[p] (K, Cout) */
         for (int p = 0; p < 16; p++)
-            iw_conv_gemm(Cin, Cout, TB, V + p * vs, TB, M + p * ms, Cout, dUT + p * us, Cout, t0 > 0);
+            iw_conv_gemm(Cin, Cout, K, V + p * vs, LD, M + p * ms, Cout, dUT + p * us, Cout, t0 > 0);
         if (!dx) continue;
-        /* dVT[p] (TB, Cin) = dMT[p] (TB, Cout) U[p] (Cout, Cin) */
+        /* dVT[p] (K, Cin) = dMT[p] (K, Cout) U[p] (Cout, Cin) */
         for (int p = 0; p < 16; p++)
-            iw_conv_gemm(TB, Cin, Cout, M + p * ms, Cout, U + p * us, Cin, V + p * vs, Cin, 0);
-        grad_input_transform(&g, tl, nt, V, dx);
+            iw_conv_gemm(K, Cin, Cout, M + p * ms, Cout, U + p * us, Cin, V + p * vs, Cin, 0);
+        for (int s = 0; s < blocks; s++)
+            grad_input_transform(&g, tl[s], nts[s], V + (size_t)s * TB * Cin, vs, dx);
     }
     transform_weights_adjoint(Cout, Cin, dUT, us, dW);
 }

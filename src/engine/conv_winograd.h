@@ -4,7 +4,8 @@
  * A block is TB consecutive tiles k = 0..TB-1 of the batch (tile t = (j*tiles_h + ty)*tiles_w + tx).
  * The 16 matrices p of each array lie `stride` floats apart (size + SKEW, so that the 16
  * accesses of one tile transform do not all fall into one L1 set):
- *   V[p][ci][k]   input transform           (B^T d B)[p]
+ *   V[p][ci][k]   input transform           (B^T d B)[p]   (rows ld floats apart: TB, or the
+ *                                                           backward's wider block)
  *   M[p][co][k]   forward products          then y = A^T m A + bias
  *   dMT[p][k][co] transformed output grads  (A dY A^T)[p]
  *   dVT[p][k][ci] input-gradient products   then dx += B dv B^T
@@ -32,12 +33,10 @@ typedef struct iw_wino_tile {
 /* AVX-512 versions of the transforms (same results up to float rounding order; only called
  * when the CPU has AVX-512 and the batch's offsets fit in int32). */
 void iw_wino_input_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *x,
-                                    float *V, size_t vs);
+                                    float *V, size_t vs, size_t ld);
 void iw_wino_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *M,
                                      size_t ms, const float *bias, float *y);
 void iw_wino_grad_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt,
                                           const float *dy, float *dMT, size_t ms, float *db);
-/* 1 when the AVX-512 kernels run (CPU support and not forced portable by a test). */
-int iw_conv_use_avx512(void);
 
 #endif

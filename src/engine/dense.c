@@ -5,8 +5,8 @@
  *   b  (out)                                                     params[out*in .. +out)
  *   y  (B, out)  per-example shape (out, 1, 1)
  *
- * Each product is one sgemm over the whole batch with the transposes folded into the call (no
- * copies). Backward OVERWRITES its grads (dW via beta = 0, db by assignment), which saves the net a
+ * Each product is one sgemm over the whole batch with the transposes folded into the call (for
+ * small batches the forward product is computed transposed, see SMALL_BATCH). Backward OVERWRITES its grads (dW via beta = 0, db by assignment), which saves the net a
  * pass zeroing them (see iw_layer_overwrites_grads):
  *   dW = dy^T x   (out, in)     db = sum_b dy   (out)     dx = dy W   (B, in)
  */
@@ -14,6 +14,11 @@
 
 #include <cblas.h>
 #include <string.h>
+
+/* Up to this batch the forward product is computed as y^T = W x^T and transposed: OpenBLAS 0.3.21
+ * is faster in that orientation for few rows (measured for 784 -> 512: 13-30% at B = 8..16 with the
+ * Haswell and SkylakeX kernels, about even at 32, 40% slower at 64, transpose included). */
+#define SMALL_BATCH 32
 
 typedef struct dense_config {
     int out_features;
@@ -44,8 +49,7 @@ static int dense_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_size
     sizes->params = sizes->weights + (size_t)cfg->out_features;
     sizes->buffers = 0;
     sizes->saved = 0;
-    sizes->workspace = 0;
-    (void)max_batch;
+    sizes->workspace = (size_t)(max_batch < SMALL_BATCH ? max_batch : SMALL_BATCH) * (size_t)cfg->out_features;
     return 0;
 }
 
@@ -57,11 +61,28 @@ static void dense_init(iw_layer *layer, iw_init init, iw_rng *rng)
     iw_init_biases(layer->params + nw, (size_t)cfg->out_features, cfg->in_features, init, rng);
 }
 
+/* y[b][o] = yt[o][b] + bias[o]: (out, B) -> (B, out) with the bias added in the same pass. */
+static void transpose_add_bias(int B, int n_out, const float *restrict yt, const float *restrict bias,
+                               float *restrict y)
+{
+    for (int b = 0; b < B; b++) {
+        float *row = y + (size_t)b * n_out;
+        for (int o = 0; o < n_out; o++) row[o] = yt[(size_t)o * B + b] + bias[o];
+    }
+}
+
 static void dense_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *in, float *out)
 {
     const dense_config *cfg = layer->config;
     const int B = ctx->batch, n_in = cfg->in_features, n_out = cfg->out_features;
     const float *W = layer->params, *bias = layer->params + (size_t)n_out * n_in;
+    if (B <= SMALL_BATCH) {
+        /* y^T (out, B) = W (out, in) · x^T into the workspace, then transpose + bias */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_out, B, n_in, 1.0f, W, n_in, in, n_in,
+                    0.0f, ctx->workspace, B);
+        transpose_add_bias(B, n_out, ctx->workspace, bias, out);
+        return;
+    }
     /* y (B, out) = x (B, in) · W^T */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, n_out, n_in, 1.0f, in, n_in, W, n_in,
                 0.0f, out, n_out);

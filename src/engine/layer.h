@@ -13,6 +13,8 @@
  *   - backward WRITES din (B, in) (skipped when din == NULL, i.e. first layer) and ADDS into the
  *     layer's param grads (the net zeroes all grads before a backward pass; the one exception is
  *     dense, whose backward overwrites its grads and is not zeroed: iw_layer_overwrites_grads);
+ *   - backward receives the same `in` and `out` arrays as the forward of that batch, unchanged
+ *     (batch norm recomputes its normalised values from `in`; relu masks with `out`);
  *   - params start with the `weights` floats L2 applies to (conv/linear weights), then the rest
  *     (biases, batch-norm gamma/beta);
  *   - `saved` is this layer's private memory kept from forward to backward (masks, normalised
@@ -29,7 +31,7 @@ typedef struct iw_layer iw_layer;
 typedef struct iw_layer_ctx {
     int batch;            /* B, 1 <= B <= max_batch */
     int training;         /* 1: batch statistics, dropout on, running stats updated */
-    iw_rng *dropout_rng;  /* dropout masks in training */
+    iw_rng *dropout_rng;  /* dropout masks in training; NULL = no dropout */
     float *workspace;     /* transient floats, at least the max of every layer's sizes.workspace */
 } iw_layer_ctx;
 

@@ -3,11 +3,56 @@
  *
  * saved: for every output value, the index (within its input plane) of the maximum, stored as
  * int32 in the float arena; ties go to the first maximum in row-major order (PyTorch's CPU rule).
- * Backward scatters dy to those positions; dx is zero elsewhere.
+ * Backward scatters dy to those positions; dx is zero elsewhere. 2x2 windows of stride 2 (the
+ * CNN's) have an AVX-512 forward, chosen like the convolutions' kernels (iw_conv_use_avx512).
  */
-#include "layer.h"
+#include "conv.h"
 
 #include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* 2x2 windows, stride 2, 16 outputs at a time: the even and odd columns of the two input rows
+ * come from two-source permutes; the same scan order and tie rule as the plain loop. */
+__attribute__((target("avx512f"))) static void
+maxpool2_avx512(size_t planes, int H, int W, int Ho, int Wo, const float *x, float *y, int32_t *arg)
+{
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512i lane2 = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (size_t pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * H * W;
+        for (int oy = 0; oy < Ho; oy++) {
+            const float *r0 = xp + (size_t)(2 * oy) * W, *r1 = r0 + W;
+            for (int ox = 0; ox < Wo; ox += 16) {
+                int n = Wo - ox < 16 ? Wo - ox : 16, cols = 2 * n; /* input columns used: 2ox .. 2ox+cols */
+                __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+                __mmask16 m1 = cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
+                __m512 a0 = _mm512_maskz_loadu_ps(m0, r0 + 2 * ox), a1 = _mm512_maskz_loadu_ps(m1, r0 + 2 * ox + 16);
+                __m512 b0 = _mm512_maskz_loadu_ps(m0, r1 + 2 * ox), b1 = _mm512_maskz_loadu_ps(m1, r1 + 2 * ox + 16);
+                __m512 v[4] = {_mm512_permutex2var_ps(a0, even, a1), _mm512_permutex2var_ps(a0, odd, a1),
+                               _mm512_permutex2var_ps(b0, even, b1), _mm512_permutex2var_ps(b0, odd, b1)};
+                __m512i base = _mm512_add_epi32(lane2, _mm512_set1_epi32(2 * oy * W + 2 * ox));
+                int off[4] = {0, 1, W, W + 1};
+                __m512 m = v[0];
+                __m512i idx = base;
+                for (int q = 1; q < 4; q++) {
+                    __mmask16 take = _mm512_cmp_ps_mask(v[q], m, _CMP_GT_OQ) |
+                                     (_mm512_cmp_ps_mask(v[q], v[q], _CMP_UNORD_Q) & _mm512_cmp_ps_mask(m, m, _CMP_ORD_Q));
+                    m = _mm512_mask_blend_ps(take, m, v[q]);
+                    idx = _mm512_mask_blend_epi32(take, idx, _mm512_add_epi32(base, _mm512_set1_epi32(off[q])));
+                }
+                __mmask16 st = (__mmask16)((1u << n) - 1);
+                size_t o = pl * Ho * Wo + (size_t)oy * Wo + ox;
+                _mm512_mask_storeu_ps(y + o, st, m);
+                _mm512_mask_storeu_epi32(arg + o, st, idx);
+            }
+        }
+    }
+}
+#define HAVE_MAXPOOL2_AVX512 1
+#endif
 
 typedef struct maxpool_config {
     int kernel, stride;
@@ -34,6 +79,12 @@ static void maxpool_forward(iw_layer *layer, const iw_layer_ctx *ctx, const floa
     const int Ho = layer->out.h, Wo = layer->out.w;
     int32_t *arg = (int32_t *)layer->saved;
     const size_t planes = (size_t)ctx->batch * layer->in.c;
+#ifdef HAVE_MAXPOOL2_AVX512
+    if (k == 2 && s == 2 && iw_conv_use_avx512()) {
+        maxpool2_avx512(planes, H, W, Ho, Wo, x, y, arg);
+        return;
+    }
+#endif
     for (size_t pl = 0; pl < planes; pl++) {
         const float *xp = x + pl * H * W;
         float *yp = y + pl * Ho * Wo;

@@ -60,9 +60,13 @@ static int check_data_folder(spec_ctx *c)
         snprintf(d->path, sizeof d->path, "%s",
                  d->source == IW_SOURCE_MNIST ? "/usr/share/datasets/mnist" : "/usr/share/datasets/fashion-mnist");
     }
-    const char *hint = d->source == IW_SOURCE_FASHION_MNIST
-                           ? "install it with `apt-get install dataset-fashion-mnist` or set data.path"
-                           : "set data.path to the folder of its files";
+    static const char *const hints[4] = {
+        "",
+        "install it with `apt-get install dataset-fashion-mnist` or set data.path",
+        "set data.path to the folder of the MNIST IDX files (train-images-idx3-ubyte[.gz], ...)",
+        "set data.path to CIFAR-10's binary version folder (cifar-10-batches-bin: data_batch_1.bin ... test_batch.bin)",
+    };
+    const char *hint = hints[d->source];
     struct stat st;
     if (stat(d->path, &st) != 0) {
         int e = errno;

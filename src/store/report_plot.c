@@ -136,6 +136,17 @@ static void cell_range(const iw_store_reader *rd, const iw_report_grouping *g, c
     }
 }
 
+/* On a log axis, epochs past 100 are drawn at 90 points per decade (every 10th epoch in
+ * 100..999, every 100th in 1000..9999, ...), and the last epoch always: the figure looks the same
+ * and the data files stay small for long sweeps. */
+static int plotted_epoch(int epoch, int last)
+{
+    if (epoch <= 100 || epoch == last) return 1;
+    int step = 1;
+    for (int t = epoch; t >= 100; t /= 10) step *= 10;
+    return epoch % step == 0;
+}
+
 static int plot_metric(plot_ctx *c, const char *name, const float *metric, iw_error *err)
 {
     const iw_store_reader *rd = c->rd;
@@ -154,6 +165,7 @@ static int plot_metric(plot_ctx *c, const char *name, const float *metric, iw_er
     for (int group = 0; group < g->n_groups; group++)
         for (int w = 0; w < W; w++) {
             for (int e = 0; e <= rd->epochs; e++) {
+                if (!plotted_epoch(rd->epoch[e], rd->epoch[rd->epochs])) continue;
                 iw_report_cell cell = iw_report_cell_at(rd, g, metric, group, w, e);
                 double lo = cell.mean - cell.std, hi = cell.mean + cell.std;
                 if (is_loss) cell_range(rd, g, metric, group, w, e, &lo, &hi);
@@ -175,14 +187,15 @@ static int plot_metric(plot_ctx *c, const char *name, const float *metric, iw_er
     f = fopen(gp, "w");
     if (!f) { free(panel_has_data); return iw_error_set(err, "cannot write %s: %s", gp, strerror(errno)); }
     fprintf(f, "# %s — drawn by iwreport plot from %s\n", name, rd->path);
-    fprintf(f, "reset\nset terminal pngcairo noenhanced size %d,%d font 'sans,9'\nset output ", 460 * cols, 340 * rows + 40);
+    fprintf(f, "reset\nset terminal pngcairo noenhanced size %d,%d font 'sans,9'\nset output ", cols > 1 ? 460 * cols : 640, 340 * rows + 40);
     put_quoted(f, png);
     fprintf(f, "\ndata = ");
     put_quoted(f, dat);
     fprintf(f, "\nset logscale x\nset xrange [1:%d]\nset xtics (", rd->epoch[rd->epochs] + 1);
     /* tics at 1, 2, 5, 10, 20, 50, ...: a decade alone leaves short sweeps with one tic */
-    for (long t = 1, k = 0; t <= rd->epoch[rd->epochs] + 1; k++, t = (k % 3 == 1 ? t * 2 : k % 3 == 2 ? t * 5 / 2 : t * 2))
-        fprintf(f, "%s%ld", k ? ", " : "", t);
+    long top = rd->epoch[rd->epochs] + 1;
+    for (long t = 1, k = 0; t <= top; k++, t = (k % 3 == 1 ? t * 2 : k % 3 == 2 ? t * 5 / 2 : t * 2))
+        if (k % 3 == 0 || t < 100 || top <= 2000) fprintf(f, "%s%ld", k ? ", " : "", t); /* long runs: decades only */
     fprintf(f, ")\n");
     fprintf(f, "set xlabel 'epoch + 1  (1 = before training)'\nset ylabel '%s'\n", name);
     if (unit_range) fprintf(f, "set yrange [-0.02:1.02]\n");

@@ -241,7 +241,7 @@ int iw_report_table(const iw_store_reader *rd, const iw_table_options *o, FILE *
             seeds == 1 ? "" : "s");
     fprintf(out, "runs counted: %lld done, %lld diverged (values up to divergence); left out: %lld pending, %lld failed\n",
             (long long)count[1], (long long)count[2], (long long)count[0], (long long)count[3]);
-    fprintf(out, "[n] after a cell: only n seeds had a value there; '-': none\n");
+    fprintf(out, "[n] after a cell: only n seeds had a value there; '-': none (a spread needs two weights)\n");
     const iw_read_axis *wax = &rd->axes[g.weight_axis];
     int has_values[IW_REPORT_MAX_METRICS];  /* a probe the sweep did not ask for has none: say so once */
     for (int k = 0; k < o->n_metrics; k++) {
@@ -267,7 +267,8 @@ int iw_report_table(const iw_store_reader *rd, const iw_table_options *o, FILE *
             }
             fprintf(out, "\n");
             double lo[IW_REPORT_MAX_EPOCHS], hi[IW_REPORT_MAX_EPOCHS];
-            for (int i = 0; i < o->n_epochs; i++) { lo[i] = INFINITY; hi[i] = -INFINITY; }
+            int with_data[IW_REPORT_MAX_EPOCHS]; /* weights with a mean: a spread needs two */
+            for (int i = 0; i < o->n_epochs; i++) { lo[i] = INFINITY; hi[i] = -INFINITY; with_data[i] = 0; }
             for (int w = 0; w < g.n_weights; w++) {
                 char wl[IW_READ_NAME + 8];
                 snprintf(wl, sizeof wl, "weight %s", wax->labels[w]);
@@ -276,6 +277,7 @@ int iw_report_table(const iw_store_reader *rd, const iw_table_options *o, FILE *
                     iw_report_cell c = iw_report_cell_at(rd, &g, metric, group, w, epoch_column(rd, o->epochs[i]));
                     print_cell(out, c, seeds);
                     if (c.n > 0) {
+                        with_data[i]++;
                         if (c.mean < lo[i]) lo[i] = c.mean;
                         if (c.mean > hi[i]) hi[i] = c.mean;
                     }
@@ -285,7 +287,7 @@ int iw_report_table(const iw_store_reader *rd, const iw_table_options *o, FILE *
             fprintf(out, "%-22s", "spread across weights");
             for (int i = 0; i < o->n_epochs; i++) {
                 char buf[32];
-                if (hi[i] >= lo[i]) snprintf(buf, sizeof buf, "%6.4f", hi[i] - lo[i]);
+                if (with_data[i] >= 2) snprintf(buf, sizeof buf, "%6.4f", hi[i] - lo[i]);
                 else snprintf(buf, sizeof buf, "-");
                 fprintf(out, "  %-*s", CELL_WIDTH, buf);
             }

@@ -2,6 +2,7 @@
 # run_fuzz.sh — fuzzes the sweep-file parser with libFuzzer (what `make fuzz` runs).
 #
 #   FUZZ_SECONDS=600 tests/fuzz/run_fuzz.sh      (default 600 s; FUZZ_BUILD=build-fuzz)
+#   FUZZ_SECONDS=0 tests/fuzz/run_fuzz.sh        build, then replay the seeds once (a quick check)
 #
 # Builds tests/fuzz/fuzz_spec.c against src/spec/*.c and src/common/common.c with clang
 # -fsanitize=fuzzer,address,undefined, seeds it with tests/fuzz/corpus and tests/bad_sweeps (new
@@ -28,9 +29,11 @@ mkdir -p "$artifacts"
 
 log="$artifacts/fuzz.log"
 echo "fuzz: $OUT/fuzz_spec for ${SECONDS_TO_RUN}s, log $log" >&2
+# libFuzzer reads -max_total_time=0 as "no limit": 0 here means one pass over the seeds instead.
+if [ "$SECONDS_TO_RUN" = 0 ]; then limit="-runs=0"; else limit="-max_total_time=$SECONDS_TO_RUN"; fi
 t0=$(date +%s)
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-"$OUT/fuzz_spec" -max_total_time="$SECONDS_TO_RUN" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+"$OUT/fuzz_spec" "$limit" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
   -dict=tests/fuzz/spec.dict -print_final_stats=1 -artifact_prefix="$artifacts/" \
   "$OUT/corpus" tests/fuzz/corpus tests/bad_sweeps >"$log" 2>&1
 rc=$?

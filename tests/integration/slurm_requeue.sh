@@ -17,7 +17,7 @@ ref_pid=
 export HDF5_USE_FILE_LOCKING=FALSE
 
 cleanup() {
-  if [ "$IW_FAILED" != 0 ]; then
+  if [ "$IW_FAILED" != 0 ] || [ -n "${IW_SHOW_OUTPUT:-}" ]; then
     echo "# ---- job output:"; sed 's/^/# /' "$OUT" 2>/dev/null | tail -40
     for f in slurmctld slurmd; do echo "# ---- $f.log:"; tail -8 "$SLDIR/log/$f.log" 2>/dev/null | sed 's/^/# /'; done
   fi
@@ -30,13 +30,20 @@ cd "$ROOT"
 
 job_field() { scontrol show job -o "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
 
-# wait_done STORE N SECONDS: wait until the store has at least N runs done (status 1 or 2)
+# wait_done STORE N SECONDS JOB: wait until the store has at least N runs done; prints "n of R";
+# gives up early when the job has ended
 wait_done() {
   "$PY" - "$@" <<'EOF'
-import sys, time, h5py, numpy as np
-path, need, limit = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-end, n, r = time.time() + limit, -1, "?"
+import sys, time, subprocess, h5py, numpy as np
+path, need, limit, job = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+end, n, r, polls = time.time() + limit, -1, "?", 0
+def job_over():
+    out = subprocess.run(["scontrol", "show", "job", "-o", job], capture_output=True, text=True).stdout
+    return not any(("JobState=" + s) in out for s in ("PENDING", "RUNNING", "CONFIGURING", "REQUEUED"))
 while time.time() < end:
+    polls += 1
+    if polls % 10 == 0 and job_over():
+        break
     try:
         with h5py.File(path, "r") as f:
             s = f["runs/status"][...]
@@ -63,7 +70,7 @@ job=$(IW_BIN=$BUILD/iwsweep IW_ROOT=$ROOT sbatch --parsable --ntasks=3 --overcom
 if [ -z "$job" ]; then not_ok "sbatch accepts the batch script" "$(cat "$IW_TMP/sbatch.err")"; finish; fi
 ok "sbatch accepts the batch script (job $job)"
 
-if ! n_before=$(wait_done "$STORE" 3 90); then
+if ! n_before=$(wait_done "$STORE" 3 90 "$job"); then
   not_ok "a few runs are done before the requeue" "only ${n_before} done after 90 s; job state $(job_field "$job" JobState)"; finish
 fi
 scontrol requeue "$job" || { not_ok "scontrol requeue" "refused"; finish; }

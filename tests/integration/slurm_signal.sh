@@ -20,7 +20,7 @@ SLDIR=$IW_TMP/slurm
 export HDF5_USE_FILE_LOCKING=FALSE
 
 cleanup() {
-  if [ "$IW_FAILED" != 0 ]; then
+  if [ "$IW_FAILED" != 0 ] || [ -n "${IW_SHOW_OUTPUT:-}" ]; then
     for o in "$IW_TMP"/job*.out; do [ -f "$o" ] && { echo "# ---- $o:"; tail -25 "$o" | sed 's/^/# /'; }; done
     for f in slurmctld slurmd; do echo "# ---- $f.log:"; tail -8 "$SLDIR/log/$f.log" 2>/dev/null | sed 's/^/# /'; done
   fi
@@ -32,13 +32,20 @@ cd "$ROOT"
 
 job_field() { scontrol show job -o "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
 
-# wait_done STORE N SECONDS: wait until the store has at least N runs done; prints "n of R"
+# wait_done STORE N SECONDS JOB: wait until the store has at least N runs done; prints "n of R";
+# gives up early when the job has ended
 wait_done() {
   "$PY" - "$@" <<'EOF'
-import sys, time, h5py, numpy as np
-path, need, limit = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-end, n, r = time.time() + limit, -1, "?"
+import sys, time, subprocess, h5py, numpy as np
+path, need, limit, job = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+end, n, r, polls = time.time() + limit, -1, "?", 0
+def job_over():
+    out = subprocess.run(["scontrol", "show", "job", "-o", job], capture_output=True, text=True).stdout
+    return not any(("JobState=" + s) in out for s in ("PENDING", "RUNNING", "CONFIGURING", "REQUEUED"))
 while time.time() < end:
+    polls += 1
+    if polls % 10 == 0 and job_over():
+        break
     try:
         with h5py.File(path, "r") as f:
             s = f["runs/status"][...]
@@ -115,7 +122,7 @@ submit() { # submit OUT LAUNCHER: prints the job id
 
 # 1. srun, SIGTERM to the tasks
 job=$(submit "$IW_TMP/job1.out" srun) || { not_ok "sbatch (srun)" "refused"; finish; }
-if ! n=$(wait_done "$STORE" 2 90); then not_ok "srun+TERM: runs get done" "only $n after 90 s"; finish; fi
+if ! n=$(wait_done "$STORE" 2 90 "$job"); then not_ok "srun+TERM: runs get done" "only $n (job $(job_field "$job" JobState))"; finish; fi
 scancel --signal=TERM "$job"
 t0=$SECONDS
 st=$(wait_end "$job" 60)
@@ -126,7 +133,7 @@ snapshot "$STORE" "$IW_TMP/after1.npz"
 # 2. mpirun inside the allocation; the time limit's warning signal; the script requeues the job
 n1=$(done_count "$STORE"); n1=${n1:-0}
 job=$(submit "$IW_TMP/job2.out" mpirun) || { not_ok "sbatch (mpirun)" "refused"; finish; }
-if ! n=$(wait_done "$STORE" $((n1 + 2)) 90); then not_ok "mpirun+time limit: runs get done" "only $n after 90 s"; finish; fi
+if ! n=$(wait_done "$STORE" $((n1 + 2)) 90 "$job"); then not_ok "mpirun+time limit: runs get done" "only $n (job $(job_field "$job" JobState))"; finish; fi
 scancel --batch --signal=USR1 "$job"
 t0=$SECONDS
 deadline=$((SECONDS + 60)); st=""

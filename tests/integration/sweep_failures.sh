@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# sanitizer: yes
 # sweep_failures.sh — runs that go wrong: a run whose loss becomes non-finite is stored as
 # diverged (status 2, finite before, NaN from its divergence on) and counts as done; a run that
 # fails (IW_TEST_FAIL_RUN test hook) is stored as failed (status 3) while the other runs finish,

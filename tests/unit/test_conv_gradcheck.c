@@ -156,6 +156,9 @@ static void test_conv_im2col_gradients(void)
     gradcheck("3x3 s2 p1", conv(5, 3, 2, 1, IW_CONV_IM2COL), (iw_shape){2, 8, 7}, 3, 1e-2, 1e-3);
     gradcheck("1x1 s2", conv(3, 1, 2, 0, IW_CONV_IM2COL), (iw_shape){4, 5, 5}, 2, 1e-2, 1e-3);
     gradcheck("5x5 s1 p2", conv(2, 5, 1, 2, IW_CONV_IM2COL), (iw_shape){2, 6, 6}, 2, 1e-2, 1e-3);
+    /* few taps per output: the forward sums directly (conv_direct.c), rows wider than 16 */
+    gradcheck("direct 3x3 p1", conv(4, 3, 1, 1, IW_CONV_AUTO), (iw_shape){2, 5, 19}, 2, 1e-2, 1e-3);
+    gradcheck("direct 3x3 p0", conv(3, 3, 1, 0, IW_CONV_AUTO), (iw_shape){1, 20, 6}, 2, 1e-2, 1e-3);
 }
 
 static void test_conv_winograd_gradients(void)
@@ -219,14 +222,18 @@ static void test_conv_winograd_matches_im2col(void)
     compare_algorithms((iw_shape){64, 26, 26}, 64, 0, 4);  /* the CNN's second conv */
     compare_algorithms((iw_shape){64, 12, 12}, 128, 0, 3); /* third conv */
     compare_algorithms((iw_shape){16, 7, 7}, 32, 1, 5);    /* ResNet-style, odd size, padded */
+    compare_algorithms((iw_shape){256, 7, 7}, 256, 1, 9);  /* backward passes of 4 blocks, last partial */
 }
 
-/* The same with the portable code (cblas_sgemm, plain C transforms) that non-AVX-512 CPUs run. */
+/* The same with the portable code (cblas_sgemm, plain C transforms and direct sums) that
+ * non-AVX-512 CPUs run. */
 static void test_conv_winograd_portable(void)
 {
     iw_conv_gemm_force_portable(1);
     gradcheck("portable wino odd p0", conv(5, 3, 1, 0, IW_CONV_WINOGRAD), (iw_shape){2, 7, 9}, 3, 1e-2, 1e-3);
     gradcheck("portable wino p1", conv(3, 3, 1, 1, IW_CONV_WINOGRAD), (iw_shape){4, 5, 6}, 2, 1e-2, 1e-3);
+    gradcheck("portable direct 3x3 p1", conv(4, 3, 1, 1, IW_CONV_AUTO), (iw_shape){2, 5, 19}, 2, 1e-2, 1e-3);
+    gradcheck("portable maxpool 2", iw_layer_maxpool_new(2, 2), (iw_shape){3, 6, 35}, 2, 1e-3, 1e-3);
     compare_algorithms((iw_shape){64, 26, 26}, 64, 0, 2);
     compare_algorithms((iw_shape){16, 7, 7}, 32, 1, 5);
     iw_conv_gemm_force_portable(0);
@@ -235,6 +242,7 @@ static void test_conv_winograd_portable(void)
 static void test_conv_pool_gradients(void)
 {
     gradcheck("maxpool 2", iw_layer_maxpool_new(2, 2), (iw_shape){3, 6, 5}, 2, 1e-3, 1e-3);
+    gradcheck("maxpool 2 wide", iw_layer_maxpool_new(2, 2), (iw_shape){2, 5, 37}, 2, 1e-3, 1e-3);
     gradcheck("maxpool 3/2", iw_layer_maxpool_new(3, 2), (iw_shape){2, 7, 7}, 2, 1e-3, 1e-3);
     gradcheck("global avgpool", iw_layer_global_avgpool_new(), (iw_shape){4, 3, 5}, 3, 1e-2, 1e-3);
 }

@@ -10,6 +10,22 @@
 #include "engine/layer.h"
 #include "test.h"
 
+/* Allocation counting for "no allocation inside a training step": outside the sanitizers (which
+ * own malloc) this binary interposes malloc/calloc/realloc over glibc's and counts the calls. */
+#if !defined(__SANITIZE_ADDRESS__) && defined(__GLIBC__)
+#define COUNT_ALLOCATIONS 1
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+static volatile long allocations;
+void *malloc(size_t n) { allocations++; return __libc_malloc(n); }
+void *calloc(size_t n, size_t m) { allocations++; return __libc_calloc(n, m); }
+void *realloc(void *p, size_t n) { allocations++; return __libc_realloc(p, n); }
+#else
+#define COUNT_ALLOCATIONS 0
+static volatile long allocations;
+#endif
+
 static iw_net *make_mlp(int in, int h1, int h2, int bn, float dropout, iw_init init, int max_batch)
 {
     iw_net_config cfg = {.kind = IW_MODEL_MLP, .input = {in, 1, 1}, .n_classes = 2, .hidden = {h1, h2},
@@ -339,6 +355,42 @@ static void test_training_learns_separable_data(void)
     iw_net_free(net);
 }
 
+static void test_no_allocation_in_training_step(void)
+{
+    if (!COUNT_ALLOCATIONS) {
+        printf("# allocation counting is off under the sanitizers\n");
+        return;
+    }
+    enum { B = 16, IN = 30 };
+    iw_net *net = make_mlp(IN, 64, 32, 1, 0.5f, IW_INIT_HE, B);
+    if (!net) return;
+    iw_rng rng, drop;
+    iw_rng_seed(&rng, 1, IW_STREAM_INIT);
+    iw_rng_seed(&drop, 1, IW_STREAM_DROPOUT);
+    iw_net_init(net, &rng);
+    float x[B * IN], w[B];
+    int32_t y[B];
+    for (int i = 0; i < B * IN; i++) x[i] = (float)iw_rng_normal(&rng);
+    for (int i = 0; i < B; i++) {
+        y[i] = i % 2;
+        w[i] = 1.0f + (float)i;
+    }
+    /* one warm-up step (OpenBLAS sets up its buffers on first use) */
+    iw_net_forward(net, x, B, 1, &drop);
+    iw_net_backward(net, y, w, IW_NORMALIZE_WEIGHTS);
+    iw_net_sgd_step(net, 0.1f, 0.9f, 1e-3f);
+    long before = allocations;
+    for (int s = 0; s < 5; s++) {
+        iw_net_forward(net, x, B, 1, &drop);
+        iw_net_backward(net, y, w, IW_NORMALIZE_WEIGHTS);
+        iw_net_sgd_step(net, 0.1f, 0.9f, 1e-3f);
+        iw_net_forward(net, x, B, 0, NULL);
+    }
+    long during = allocations - before;
+    EXPECT(during == 0, "%ld allocations in 5 training steps", during);
+    iw_net_free(net);
+}
+
 /* --print-kernel-warning: prints the warning (or "none"), for the re-executed child below. */
 static int print_kernel_warning(void)
 {
@@ -386,6 +438,7 @@ int main(int argc, char **argv)
     RUN_TEST(test_evaluation_mode);
     RUN_TEST(test_dropout_statistics);
     RUN_TEST(test_training_learns_separable_data);
+    RUN_TEST(test_no_allocation_in_training_step);
     RUN_TEST(test_kernel_warning);
     return test_exit_code();
 }

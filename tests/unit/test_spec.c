@@ -167,7 +167,7 @@ static void test_defaults(void)
     EXPECT(s.data.test_per_class[0] == 1000 && s.data.test_per_class[1] == 1000, "test_per_class");
     EXPECT(s.data.probe_other && s.data.probe_noise && s.data.noise_count == 1000, "default probes");
     EXPECT(s.data.data_seed == 0, "data seed");
-    EXPECT(s.data.synthetic.std[0] == 1.0 && s.data.synthetic.std[1] == 0.25 && s.data.synthetic.rotation_deg == 90 &&
+    EXPECT(s.data.synthetic.std[0] == 0.5 && s.data.synthetic.std[1] == 0.125 && s.data.synthetic.rotation_deg == 90 &&
            s.data.synthetic.shift[0] == 3.0 && s.data.synthetic.shift[1] == 0.0, "synthetic defaults");
     EXPECT(s.model.kind == IW_MODEL_MLP && s.model.init == IW_INIT_HE, "model defaults");
     EXPECT(s.model.n_hidden == 2 && s.model.hidden[0] == 256 && s.model.hidden[1] == 256, "hidden default");
@@ -472,14 +472,16 @@ static void test_load_errors(void)
     remove(path);
 }
 
-/* Every sweep file shipped in sweeps/ must parse (a data folder missing on this machine is a skip). */
+/* Every sweep file shipped in sweeps/ and tests/sweeps/ must parse (a data folder missing on this
+ * machine is a skip). */
 static void test_shipped_sweeps_parse(void)
 {
     const char *root = getenv("ROOT") ? getenv("ROOT") : ".";
     char pattern[1024];
     int count = 0;
-    for (int depth = 0; depth < 2; depth++) {
-        snprintf(pattern, sizeof pattern, depth ? "%s/sweeps/*/*.yaml" : "%s/sweeps/*.yaml", root);
+    static const char *const places[3] = {"%s/sweeps/*.yaml", "%s/sweeps/*/*.yaml", "%s/tests/sweeps/*.yaml"};
+    for (int place = 0; place < 3; place++) {
+        snprintf(pattern, sizeof pattern, places[place], root);
         glob_t g;
         if (glob(pattern, 0, NULL, &g) != 0) continue;
         for (size_t i = 0; i < g.gl_pathc; i++) {
