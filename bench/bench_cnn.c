@@ -1,7 +1,8 @@
 /* bench_cnn.c — training speed of the engine on the paper's CNN (model kind cnn, default widths),
  * random inputs of 1x28x28 and 3x32x32 at batch 16 and 64: forward + weighted cross-entropy +
  * backward + SGD step. For each configuration it prints
- *   "CNN 1x28x28 b16: <ms> ms/example"  (the line bench/run_bench.sh reads),
+ *   "CNN 1x28x28 b16: <ms> ms/example  (cpu <ms> ms/example; ..."  (the line bench/run_bench.sh reads;
+ *   cpu = this process's CPU time, less inflated than wall time on a shared machine),
  * the achieved GFLOP/s counting direct-convolution and dense FLOPs (forward, weight gradient and
  * input gradient, the last skipped for the first layer), the peak RSS, and a per-layer breakdown of
  * one step; then one line for the ResNet (kind resnet, default widths) on 1x28x28 at batch 16.
@@ -165,7 +166,7 @@ static void bench(config *cf, double seconds)
     cf->ms = t * 1e3 / ((double)steps * batch);
     cf->cpu_ms = (cpu_seconds() - c0) * 1e3 / ((double)steps * batch);
     double gflop = flops_per_example(net) * 1e-9;
-    printf("%s %dx%dx%d b%d: %.4f ms/example  (CPU %.4f ms; %ld steps, %.1f MFLOP/example, %.1f GFLOP/s "
+    printf("%s %dx%dx%d b%d: %.4f ms/example  (cpu %.4f ms/example; %ld steps, %.1f MFLOP/example, %.1f GFLOP/s "
            "wall, %.1f GFLOP/s CPU, last loss %.4f, peak RSS %.1f MiB)\n",
            cf->kind == IW_MODEL_CNN ? "CNN" : "ResNet", cf->c, cf->side, cf->side, batch, cf->ms, cf->cpu_ms, steps, gflop * 1e3, gflop / (cf->ms * 1e-3),
            gflop / (cf->cpu_ms * 1e-3), loss, peak_rss_kib() / 1024.0);
@@ -176,7 +177,7 @@ static void bench(config *cf, double seconds)
 }
 
 /* Runs the PyTorch peer and fills peer[i] (wall) and peer_cpu[i] from its
- * "CNN CxSxS bB: ms ms/example  (CPU ms ms; ..." lines. */
+ * "CNN CxSxS bB: ms ms/example  (cpu ms ms/example; ..." lines. */
 static void run_peer(config *cf, int n, double *peer, double *peer_cpu, double seconds)
 {
     char cmd[256];
@@ -188,7 +189,7 @@ static void run_peer(config *cf, int n, double *peer, double *peer_cpu, double s
         printf("  peer: %s", line);
         int c, s1, s2, b;
         double ms, cpu = 0.0;
-        if (sscanf(line, "CNN %dx%dx%d b%d: %lf ms/example (CPU %lf", &c, &s1, &s2, &b, &ms, &cpu) >= 5)
+        if (sscanf(line, "CNN %dx%dx%d b%d: %lf ms/example (cpu %lf", &c, &s1, &s2, &b, &ms, &cpu) >= 5)
             for (int i = 0; i < n; i++)
                 if (cf[i].c == c && cf[i].side == s1 && cf[i].batch == b) {
                     peer[i] = ms;

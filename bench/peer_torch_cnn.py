@@ -3,7 +3,7 @@
 conv3x3 128, 128, 128, maxpool 2, no padding, dense 512, 128, 2, ReLU) in PyTorch 1.13 (CPU, one
 thread), weighted cross-entropy (weights normalisation) and plain SGD, forward + backward + step on
 random inputs. Prints ms per training example (wall, then this thread's CPU time) as
-    "CNN 1x28x28 b16: <ms> ms/example  (CPU <ms> ms; ...)"
+    "CNN 1x28x28 b16: <ms> ms/example  (cpu <ms> ms/example; ...)"
 for inputs 1x28x28 and 3x32x32 at batch 16 and 64 (the lines bench_cnn.c and bench/run_bench.sh read).
 
     /usr/bin/python3 bench/peer_torch_cnn.py [seconds per configuration, default 2]
@@ -60,7 +60,7 @@ def bench(channels, side, batch, seconds):
             break
     ms = t * 1e3 / (steps * batch)
     cpu_ms = (time.process_time() - c0) * 1e3 / (steps * batch)
-    print(f"CNN {channels}x{side}x{side} b{batch}: {ms:.4f} ms/example  (CPU {cpu_ms:.4f} ms; {steps} steps, "
+    print(f"CNN {channels}x{side}x{side} b{batch}: {ms:.4f} ms/example  (cpu {cpu_ms:.4f} ms/example; {steps} steps, "
           f"last loss {loss.item():.4f})", flush=True)
 
 

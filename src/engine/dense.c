@@ -6,8 +6,9 @@
  *   y  (B, out)  per-example shape (out, 1, 1)
  *
  * Each product is one sgemm over the whole batch with the transposes folded into the call (for
- * small batches the forward product is computed transposed, see SMALL_BATCH). Backward OVERWRITES its grads (dW via beta = 0, db by assignment), which saves the net a
- * pass zeroing them (see iw_layer_overwrites_grads):
+ * small batches the forward product is computed transposed, see SMALL_BATCH). Backward OVERWRITES
+ * its grads (dW via beta = 0, db by assignment), which saves the net a pass zeroing them (see
+ * iw_layer_overwrites_grads):
  *   dW = dy^T x   (out, in)     db = sum_b dy   (out)     dx = dy W   (B, in)
  */
 #include "layer.h"
@@ -25,7 +26,7 @@ typedef struct dense_config {
     int in_features; /* from plan */
 } dense_config;
 
-/* y[j] += b[j] and s[j] += d[j] over n values, in blocks of 16 so that GCC's -O2 vectoriser
+/* y[j] += b[j] over n values, in blocks of 16 so that GCC's -O2 vectoriser
  * takes them (no alias checks or unknown trip counts in its cheap cost model). */
 static void add_vector(size_t n, float *restrict y, const float *restrict b)
 {

@@ -146,7 +146,7 @@ R=$("$PY" -c 'import sys, h5py; print(len(h5py.File(sys.argv[1], "r")["runs/stat
 k=0
 for moment in creation startup mid-run last; do
   k=$((k + 1))
-  before=$(store_check | sed 's/ done//'); case "$before" in absent) before=0 ;; esac
+  before=$(store_check | sed -n 's/^\([0-9]*\) done$/\1/p'); before=${before:-0}
   launch $k
   case "$moment" in
     creation)
