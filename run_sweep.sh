@@ -55,6 +55,7 @@ resume="./run_sweep.sh"
 [ -n "$ranks" ] && resume="$resume -n $ranks"
 [ -n "$store" ] && resume="$resume -o $(printf '%q' "$store")"
 export IW_RESUME_COMMAND="$resume $(printf '%q' "$sweep")"
+cores=$(nproc)   # before OMP_NUM_THREADS is set: GNU nproc honours it
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -63,7 +64,7 @@ if [ -n "${SLURM_JOB_ID:-}" ]; then
   cmd=(srun --mpi=pmix)
   [ -n "$ranks" ] && cmd+=(-n "$ranks")
 else
-  ranks=${ranks:-$(( $(nproc) + 1 ))}
+  ranks=${ranks:-$((cores + 1))}
   # On SIGTERM/SIGINT mpirun waits odls_base_sigkill_timeout (default 1 s), sends SIGTERM to the
   # ranks, waits as long again, then SIGKILLs them: iwsweep closes its store well within that.
   # (Raising the timeout also delays the SIGTERM itself: the sweep would run on meanwhile.)

@@ -46,8 +46,8 @@ node_state() { SLURM_CONF=$CONF timeout 5 sinfo -h -n "$NODE" -o %t 2>/dev/null 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 pick_ports() { # from a random even offset, so that two instances started at once differ
-  local p=${IW_SLURM_PORT:-$((16817 + 2 * (RANDOM % 400)))} n
-  for n in $(seq 500); do
+  local p=${IW_SLURM_PORT:-$((16817 + 2 * (RANDOM % 400)))}
+  for _ in $(seq 500); do
     if port_free "$p" && port_free $((p + 1)); then echo "$p"; return 0; fi
     p=$((p + 2)); [ "$p" -ge 17817 ] && p=16817
   done
@@ -123,8 +123,7 @@ start_munge() {
     --log-file="$DIR/log/munged.log" --seed-file="$DIR/munge/munged.seed" \
     </dev/null >>"$DIR/log/munged.out" 2>&1 &
   echo $! >"$DIR/run/munged.pid"
-  local i
-  for i in $(seq 50); do [ -S "$DIR/munge/munge.socket.2" ] && return 0; sleep 0.1; done
+  for _ in $(seq 50); do [ -S "$DIR/munge/munge.socket.2" ] && return 0; sleep 0.1; done
   die "munged did not create its socket; see $DIR/log/munged.log"
 }
 
@@ -158,8 +157,8 @@ do_start() {
   start_munge
   start_daemon slurmctld
   start_daemon slurmd
-  local i st=""
-  for i in $(seq 300); do   # up to 30 s; about 1 s normally
+  local st=""
+  for _ in $(seq 300); do   # up to 30 s; about 1 s normally
     st=$(node_state)
     case "$st" in idle*) echo "export SLURM_CONF=$CONF"; return 0 ;; esac
     for d in slurmctld slurmd munged; do
@@ -186,9 +185,9 @@ instance_pids() {
 }
 
 stop_pids() { # stop_pids PID...: TERM, wait up to 5 s for all, then KILL what is left
-  local p i alive
+  local p alive
   kill -TERM "$@" 2>/dev/null
-  for i in $(seq 50); do
+  for _ in $(seq 50); do
     alive=""
     for p in "$@"; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
     [ -z "$alive" ] && return 0
@@ -202,8 +201,7 @@ do_stop() {
   if [ -n "$(pid_of slurmctld)" ]; then
     SLURM_CONF=$CONF timeout 5 scancel --full --user=root >/dev/null 2>&1
     SLURM_CONF=$CONF timeout 5 scancel --user=root >/dev/null 2>&1
-    local i
-    for i in $(seq 50); do   # give jobs up to 5 s to end (slurmd sends SIGKILL after KillWait)
+    for _ in $(seq 50); do   # give jobs up to 5 s to end (slurmd sends SIGKILL after KillWait)
       [ -z "$(SLURM_CONF=$CONF timeout 5 squeue -h -t R,CG,S 2>/dev/null)" ] && break
       sleep 0.1
     done

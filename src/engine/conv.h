@@ -1,5 +1,6 @@
-/* conv.h — internals shared by the convolution files (conv2d.c, conv_winograd.c, resblock.c) and
- * their tests; not part of the engine's public interface.
+/* conv.h — internals shared by the convolution files (conv2d.c, conv_direct.c, conv_gemm.c,
+ * conv_winograd*.c, maxpool.c, resblock.c), their tests and the benchmark; not part of the
+ * engine's public interface.
  *
  * Layout (layer.h fixes NCHW): input x (B, Cin, H, W), output y (B, Cout, Ho, Wo), weights
  * W (Cout, Cin, k, k) then bias b (Cout) — PyTorch's nn.Conv2d order, so fixtures copy straight in.
@@ -8,11 +9,17 @@
  * Two algorithms, chosen per layer in plan from the shape alone (so results depend only on the
  * inputs, never on timing):
  *   IW_CONV_IM2COL    im2col of a chunk of examples into (Cin*k*k, nb*Ho*Wo) columns and one
- *                     OpenBLAS sgemm per chunk; any kernel, stride, padding.
+ *                     OpenBLAS sgemm per chunk; any kernel, stride, padding. Stride-1 layers
+ *                     with at most 27 taps per output (the first layer) sum directly instead
+ *                     (conv_direct.c).
  *   IW_CONV_WINOGRAD  F(2x2, 3x3) for 3x3 stride-1 convolutions with Cin >= 8: per block of 32
  *                     output tiles, 16 products (Cout x Cin) x (Cin x 32) that stay in L2,
  *                     2.25x fewer multiplications; backward through the adjoint transforms
  *                     (conv_winograd.c, products in conv_gemm.c).
+ * Kernels: AVX-512 versions (function target attributes, chosen at run time by
+ * iw_conv_use_avx512(), no -march flag needed) with plain C / cblas fallbacks. Which one runs
+ * depends only on the CPU, so a run is repeatable on a machine; two machines with and without
+ * AVX-512 round differently (within the 1e-4 of the tests).
  */
 #ifndef IW_ENGINE_CONV_H
 #define IW_ENGINE_CONV_H
@@ -58,6 +65,10 @@ void iw_winograd_backward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out
  * channels, where im2col + sgemm would mostly copy. Any kernel size and padding. */
 void iw_conv_direct_forward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
                             const float *weights, const float *bias, const float *x, float *y);
+/* dW += and db += of a stride-1 3x3 layer by direct sums when AVX-512 is there: returns 1 if it
+ * did the work, 0 if the caller must (other kernels, or no AVX-512). */
+int iw_conv_direct_backward_weights(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
+                                    const float *x, const float *dy, float *dweights, float *dbias);
 
 /* C (M x N) = A (M x K) B (K x N), or C += A B when accumulate; row-major with leading dimensions
  * (conv_gemm.c). AVX-512 kernel when the CPU has it, else cblas_sgemm. */

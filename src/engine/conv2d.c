@@ -185,6 +185,9 @@ static void conv_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float 
     }
     const int Cout = c->out_channels, K = in.c * c->kernel * c->kernel, P = out.h * out.w;
     const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out);
+    if (!dx && c->stride == 1 && K <= DIRECT_MAX_TAPS &&
+        iw_conv_direct_backward_weights(c, in, out, ctx->batch, x, dy, dW, db))
+        return;
     if (dx) memset(dx, 0, sizeof(float) * in_size * ctx->batch);
     for (int b0 = 0; b0 < ctx->batch; b0 += c->chunk) {
         int nb = ctx->batch - b0 < c->chunk ? ctx->batch - b0 : c->chunk;

@@ -14,11 +14,15 @@
  * Blocking: the batch's tiles are taken TB = 32 at a time; a block's transformed arrays (16 x C x
  * 32 floats each, layouts in conv_winograd.h) stay in L2 between the transform, the products
  * (iw_conv_gemm) and the inverse transform, so the only large arrays touched are x, y and their
- * gradients. Backward keeps the output gradients as dMT[p][k][co] so that both of its products
- * take U and V in their forward layouts:
- *   dU^T[p] (Cin, Cout) += V[p] (Cin, TB) dMT[p] (TB, Cout);   dVT[p] (TB, Cin) = dMT[p] (TB, Cout) U[p] (Cout, Cin).
- * Workspace: U and dU^T (16 x Cout*Cin each), V (16 x Cin*TB, then dVT), M (16 x Cout*TB, or dMT).
- * The transforms have AVX-512 versions (conv_winograd_avx512.c) and plain C ones here.
+ * gradients. Backward takes backward_blocks blocks (K = 32..256 tiles) per pass, so that the
+ * read-modify-write of all of dU per pass is paid less often when Cin*Cout is large, and keeps
+ * the output gradients as dMT[p][k][co] so that both of its products take U and V in their
+ * forward layouts:
+ *   dU^T[p] (Cin, Cout) += V[p] (Cin, K) dMT[p] (K, Cout);   dVT[p] (K, Cin) = dMT[p] (K, Cout) U[p] (Cout, Cin).
+ * Workspace: U and dU^T (16 x Cout*Cin each), V (16 x Cin*K, then dVT), M (16 x Cout*K, or dMT),
+ * dV (16 x Cin*K: dVT transposed for the AVX-512 inverse transform).
+ * The transforms have AVX-512 versions (conv_winograd_avx512.c) and plain C ones here; nothing
+ * is allocated after plan.
  */
 #include "conv.h"
 #include "conv_winograd.h"
@@ -72,7 +76,8 @@ size_t iw_winograd_plan(iw_conv2d_config *c, iw_shape in, int max_batch)
     if (b > max_blocks) b = max_blocks;
     if (b < 1) b = 1;
     c->backward_blocks = (int)b;
-    return 2 * 16 * (co * ci + SKEW) + 16 * (ci * TB * b + SKEW) + 16 * (co * TB * b + SKEW);
+    /* U, dU^T; V (then dV^T); M (or dM^T); dV (the AVX-512 backward's transposed dV^T) */
+    return 2 * 16 * (co * ci + SKEW) + 2 * 16 * (ci * TB * b + SKEW) + 16 * (co * TB * b + SKEW);
 }
 
 /* U[p][co][ci] = (G g G^T)[p] for every filter g = W[co][ci]. */
@@ -303,7 +308,7 @@ void iw_winograd_backward(const iw_conv2d_config *c, iw_shape in, iw_shape out, 
     const int Cin = g.Cin, Cout = g.Cout, T = batch * g.tiles, vec = vector_ok(&g, batch);
     const int nb = c->backward_blocks, LD = nb * TB; /* a pass takes up to LD tiles */
     const size_t us = u_stride(&g), vs = v_stride(&g, nb), ms = m_stride(&g, nb);
-    float *U = ws, *dUT = U + 16 * us, *V = dUT + 16 * us, *M = V + 16 * vs;
+    float *U = ws, *dUT = U + 16 * us, *V = dUT + 16 * us, *M = V + 16 * vs, *dV = M + 16 * ms;
     tile tl[MAX_BACKWARD_BLOCKS][TB];
     int nts[MAX_BACKWARD_BLOCKS];
     if (dx) {
@@ -334,8 +339,14 @@ void iw_winograd_backward(const iw_conv2d_config *c, iw_shape in, iw_shape out, 
         /* dVT[p] (K, Cin) = dMT[p] (K, Cout) U[p] (Cout, Cin) */
         for (int p = 0; p < 16; p++)
             iw_conv_gemm(K, Cin, Cout, M + p * ms, Cout, U + p * us, Cin, V + p * vs, Cin, 0);
-        for (int s = 0; s < blocks; s++)
-            grad_input_transform(&g, tl[s], nts[s], V + (size_t)s * TB * Cin, vs, dx);
+        if (vec) {
+            for (int p = 0; p < 16; p++) iw_wino_transpose_avx512(V + p * vs, K, Cin, Cin, dV + p * vs, LD);
+            for (int s = 0; s < blocks; s++)
+                iw_wino_grad_input_transform_avx512(&g, tl[s], nts[s], dV + (size_t)s * TB, vs, LD, dx);
+        } else {
+            for (int s = 0; s < blocks; s++)
+                grad_input_transform(&g, tl[s], nts[s], V + (size_t)s * TB * Cin, vs, dx);
+        }
     }
     transform_weights_adjoint(Cout, Cin, dUT, us, dW);
 }

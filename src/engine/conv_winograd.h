@@ -8,7 +8,8 @@
  *                                                           backward's wider block)
  *   M[p][co][k]   forward products          then y = A^T m A + bias
  *   dMT[p][k][co] transformed output grads  (A dY A^T)[p]
- *   dVT[p][k][ci] input-gradient products   then dx += B dv B^T
+ *   dVT[p][k][ci] input-gradient products   then dx += B dv B^T (the AVX-512 path first
+ *                                           transposes it to dV[p][ci][k])
  */
 #ifndef IW_ENGINE_CONV_WINOGRAD_H
 #define IW_ENGINE_CONV_WINOGRAD_H
@@ -38,5 +39,10 @@ void iw_wino_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *
                                      size_t ms, const float *bias, float *y);
 void iw_wino_grad_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt,
                                           const float *dy, float *dMT, size_t ms, float *db);
+/* dst (cols x rows, leading dimension ldd) = src (rows x cols, lds) transposed. */
+void iw_wino_transpose_avx512(const float *src, int rows, int cols, size_t lds, float *dst, size_t ldd);
+/* dx += B dv B^T for the block's tiles, from dV[p][ci][k] (rows ld floats apart). */
+void iw_wino_grad_input_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *dV,
+                                        size_t vs, size_t ld, float *dx);
 
 #endif

@@ -202,6 +202,115 @@ AVX512 void iw_wino_grad_output_transform_avx512(const iw_wino_geom *g, const iw
     }
 }
 
+/* In-register transpose of 16 rows of 16 floats (unpack, in-lane shuffle, two 128-bit shuffles):
+ * on return r[n] holds column n. */
+AVX512 static inline void transpose16(__m512 r[16])
+{
+    __m512 t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) { /* r[4i + c], 128-bit lane L: column 4L + c of rows 4i .. 4i+3 */
+        r[4 * i + 0] = _mm512_shuffle_ps(t[4 * i + 0], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i + 0], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int c = 0; c < 4; c++) {
+        __m512 x0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88), x1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xdd);
+        __m512 y0 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88), y1 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xdd);
+        t[c] = _mm512_shuffle_f32x4(x0, y0, 0x88);
+        t[8 + c] = _mm512_shuffle_f32x4(x0, y0, 0xdd);
+        t[4 + c] = _mm512_shuffle_f32x4(x1, y1, 0x88);
+        t[12 + c] = _mm512_shuffle_f32x4(x1, y1, 0xdd);
+    }
+    for (int n = 0; n < 16; n++) r[n] = t[n];
+}
+
+AVX512 void iw_wino_transpose_avx512(const float *src, int rows, int cols, size_t lds, float *dst, size_t ldd)
+{
+    for (int r0 = 0; r0 < rows; r0 += 16) {
+        int nr = rows - r0 < 16 ? rows - r0 : 16;
+        for (int c0 = 0; c0 < cols; c0 += 16) {
+            int nc = cols - c0 < 16 ? cols - c0 : 16;
+            __mmask16 lm = (__mmask16)((1u << nc) - 1), sm = (__mmask16)((1u << nr) - 1);
+            __m512 r[16];
+            for (int i = 0; i < 16; i++)
+                r[i] = i < nr ? _mm512_maskz_loadu_ps(lm, src + (size_t)(r0 + i) * lds + c0) : _mm512_setzero_ps();
+            transpose16(r);
+            for (int n = 0; n < nc; n++) _mm512_mask_storeu_ps(dst + (size_t)(c0 + n) * ldd + r0, sm, r[n]);
+        }
+    }
+}
+
+AVX512 void iw_wino_grad_input_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *dV,
+                                               size_t vs, size_t ld, float *dx)
+{
+    const size_t plane = (size_t)g->H * g->W;
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    run runs[IW_WINO_TB];
+    int n_runs = block_runs(g, tl, nt, runs);
+    for (int r = 0; r < n_runs; r++) {
+        const run *u = &runs[r];
+        const __mmask16 load = (__mmask16)((1u << u->n) - 1);
+        /* patch columns jj = 0,1 of the run interleave into input columns s .. s+2n, jj = 2,3 into
+         * s+2 .. s+2+2n: both are summed in registers (one shifted by two lanes), then added to the
+         * row in one read-modify-write of 2n+2 columns (two overlapping ones would stall on store
+         * forwarding); the masks keep it inside the row */
+        const int s = 2 * u->c0 - g->pad, span = 2 * u->n + 2;
+        const __mmask16 z0 = span_mask(s, g->W) & span_mask(0, span), z1 = span_mask(s + 16, g->W) & span_mask(16, span);
+        const __mmask16 z2 = span_mask(s + 32, g->W) & span_mask(32, span);
+        const __m512 zero = _mm512_setzero_ps();
+        for (int ci = 0; ci < g->Cin; ci++) {
+            const float *v = dV + (size_t)ci * ld + u->kpos;
+            float *dplane = dx + (size_t)u->j * g->in_size + ci * plane;
+            if (ci + PREFETCH_AHEAD < g->Cin)
+                for (int i = 0; i < 4; i++) {
+                    int yy = 2 * u->ty + i - g->pad;
+                    if (yy < 0 || yy >= g->H) continue;
+                    const char *row = (const char *)(dplane + PREFETCH_AHEAD * plane + (size_t)yy * g->W + (s > 0 ? s : 0));
+                    _mm_prefetch(row, _MM_HINT_T0);
+                    _mm_prefetch(row + 64, _MM_HINT_T0);
+                    _mm_prefetch(row + 127, _MM_HINT_T0);
+                }
+            __m512 q[16];
+            for (int i = 0; i < 4; i++) { /* dV B^T, row by row */
+                __m512 a = _mm512_maskz_loadu_ps(load, v + (i * 4 + 0) * vs), b = _mm512_maskz_loadu_ps(load, v + (i * 4 + 1) * vs);
+                __m512 c = _mm512_maskz_loadu_ps(load, v + (i * 4 + 2) * vs), d = _mm512_maskz_loadu_ps(load, v + (i * 4 + 3) * vs);
+                q[i * 4 + 0] = a;
+                q[i * 4 + 1] = _mm512_add_ps(_mm512_sub_ps(b, c), d);
+                q[i * 4 + 2] = _mm512_sub_ps(_mm512_add_ps(b, c), a);
+                q[i * 4 + 3] = _mm512_sub_ps(zero, d);
+            }
+            for (int i = 0; i < 4; i++) {
+                int yy = 2 * u->ty + i - g->pad;
+                if (yy < 0 || yy >= g->H) continue;
+                __m512 e[4]; /* row i of B (dV B^T), columns jj = 0..3 */
+                for (int jj = 0; jj < 4; jj++) {
+                    __m512 r0 = q[jj], r1 = q[4 + jj], r2 = q[8 + jj], r3 = q[12 + jj];
+                    e[jj] = i == 0 ? r0
+                          : i == 1 ? _mm512_add_ps(_mm512_sub_ps(r1, r2), r3)
+                          : i == 2 ? _mm512_sub_ps(_mm512_add_ps(r1, r2), r0)
+                                   : _mm512_sub_ps(zero, r3);
+                }
+                __m512 x0 = _mm512_permutex2var_ps(e[0], lo, e[1]), x1 = _mm512_permutex2var_ps(e[0], hi, e[1]);
+                __m512 y0 = _mm512_permutex2var_ps(e[2], lo, e[3]), y1 = _mm512_permutex2var_ps(e[2], hi, e[3]);
+                /* y shifted right by two lanes across x0 | x1 | tail */
+                __m512 s0 = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(y0), _mm512_castps_si512(zero), 14));
+                __m512 s1 = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(y1), _mm512_castps_si512(y0), 14));
+                __m512 s2 = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(zero), _mm512_castps_si512(y1), 14));
+                float *row = dplane + (size_t)yy * g->W;
+                float *p0 = (float *)((uintptr_t)row + (intptr_t)s * (intptr_t)sizeof(float));
+                _mm512_mask_storeu_ps(p0, z0, _mm512_add_ps(_mm512_maskz_loadu_ps(z0, p0), _mm512_add_ps(x0, s0)));
+                _mm512_mask_storeu_ps(p0 + 16, z1, _mm512_add_ps(_mm512_maskz_loadu_ps(z1, p0 + 16), _mm512_add_ps(x1, s1)));
+                if (z2) _mm512_mask_storeu_ps(p0 + 32, z2, _mm512_add_ps(_mm512_maskz_loadu_ps(z2, p0 + 32), s2));
+            }
+        }
+    }
+}
+
 #else /* no x86-64 GCC: never called (iw_conv_use_avx512() is 0), defined for the linker */
 
 void iw_wino_input_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *x,
@@ -218,5 +327,14 @@ void iw_wino_grad_output_transform_avx512(const iw_wino_geom *g, const iw_wino_t
                                           const float *dy, float *dMT, size_t ms, float *db)
 {
     (void)g; (void)tl; (void)nt; (void)dy; (void)dMT; (void)ms; (void)db;
+}
+void iw_wino_transpose_avx512(const float *src, int rows, int cols, size_t lds, float *dst, size_t ldd)
+{
+    (void)src; (void)rows; (void)cols; (void)lds; (void)dst; (void)ldd;
+}
+void iw_wino_grad_input_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *dV,
+                                        size_t vs, size_t ld, float *dx)
+{
+    (void)g; (void)tl; (void)nt; (void)dV; (void)vs; (void)ld; (void)dx;
 }
 #endif

@@ -17,6 +17,7 @@
  * recorded as status 3 and the sweep goes on).
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <mpi.h>
@@ -206,6 +207,25 @@ static void resume_command(int argc, char **argv, int size, int add_retry, char 
     }
 }
 
+/* Removes the checkpoints of runs already done or diverged (a kill between storing a run and
+ * removing its checkpoint leaves one behind). Rank 0, before any run is handed out. */
+static void remove_stale_checkpoints(const char *dir, const int8_t *status, int64_t R)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long long run;
+        char tail[8];
+        if (sscanf(e->d_name, "run-%lld.%7s", &run, tail) != 2 || strcmp(tail, "ckpt") != 0) continue;
+        if (run < 0 || run >= R || (status[run] != IW_STATUS_DONE && status[run] != IW_STATUS_DIVERGED)) continue;
+        char path[4200 + sizeof e->d_name];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
 /* What a worker needs to train and store one run. */
 typedef struct sweep_ctx {
     const iw_spec *spec;
@@ -312,6 +332,7 @@ int main(int argc, char **argv)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART; /* file and MPI-IO calls in flight carry on; the flag is polled */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
@@ -423,6 +444,7 @@ int main(int argc, char **argv)
     snprintf(ckpt_dir, sizeof ckpt_dir, "%s.ckpt", store_path);
     if (iw_run_checkpoints_enabled(&spec)) {
         ctx.ckpt_dir = ckpt_dir;
+        if (rank == 0 && ok) remove_stale_checkpoints(ckpt_dir, status, R);
         if (rank == 0 && ok && n_todo > 0 && mkdir(ckpt_dir, 0777) != 0 && errno != EEXIST) {
             iw_error_set(&err, "cannot create the checkpoint folder %s: %s", ckpt_dir, strerror(errno));
             ok = 0;

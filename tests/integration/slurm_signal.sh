@@ -28,7 +28,7 @@ cleanup() {
   rm -rf "$IW_TMP"
 }
 trap cleanup EXIT
-cd "$ROOT"
+cd "$ROOT" || exit 1
 
 job_field() { scontrol show job -o "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
 
@@ -52,7 +52,7 @@ while time.time() < end:
         n, r = int(np.isin(s, (1, 2)).sum()), len(s)
         if n >= need:
             print("%d of %d" % (n, r)); sys.exit(0)
-    except (OSError, KeyError):
+    except Exception:   # a file being written may not open at every instant
         pass
     time.sleep(0.1)
 print("%d of %s" % (n, r)); sys.exit(1)

@@ -6,7 +6,7 @@
 #   - SIGTERM mid-epoch: the checkpoint is written at the stop (position inside the epoch), the
 #     resumed run again equals the uninterrupted one;
 #   - a torn checkpoint and another run's checkpoint are ignored (fresh start, same result);
-#   - finished runs leave no checkpoint behind.
+#   - finished runs leave no checkpoint behind, and a stale one of a done run is removed.
 source "$(dirname "$0")/lib.sh"
 iw_tmpdir
 cd "$IW_TMP" || exit 1
@@ -34,6 +34,10 @@ else not_ok "re-run resumes from the checkpoint" "rc=$rc: $(tail -3 k2.err)"; fi
 if same_as_ref k.h5; then ok "resumed after SIGKILL: bit for bit equal to the uninterrupted sweep"
 else not_ok "resumed after SIGKILL: bit for bit equal to the uninterrupted sweep" "h5diff differs"; fi
 if [ ! -e k.h5.ckpt ]; then ok "checkpoints removed once the runs are stored"; else not_ok "checkpoints removed once the runs are stored" "$(ls k.h5.ckpt)"; fi
+mkdir -p k.h5.ckpt && cp saved/run-*.ckpt k.h5.ckpt/   # as if killed between storing and removing
+"$IWS" -o k.h5 "$SW/ckpt2d.yaml" >k3.out 2>k3.err; rc=$?
+if [ $rc = 0 ] && [ ! -e k.h5.ckpt ] && same_as_ref k.h5; then ok "stale checkpoint of a done run removed, store unchanged"
+else not_ok "stale checkpoint of a done run removed, store unchanged" "rc=$rc: $(ls k.h5.ckpt 2>&1)"; fi
 
 # --- SIGTERM mid-run: checkpoint written at the stop, inside an epoch
 setsid "$IWS" -o t.h5 "$SW/ckpt2d.yaml" >t1.log 2>&1 &

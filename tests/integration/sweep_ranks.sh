@@ -29,8 +29,8 @@ bad = []
 r1, r4 = one["runs/worker_rank"][:], four["runs/worker_rank"][:]
 if set(r1) != {0}: bad.append("np=1 ranks %s" % set(r1))
 if len(set(r4)) < 2 or 0 in set(r4): bad.append("np=4 used workers %s" % set(r4))
-m = one["metrics/test_frac_positive"][:]
-if len({tuple(row) for row in m[:, 1:]}) < 16: bad.append("runs too alike")
+m = one["metrics/train_loss"][:]
+if len({tuple(row) for row in m[:, 1:]}) != 32: bad.append("runs too alike: %d distinct loss curves" % len({tuple(row) for row in m[:, 1:]}))
 if not np.isfinite(one["metrics/train_loss"][:]).all(): bad.append("non-finite loss")
 print("BAD " + "; ".join(bad) if bad else "GOOD")
 PYEOF

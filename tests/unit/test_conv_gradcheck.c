@@ -270,6 +270,49 @@ static void test_conv_resblock_gradients(void)
     gradcheck("resblock projection bn", iw_layer_resblock_new(4, 2, 1), (iw_shape){2, 5, 5}, 2, 1e-3, 2e-3);
 }
 
+/* A first layer (backward without dx) takes another weight-gradient path (conv_direct.c for
+ * 3x3 stride 1 with few taps): its gradients must equal those of the path with dx. */
+static void first_layer_case(iw_shape in, int cout, int pad, int batch)
+{
+    iw_layer_harness h;
+    iw_error err;
+    if (iw_layer_harness_create(&h, iw_layer_conv2d_new(cout, 3, 1, pad), in, batch, &err)) {
+        EXPECT(0, "harness: %s", err.message);
+        return;
+    }
+    size_t nin = iw_shape_size(in) * batch, nout = iw_shape_size(h.sizes.out) * batch, np = h.sizes.params;
+    float *x = malloc(sizeof(float) * nin), *y = malloc(sizeof(float) * nout), *r = malloc(sizeof(float) * nout);
+    float *dx = malloc(sizeof(float) * nin), *g = malloc(sizeof(float) * np);
+    fill_normal(x, nin, 1.0f);
+    fill_normal(r, nout, 1.0f);
+    fill_normal(h.params, np, 0.3f);
+    iw_layer_ctx ctx = {batch, 1, NULL, h.workspace};
+    h.layer->ops->forward(h.layer, &ctx, x, y);
+    memset(h.grads, 0, sizeof(float) * np);
+    h.layer->ops->backward(h.layer, &ctx, x, y, r, dx);
+    memcpy(g, h.grads, sizeof(float) * np);
+    memset(h.grads, 0, sizeof(float) * np);
+    h.layer->ops->backward(h.layer, &ctx, x, y, r, NULL);
+    double maxabs = 0.0, maxdiff = 0.0;
+    for (size_t i = 0; i < np; i++) {
+        maxabs = fmax(maxabs, fabs(g[i]));
+        maxdiff = fmax(maxdiff, fabs(g[i] - h.grads[i]));
+    }
+    EXPECT(maxdiff <= 1e-5 * maxabs, "first-layer grads differ by %g (scale %g), in %dx%dx%d pad %d", maxdiff, maxabs,
+           in.c, in.h, in.w, pad);
+    free(x); free(y); free(r); free(dx); free(g);
+    iw_layer_harness_free(&h);
+}
+
+static void test_conv_first_layer_weights(void)
+{
+    first_layer_case((iw_shape){1, 28, 28}, 8, 0, 3);
+    first_layer_case((iw_shape){3, 9, 20}, 5, 1, 2);
+    iw_conv_gemm_force_portable(1);
+    first_layer_case((iw_shape){3, 9, 20}, 5, 1, 2);
+    iw_conv_gemm_force_portable(0);
+}
+
 /* Plan rejects shapes that cannot work, with a message. */
 static void test_conv_bad_shapes(void)
 {
@@ -294,6 +337,7 @@ int main(void)
     RUN_TEST(test_conv_winograd_portable);
     RUN_TEST(test_conv_pool_gradients);
     RUN_TEST(test_conv_resblock_gradients);
+    RUN_TEST(test_conv_first_layer_weights);
     RUN_TEST(test_conv_bad_shapes);
     return test_exit_code();
 }
