@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CSV_CHUNK 256 /* runs read per HDF5 call: bounded memory for any store size */
+#define CSV_CHUNK_FLOATS ((size_t)1 << 22) /* values read per HDF5 call (16 MiB): bounded memory */
 
 static void put_double(FILE *out, double v)
 {
@@ -35,17 +35,19 @@ static void put_label(FILE *out, const char *s)
 int iw_report_csv(const iw_store_reader *rd, int done_only, FILE *out, iw_error *err)
 {
     size_t row = (size_t)rd->epochs + 1;
-    float *chunk = malloc((size_t)rd->n_metrics * CSV_CHUNK * row * sizeof *chunk);
+    int64_t chunk_runs = (int64_t)(CSV_CHUNK_FLOATS / ((size_t)rd->n_metrics * row)); /* runs per read */
+    if (chunk_runs < 1) chunk_runs = 1;
+    float *chunk = malloc((size_t)rd->n_metrics * (size_t)chunk_runs * row * sizeof *chunk);
     if (!chunk) return iw_error_set(err, "out of memory");
     fputs("run", out);
     for (int a = 0; a < rd->n_axes; a++) fprintf(out, ",%s", rd->axes[a].name);
     fputs(",status,epoch", out);
     for (int m = 0; m < rd->n_metrics; m++) fprintf(out, ",%s", rd->metric_names[m]);
     fputc('\n', out);
-    for (int64_t r0 = 0; r0 < rd->runs; r0 += CSV_CHUNK) {
-        int64_t n = rd->runs - r0 < CSV_CHUNK ? rd->runs - r0 : CSV_CHUNK;
+    for (int64_t r0 = 0; r0 < rd->runs; r0 += chunk_runs) {
+        int64_t n = rd->runs - r0 < chunk_runs ? rd->runs - r0 : chunk_runs;
         for (int m = 0; m < rd->n_metrics; m++)
-            if (iw_store_reader_metric(rd, rd->metric_names[m], r0, n, chunk + (size_t)m * CSV_CHUNK * row, err) < 0) {
+            if (iw_store_reader_metric(rd, rd->metric_names[m], r0, n, chunk + (size_t)m * chunk_runs * row, err) < 0) {
                 free(chunk);
                 return -1;
             }
@@ -63,7 +65,7 @@ int iw_report_csv(const iw_store_reader *rd, int done_only, FILE *out, iw_error 
                 }
                 fprintf(out, ",%s,%d", iw_store_status_name(st), rd->epoch[e]);
                 for (int m = 0; m < rd->n_metrics; m++) {
-                    float v = chunk[(size_t)m * CSV_CHUNK * row + (size_t)i * row + (size_t)e];
+                    float v = chunk[(size_t)m * chunk_runs * row + (size_t)i * row + (size_t)e];
                     fputc(',', out);
                     if (isfinite(v)) fprintf(out, "%.9g", (double)v);
                 }

@@ -13,7 +13,7 @@ T=$IW_TMP
 SWEEP=$ROOT/tests/sweeps/valgrind2d.yaml
 
 if ! command -v valgrind >/dev/null 2>&1; then
-  ok "valgrind sweep # SKIP valgrind is not installed"; finish
+  not_ok "valgrind sweep" "valgrind is not installed (scripts/deps.sh check installs it)"; finish
 fi
 if grep -q __asan_init "$BUILD/iwsweep" 2>/dev/null; then
   ok "valgrind sweep # SKIP $BUILD is a sanitizer build"; finish
