@@ -188,6 +188,13 @@ static int check_grid(spec_ctx *c)
         return spec_fail(c, blame_line(c, SPEC_KEY_GRID, SPEC_KEY_GRID), "grid",
                          "grid too large: %s runs is more than the limit of %lld; split the sweep into several files",
                          sizes, (long long)IW_MAX_RUNS);
+    /* The paper's ResNet has no dropout layer: refuse here rather than fail every such run later. */
+    if (s->model.kind == IW_MODEL_RESNET)
+        for (int i = 0; i < s->axes[IW_AXIS_DROPOUT].count; i++)
+            if (s->axes[IW_AXIS_DROPOUT].values[i] != 0.0)
+                return spec_fail(c, blame_line(c, SPEC_KEY_GRID_DROPOUT, SPEC_KEY_GRID), "grid.dropout",
+                                 "model kind resnet has no dropout layers; expected [0], got %g",
+                                 s->axes[IW_AXIS_DROPOUT].values[i]);
     return 0;
 }
 

@@ -58,7 +58,7 @@ while kill -0 $sweep_pid 2>/dev/null; do
       bad="$bad summary failed after succeeding: $s;"
     fi
   fi
-  sleep 0.2
+  sleep 0.05
 done
 wait $sweep_pid; sweep_rc=$?
 if [ $sweep_rc = 0 ] && [ -z "$bad" ]; then
