@@ -273,6 +273,9 @@ static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw
             }
             if (stop) return IW_RUN_INTERRUPTED;
             int b = (int)(c->n_train - st->position < B ? c->n_train - st->position : B);
+            /* A last minibatch of one example under batch norm is skipped: the batch variance of
+             * one value is 0, so the step would be meaningless (PyTorch refuses such a batch). */
+            if (b == 1 && c->point->batchnorm && c->n_train > 1) continue;
             for (int i = 0; i < b; i++) {
                 int32_t k = c->order[st->position + i];
                 memcpy(c->x + (size_t)i * c->dim, c->data->train.x + (size_t)c->idx[k] * c->dim, sizeof(float) * c->dim);

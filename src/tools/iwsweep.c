@@ -394,6 +394,10 @@ int main(int argc, char **argv)
         iw_spec_free(&spec);
         return finish(EXIT_BAD_INPUT);
     }
+    if (rank == 0) {
+        const char *notice = iw_store_notice(store); /* e.g. a half-created store was removed */
+        if (notice && *notice) fprintf(stderr, "iwsweep: %s\n", notice);
+    }
 
     /* What is left to do, heaviest first. */
     int8_t *status = malloc((size_t)R);
