@@ -5,11 +5,14 @@
 #   make check-asan the suite's sanitizer pass alone (build-asan/)
 #   make bench      benchmarks that print figures (engine vs PyTorch, data sharing)
 #   make fuzz       fuzz the sweep-file parser (FUZZ_SECONDS, default 600)
+#   V=1             show the compiler command lines
 #
 # Targets that the user calls run scripts/deps.sh first, then re-enter make for the real work, so
 # that pkg-config below is only evaluated once the packages exist.
 
 BUILD    ?= build
+V        ?= 0
+Q        := $(if $(filter 1,$(V)),,@)
 SAN      ?= 0
 WERROR   ?= 1
 MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
@@ -69,23 +72,28 @@ build-tests: $(TEST_BIN) $(TOOL_BIN)
 
 $(BUILD)/libiw.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
-	ar rcs $@ $^
+	@echo "  AR    $@"
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/%: src/tools/%.c $(BUILD)/libiw.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libiw.a $(LDLIBS) -o $@
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libiw.a $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libiw.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(BUILD)/libiw.a $(LDLIBS) -o $@
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(BUILD)/libiw.a $(LDLIBS) -o $@
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libiw.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -O3 $(LDFLAGS) $< $(BUILD)/libiw.a $(LDLIBS) -o $@
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(CFLAGS) -O3 $(LDFLAGS) $< $(BUILD)/libiw.a $(LDLIBS) -o $@
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -16,7 +16,7 @@ run_pkgs="$build_pkgs dataset-fashion-mnist gnuplot-nox"
 case "$what" in
   build) pkgs=$build_pkgs ;;
   run)   pkgs=$run_pkgs ;;
-  check) pkgs="$run_pkgs python3-h5py python3-numpy python3-xarray python3-netcdf4 python3-h5netcdf python3-yaml slurm-wlm munge valgrind procps" ;;
+  check) pkgs="$run_pkgs python3-h5py python3-numpy python3-xarray python3-netcdf4 python3-h5netcdf python3-yaml slurm-wlm munge valgrind procps clang libclang-rt-14-dev" ;;
   bench) pkgs="$run_pkgs python3-torch python3-numpy" ;;
   fuzz)  pkgs="$build_pkgs clang libclang-rt-14-dev" ;;
   *) echo "deps.sh: unknown set '$what' (build, run, check, bench, fuzz)" >&2; exit 2 ;;

@@ -53,7 +53,7 @@ static const char usage[] =
     "  --retry-failed  also rerun the runs recorded as failed (status 3)\n"
     "  -h, --help      this text\n"
     "\n"
-    "SIGTERM or SIGINT: no more runs are handed out, runs in flight are abandoned (they continue\n"
+    "SIGTERM, SIGINT or SIGUSR1: no more runs are handed out, runs in flight are abandoned (they continue\n"
     "from their checkpoint when the sweep enables train.checkpoint_every/checkpoint_minutes), the\n"
     "store is closed and the command to resume is printed.\n"
     "Exit status: 0 all runs done or diverged; 1 error or failed runs remain; 2 bad input;\n"
@@ -336,6 +336,7 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL); /* Slurm --signal=B:USR1 (time limit near), forwarded by the batch scripts */
 
     iw_error err = {{0}};
     options opt;

@@ -1,0 +1,26 @@
+# test_acc — drawn by iwreport plot from results/small-synthetic2d-mlp.h5
+reset
+set terminal pngcairo noenhanced size 640,380 font 'sans,9'
+set output 'docs/figures/synthetic2d-mlp/test_acc.png'
+data = 'docs/figures/synthetic2d-mlp/test_acc.dat'
+set logscale x
+set xrange [1:1001]
+set xtics (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+set xlabel 'epoch + 1  (1 = before training)'
+set ylabel 'test_acc'
+set yrange [-0.02:1.02]
+set style fill transparent solid 0.10 noborder
+set key top right font ',8' samplen 2 opaque
+set multiplot layout 1,1 title 'small-synthetic2d-mlp: test_acc, mean over 2 seeds, band ± std over seeds'
+set title 'all runs'
+plot data index 0 using 1:3:4 with filledcurves lc rgb '#2166ac' notitle, \
+     data index 0 using 1:2 with lines lw 2 lc rgb '#2166ac' title 'w = 1/64', \
+     data index 1 using 1:3:4 with filledcurves lc rgb '#507396' notitle, \
+     data index 1 using 1:2 with lines lw 2 lc rgb '#507396' title 'w = 1/8', \
+     data index 2 using 1:3:4 with filledcurves lc rgb '#808080' notitle, \
+     data index 2 using 1:2 with lines lw 2 lc rgb '#808080' title 'w = 1', \
+     data index 3 using 1:3:4 with filledcurves lc rgb '#994c55' notitle, \
+     data index 3 using 1:2 with lines lw 2 lc rgb '#994c55' title 'w = 8', \
+     data index 4 using 1:3:4 with filledcurves lc rgb '#b2182b' notitle, \
+     data index 4 using 1:2 with lines lw 2 lc rgb '#b2182b' title 'w = 64'
+unset multiplot
