@@ -40,7 +40,7 @@ run_one() { # label build command...
 if [ -z "${IW_ONLY_SANITIZER:-}" ]; then
   for t in "$BUILD"/tests/test_*; do [ -x "$t" ] && run_one "unit/$(basename "$t")" "$BUILD" "$t"; done
   for s in tests/integration/*.sh; do
-    case "$s" in */lib.sh) continue ;; esac
+    case "$s" in */lib.sh|*/lib_*.sh) continue ;; esac
     if [ -n "${IW_TEST_FILTER:-}" ] && ! echo "$s" | grep -q -- "$IW_TEST_FILTER"; then continue; fi
     run_one "integration/$(basename "$s" .sh)" "$BUILD" bash "$s"
   done
