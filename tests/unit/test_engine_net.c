@@ -397,6 +397,7 @@ static int print_kernel_warning(void)
     iw_engine_init_threads();
     const char *w = iw_engine_kernel_warning();
     printf("%s\n", w ? w : "none");
+    fflush(stdout); /* before exit: a sanitizer exit handler may end the process before stdio flushes */
     return 0;
 }
 
