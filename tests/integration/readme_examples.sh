@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # sanitizer: no
-# readme_examples.sh — the two Python blocks of README.md ("Reading it with h5py", "With xarray")
+# readme_examples.sh — the sweep-file example and the two Python blocks of README.md ("Reading it with h5py", "With xarray")
 # run as users would paste them, on a real store made by a tiny sweep and placed where the examples
 # look (results/fmnist-tshirt-shirt.h5). The h5py block must print one line per importance weight
 # whose epoch-1 and last-epoch means equal those computed here independently from the store.
@@ -25,6 +25,13 @@ block "Reading it with h5py" >h5py_example.py
 block "With xarray" >xarray_example.py
 [ -s h5py_example.py ] && [ -s xarray_example.py ] && ok "README has both examples" \
   || not_ok "README has both examples" "h5py: $(wc -l <h5py_example.py) lines, xarray: $(wc -l <xarray_example.py) lines"
+
+# The sweep-file example of "## The sweep file" parses (--dry-run: 240 runs listed, no store).
+awk '/^## The sweep file/ { f = 1 } f && /^```yaml/ { i = 1; next } i && /^```/ { exit } i { print }' \
+  "$ROOT/README.md" >readme_sweep.yaml
+out=$("$BUILD/iwsweep" --dry-run readme_sweep.yaml 2>&1); rc=$?
+if [ $rc = 0 ] && echo "$out" | grep -q '^240 runs'; then ok "README sweep-file example is valid (240 runs)"
+else not_ok "README sweep-file example is valid (240 runs)" "rc=$rc: $(echo "$out" | tail -2 | tr '\n' ' ')"; fi
 
 if $PY h5py_example.py >h5py.out 2>&1; then ok "README h5py example runs"; else not_ok "README h5py example runs" "$(tail -5 h5py.out)"; fi
 # Independent means from the store, formatted like the example's lines.
