@@ -12,11 +12,11 @@ set -u
 what=${1:-build}
 
 build_pkgs="gcc make pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libopenblas-dev zlib1g-dev libyaml-dev"
-run_pkgs="$build_pkgs dataset-fashion-mnist gnuplot-nox"
+run_pkgs="$build_pkgs dataset-fashion-mnist gnuplot-nox fonts-liberation"
 case "$what" in
   build) pkgs=$build_pkgs ;;
   run)   pkgs=$run_pkgs ;;
-  check) pkgs="$run_pkgs python3-h5py python3-numpy python3-xarray python3-netcdf4 python3-h5netcdf python3-yaml slurm-wlm munge valgrind procps clang libclang-rt-14-dev" ;;
+  check) pkgs="$run_pkgs python3-h5py python3-numpy python3-xarray python3-netcdf4 python3-h5netcdf python3-yaml slurm-wlm munge valgrind procps bc clang libclang-rt-14-dev" ;;
   bench) pkgs="$run_pkgs python3-torch python3-numpy" ;;
   fuzz)  pkgs="$build_pkgs clang libclang-rt-14-dev" ;;
   *) echo "deps.sh: unknown set '$what' (build, run, check, bench, fuzz)" >&2; exit 2 ;;
