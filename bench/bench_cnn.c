@@ -22,6 +22,7 @@
 #include "engine/conv.h"
 #include "iw/common.h"
 #include "iw/engine.h"
+#include "bench_common.h"
 
 typedef struct config {
     iw_model_kind kind;
@@ -135,18 +136,9 @@ static void bench(config *cf, double seconds)
     enum { N_BATCHES = 16 };
     const int batch = cf->batch;
     size_t d = iw_shape_size(cfg.input);
-    float *x = malloc(sizeof(float) * N_BATCHES * batch * d);
-    float *w = malloc(sizeof(float) * N_BATCHES * batch);
-    int32_t *y = malloc(sizeof(int32_t) * N_BATCHES * batch);
-    if (!x || !w || !y) {
-        fprintf(stderr, "bench_cnn: out of memory\n");
-        exit(1);
-    }
-    for (size_t i = 0; i < (size_t)N_BATCHES * batch * d; i++) x[i] = iw_rng_uniform(&rng);
-    for (int i = 0; i < N_BATCHES * batch; i++) {
-        y[i] = (int32_t)iw_rng_below(&rng, 2);
-        w[i] = y[i] ? 4.0f : 1.0f;
-    }
+    float *x, *w;
+    int32_t *y;
+    bench_make_batches("bench_cnn", &rng, N_BATCHES, batch, d, &x, &y, &w);
     long steps = 0;
     double loss = 0.0, t0, t, c0, best = 1e30;
     for (int k = 0; k < 3; k++) {

@@ -14,6 +14,7 @@
 
 #include "iw/common.h"
 #include "iw/engine.h"
+#include "bench_common.h"
 
 static double bench(int batch, double seconds)
 {
@@ -31,18 +32,9 @@ static double bench(int batch, double seconds)
     iw_net_init(net, &rng);
     enum { N_BATCHES = 64 };
     size_t d = 784;
-    float *x = malloc(sizeof(float) * N_BATCHES * batch * d);
-    float *w = malloc(sizeof(float) * N_BATCHES * batch);
-    int32_t *y = malloc(sizeof(int32_t) * N_BATCHES * batch);
-    if (!x || !w || !y) {
-        fprintf(stderr, "bench_mlp: out of memory\n");
-        exit(1);
-    }
-    for (size_t i = 0; i < (size_t)N_BATCHES * batch * d; i++) x[i] = iw_rng_uniform(&rng);
-    for (int i = 0; i < N_BATCHES * batch; i++) {
-        y[i] = (int32_t)iw_rng_below(&rng, 2);
-        w[i] = y[i] ? 4.0f : 1.0f;
-    }
+    float *x, *w;
+    int32_t *y;
+    bench_make_batches("bench_mlp", &rng, N_BATCHES, batch, d, &x, &y, &w);
     long steps = 0;
     double loss = 0.0;
     /* warm-up, then timed steps until `seconds` of wall time */
