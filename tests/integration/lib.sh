@@ -26,3 +26,9 @@ finish() { exit $IW_FAILED; }
 
 # iw_mpirun N ARGS...: mpirun with N ranks, as root if need be, more ranks than cores allowed
 iw_mpirun() { local n=$1; shift; mpirun --oversubscribe -np "$n" "$@"; }
+
+# kill_job PID: SIGKILL every process of the session PID leads (a job started with setsid: mpirun
+# and all its ranks), then reap it.
+kill_job() { local p; p=$(ps -o pid= -s "$1" 2>/dev/null); [ -n "$p" ] && kill -KILL $p 2>/dev/null; wait "$1" 2>/dev/null; }
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds (0) or time runs out (1).
+wait_for() { local n=$(( $1 * 10 )); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }

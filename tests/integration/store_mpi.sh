@@ -14,8 +14,8 @@ kill_session() {
   local sid=$1 p
   for p in $(ps -e -o pid=,sid= | awk -v s="$sid" '$2 == s { print $1 }'); do kill -KILL "$p" 2>/dev/null; done
 }
-# wait_for CONDITION-COMMAND PID: polls every 10 ms while PID lives; 0 when the condition held.
-wait_for() {
+# wait_until_or_exit CONDITION-COMMAND PID: polls every 10 ms while PID lives; 0 when the condition held.
+wait_until_or_exit() {
   local pid=$2
   while kill -0 "$pid" 2>/dev/null; do
     eval "$1" && return 0
@@ -35,7 +35,7 @@ KILL=$IW_TMP/kill.h5
 IW_STORE_MODE=loop IW_STORE_PATH=$KILL IW_STORE_SLEEP_MS=5 setsid mpirun --oversubscribe -np 4 "$PROG" \
   >"$IW_TMP/loop.log" 2>&1 </dev/null &
 sid=$!
-if wait_for 'grep -q "^written 50" "$IW_TMP/loop.log"' $sid; then
+if wait_until_or_exit 'grep -q "^written 50" "$IW_TMP/loop.log"' $sid; then
   kill_session $sid
   wait $sid 2>/dev/null
   ok "4 writing ranks killed with SIGKILL mid-sweep"
@@ -57,7 +57,7 @@ BIG=$IW_TMP/big.h5
 IW_STORE_MODE=create-big IW_STORE_PATH=$BIG setsid mpirun --oversubscribe -np 2 "$PROG" \
   >"$IW_TMP/big.log" 2>&1 </dev/null &
 sid=$!
-if wait_for '[ -e "$BIG.creating" ]' $sid && [ ! -e "$BIG" ]; then
+if wait_until_or_exit '[ -e "$BIG.creating" ]' $sid && [ ! -e "$BIG" ]; then
   kill_session $sid
   wait $sid 2>/dev/null
   if [ -e "$BIG" ] || [ ! -e "$BIG.creating" ]; then

@@ -12,8 +12,6 @@ iw_tmpdir
 cd "$IW_TMP" || exit 1
 IWS=$BUILD/iwsweep
 SW=$ROOT/tests/sweeps
-kill_job() { local p; p=$(ps -o pid= -s "$1" 2>/dev/null); [ -n "$p" ] && kill -KILL $p 2>/dev/null; wait "$1" 2>/dev/null; }
-wait_for() { local n=$(( $1 * 10 )); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }
 have_ckpt() { ls "$1".ckpt/run-*.ckpt >/dev/null 2>&1; }
 same_as_ref() { h5diff -q "$1" ref.h5 /metrics /metrics && h5diff -q "$1" ref.h5 /boundary /boundary && h5diff -q "$1" ref.h5 /runs/status /runs/status; }
 

@@ -10,8 +10,6 @@ iw_tmpdir
 cd "$IW_TMP" || exit 1
 IWS=$BUILD/iwsweep
 SW=$ROOT/tests/sweeps
-kill_job() { local p; p=$(ps -o pid= -s "$1" 2>/dev/null); [ -n "$p" ] && kill -KILL $p 2>/dev/null; wait "$1" 2>/dev/null; }
-wait_for() { local n=$(( $1 * 10 )); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }
 status_is() { $PY -c "import h5py,sys; s=list(h5py.File('$1','r')['runs/status'][:]); sys.exit(0 if s==$2 else print(s) or 1)"; }
 
 # --- divergence

@@ -11,8 +11,6 @@ SW=$ROOT/tests/sweeps
 
 # start_job LOG ARGS...: mpirun -np 3 iwsweep ARGS in its own session; JOB = its session id
 start_job() { local log=$1; shift; setsid mpirun --oversubscribe -np 3 "$IWS" "$@" >"$log" 2>&1 & JOB=$!; }
-kill_job() { local p; p=$(ps -o pid= -s "$1" 2>/dev/null); [ -n "$p" ] && kill -KILL $p 2>/dev/null; wait "$1" 2>/dev/null; }
-wait_for() { local n=$(( $1 * 10 )); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }
 
 iw_mpirun 3 "$IWS" -o ref.h5 "$SW/slow2d.yaml" >ref.out 2>ref.err || not_ok "reference sweep" "$(tail -3 ref.err)"
 
