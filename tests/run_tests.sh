@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run_tests.sh — runs the whole suite and ends with the line CI reads: "N passed, M failed".
+# run_tests.sh — runs the whole suite and ends with the line CI reads: "N passed, M failed, K skipped".
 #
 #   tests/run_tests.sh BUILD [SAN_BUILD]
 # BUILD holds the normal binaries: every build/tests/test_* and every tests/integration/*.sh runs
@@ -11,7 +11,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BUILD=${1:-build}
 SAN=${2:-}
-passed=0; failed=0; failures=""
+passed=0; failed=0; skipped=0; failures=""
 LOGDIR=$(mktemp -d /tmp/iwtests.XXXXXX)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -24,13 +24,19 @@ run_one() { # label build command...
   local t0=$(date +%s)
   ROOT=$ROOT BUILD=$build "$@" >"$log" 2>&1 </dev/null
   local rc=$? t1=$(date +%s)
-  local p f
-  p=$(grep -c '^ok - ' "$log"); f=$(grep -c '^not ok - ' "$log")
+  local p f k
+  k=$(grep -c -E '^ok - .*# *SKIP' "$log")
+  p=$(( $(grep -c '^ok - ' "$log") - k )); f=$(grep -c '^not ok - ' "$log")
   if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
     f=1; echo "not ok - $label exited with status $rc without reporting a failed case" >>"$log"
   fi
-  passed=$((passed + p)); failed=$((failed + f))
-  printf '%-48s %3d passed, %d failed  (%ds)\n' "$label" "$p" "$f" $((t1 - t0)) | sed 's/ passed/ ok/; s/ failed/ not ok/'
+  if [ $((p + f + k)) = 0 ]; then
+    f=1; echo "not ok - $label reported no test case" >>"$log"
+  fi
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
+  printf '%-48s %3d passed, %d failed, %d skipped  (%ds)\n' "$label" "$p" "$f" "$k" $((t1 - t0)) |
+    sed 's/ passed/ ok/; s/ failed/ not ok/'
+  [ "$k" != 0 ] && grep -E '^ok - .*# *SKIP' "$log" | sed 's/^/    /'
   if [ "$f" != 0 ]; then
     failures="$failures $label"
     echo "---- $label (log $log):"; grep -E '^(not ok|#)' "$log" | head -40; tail -15 "$log" | grep -v -E '^(ok|not ok|#)' ; echo "----"
@@ -38,7 +44,16 @@ run_one() { # label build command...
 }
 
 if [ -z "${IW_ONLY_SANITIZER:-}" ]; then
-  for t in "$BUILD"/tests/test_*; do [ -x "$t" ] && run_one "unit/$(basename "$t")" "$BUILD" "$t"; done
+  programs=0
+  for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    programs=$((programs + 1))
+    run_one "unit/$(basename "$t")" "$BUILD" "$t"
+  done
+  if [ "$programs" = 0 ]; then
+    failed=$((failed + 1)); failures="$failures unit"
+    echo "not ok - found no unit test program under $BUILD/tests"
+  fi
   for s in tests/integration/*.sh; do
     case "$s" in */lib.sh|*/lib_*.sh) continue ;; esac
     if [ -n "${IW_TEST_FILTER:-}" ] && ! echo "$s" | grep -q -- "$IW_TEST_FILTER"; then continue; fi
@@ -46,12 +61,21 @@ if [ -z "${IW_ONLY_SANITIZER:-}" ]; then
   done
 fi
 if [ -n "$SAN" ]; then
-  for t in "$SAN"/tests/test_*; do [ -x "$t" ] && run_one "asan/unit/$(basename "$t")" "$SAN" "$t"; done
+  san_programs=0
+  for t in "$SAN"/tests/test_*; do
+    [ -x "$t" ] || continue
+    san_programs=$((san_programs + 1))
+    run_one "asan/unit/$(basename "$t")" "$SAN" "$t"
+  done
+  if [ "$san_programs" = 0 ]; then
+    failed=$((failed + 1)); failures="$failures asan/unit"
+    echo "not ok - the sanitizer pass found no test program under $SAN/tests"
+  fi
   for s in tests/integration/*.sh; do
     sed -n 2p "$s" | grep -q 'sanitizer: yes' || continue
     run_one "asan/integration/$(basename "$s" .sh)" "$SAN" bash "$s"
   done
 fi
 [ -n "$failures" ] && echo "failed:$failures"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

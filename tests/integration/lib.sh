@@ -19,6 +19,8 @@ iw_tmpdir() {
 }
 
 ok()     { echo "ok - $1"; }
+# skip NAME WHY: a case that cannot run here (counted as skipped by run_tests.sh, never as passed)
+skip()   { echo "ok - $1 # SKIP $2"; }
 not_ok() { echo "# $2"; echo "not ok - $1"; IW_FAILED=1; }
 # check NAME COMMAND...: runs the command, ok when it exits 0
 check()  { local n=$1; shift; if "$@" >/tmp/iwcheck.$$ 2>&1; then ok "$n"; else not_ok "$n" "command failed: $* ($(tail -3 /tmp/iwcheck.$$ | tr '\n' ' '))"; fi; rm -f /tmp/iwcheck.$$; }

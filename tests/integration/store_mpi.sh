@@ -74,7 +74,7 @@ if wait_until_or_exit '[ -e "$BIG.creating" ]' $sid && [ ! -e "$BIG" ]; then
   fi
 else
   wait $sid 2>/dev/null
-  ok "kill during creation # SKIP the creation finished before the kill could land"
+  skip "kill during creation" "the creation finished before the kill could land"
 fi
 rm -f "$BIG"
 finish

@@ -16,7 +16,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
   not_ok "valgrind sweep" "valgrind is not installed (scripts/deps.sh check installs it)"; finish
 fi
 if grep -q __asan_init "$BUILD/iwsweep" 2>/dev/null; then
-  ok "valgrind sweep # SKIP $BUILD is a sanitizer build"; finish
+  skip "valgrind sweep" "$BUILD is a sanitizer build"; finish
 fi
 
 VG=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99

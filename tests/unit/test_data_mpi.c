@@ -163,7 +163,7 @@ static double shared_pss_sum(const iw_data_spec *spec, double *copy)
 static void test_share_memory(void)
 {
     if (UNDER_ASAN) { /* its quarantine keeps freed memory and its shadow adds more: Pss means nothing */
-        if (rank == 0) printf("# test_share_memory skipped under AddressSanitizer\n");
+        TEST_SKIP("Pss means nothing under AddressSanitizer");
         return;
     }
     iw_data_spec spec;

@@ -9,6 +9,21 @@
 #include "iw/rng.h"
 #include "test.h"
 
+/* Known answer: xoshiro256** from the state {1, 2, 3, 4} gives the outputs of Blackman & Vigna's
+ * reference implementation (the vector rand_xoshiro's tests and others publish). */
+static void test_xoshiro_known_answer(void)
+{
+    static const uint64_t expected[10] = {
+        11520u, 0u, 1509978240u, 1215971899390074240u, 1216172134540287360u, 607988272756665600u,
+        16172922978634559625u, 8476171486693032832u, 10595114339597558777u, 2904607092377533576u};
+    iw_rng r = {{1, 2, 3, 4}};
+    for (int i = 0; i < 10; i++) {
+        uint64_t got = iw_rng_next(&r);
+        EXPECT(got == expected[i], "output %d: %llu, reference %llu", i, (unsigned long long)got,
+               (unsigned long long)expected[i]);
+    }
+}
+
 static void test_same_seed_reproduces(void)
 {
     iw_rng a, b;
@@ -161,6 +176,7 @@ static void test_shuffle_is_permutation(void)
 
 int main(void)
 {
+    RUN_TEST(test_xoshiro_known_answer);
     RUN_TEST(test_same_seed_reproduces);
     RUN_TEST(test_streams_and_seeds_differ);
     RUN_TEST(test_uniform_moments);

@@ -188,10 +188,12 @@ static void run_case(const char *prefix, iw_normalize normalize, int dropout)
         }
         double loss = iw_net_backward(net, labels + s * B, wt->values + (size_t)s * B, normalize);
         const record *trace = find("%strace", prefix);
-        if (trace && (int)trace->count == STEPS)
-            worst = fmax(worst, fabs(loss - trace->values[s]) / fabs(trace->values[s]));
-        if (trace && (int)trace->count == STEPS)
-            EXPECT(fabs(loss - trace->values[s]) <= TOL * fabs(trace->values[s]),
+        if (!trace || (int)trace->count != STEPS) {
+            EXPECT(0, "%strace missing or of length %d, expected %d", prefix, trace ? (int)trace->count : -1, STEPS);
+            goto done;
+        }
+        worst = fmax(worst, fabs(loss - trace->values[s]) / fabs(trace->values[s]));
+        EXPECT(fabs(loss - trace->values[s]) <= TOL * fabs(trace->values[s]),
                    "%s step %d: loss %.8g, torch %.8g", prefix, s, loss, (double)trace->values[s]);
         if (s == 0) {
             const record *l0 = find("%sloss0", prefix);

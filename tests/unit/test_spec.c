@@ -500,6 +500,7 @@ static void test_shipped_sweeps_parse(void)
         globfree(&g);
     }
     printf("# %d shipped sweep files checked\n", count);
+    EXPECT(count >= 1, "no sweep file found under %s/sweeps (ROOT wrong?)", root);
 }
 
 int main(void)

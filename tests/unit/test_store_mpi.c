@@ -45,6 +45,7 @@ static void report(const char *name)
     if (rank == 0) printf("%s - %s (%d ranks)\n", ok ? "ok" : "not ok", name, size);
     fflush(stdout);
     test_cases_failed_ += !ok;
+    test_cases_run_++;
     test_case_failed_ = 0;
 }
 
