@@ -93,6 +93,8 @@ static void run_case(const char *prefix, iw_normalize normalize, int dropout)
     }
     const record *x = find("x"), *y = find("y"), *wt = find("w");
     if (!x || !y || !wt) return;
+    iw_loss loss_fn;
+    iw_loss_init(&loss_fn, IW_LOSS_CROSS_ENTROPY, normalize);
     int32_t *labels = malloc(sizeof(int32_t) * (size_t)STEPS * B);
     for (int i = 0; i < STEPS * B; i++) labels[i] = (int32_t)y->values[i];
     char what[128];
@@ -112,7 +114,7 @@ static void run_case(const char *prefix, iw_normalize normalize, int dropout)
             snprintf(what, sizeof what, "%slogits", prefix);
             expect_tensor(what, logits, find("%slogits", prefix), (size_t)B * K);
         }
-        double loss = iw_net_backward(net, labels + s * B, wt->values + (size_t)s * B, normalize);
+        double loss = iw_net_backward(net, labels + s * B, wt->values + (size_t)s * B, &loss_fn);
         const record *trace = find("%strace", prefix);
         if (!trace || (int)trace->count != STEPS) {
             EXPECT(0, "%strace missing or of length %d, expected %d", prefix, trace ? (int)trace->count : -1, STEPS);
