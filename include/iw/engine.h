@@ -139,6 +139,20 @@ double iw_loss_weighted_sum(const iw_loss *loss, const float *logits, int batch,
  * "logit-adjusted"; NULL for an unknown kind. */
 const char *iw_loss_kind_name(iw_loss_kind kind);
 
+/* Weighting variants (for src/run; the sweep file does not reach them yet).
+ * Effective weight w^rho: the "exponentiated" importance weights of Wang et al. (ICLR 2022, see
+ * poly above), rho = weight_exponent >= 0 (1: the weight itself, 0: no weighting; 0^rho = 0 for
+ * rho > 0). Deferred re-weighting (Cao et al., NeurIPS 2019, "DRW"): the weights apply from
+ * training epoch reweight_from on (epochs count from 1; reweight_from <= 1: from the start) and
+ * every weight is 1 before it. */
+double iw_weight_effective(double weight, double rho);
+int iw_weights_apply(int epoch, int reweight_from); /* 1 when epoch >= reweight_from */
+/* out[i] = the weight example i carries in training epoch `epoch`: weights[i]^rho when the weights
+ * apply, 1 before. n >= 1; out may equal weights. Returns the mean of out[0..n), the weight_mean
+ * that normalize=dataset needs for that epoch (NaN when n < 1). */
+double iw_weights_for_epoch(const float *weights, int64_t n, double rho, int epoch, int reweight_from,
+                            float *out);
+
 /* After a training forward of the same batch: the weighted loss of `loss` on labels (in [0, K))
  * with per-example weights (NULL = all 1), then backward through every layer. Overwrites grads (no
  * accumulation across calls). Returns the loss L (without the L2 term); NaN when the last forward

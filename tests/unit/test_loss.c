@@ -1,5 +1,5 @@
-/* test_loss.c — the engine's losses (cross-entropy, poly, LDAM, logit-adjusted), and their descriptor,
- * checked against naive oracles and finite differences.
+/* test_loss.c — the engine's losses (cross-entropy, poly, LDAM, logit-adjusted), their descriptor
+ * and the weighting helpers, checked against naive oracles and finite differences.
  *
  * Oracles: each loss written again here from its paper's formula in the plainest way (exp and log
  * of the raw values, for logits small enough that this is exact), and closed forms at chosen
@@ -406,6 +406,36 @@ static void test_descriptor_errors(void)
     EXPECT(isnan(iw_loss_weighted_sum(&loss, z, 2, 2, (int32_t[]){-1, 0}, NULL)), "label -1 gives NaN");
 }
 
+static void test_effective_weights(void)
+{
+    EXPECT(iw_weight_effective(4.0, 2.0) == 16.0, "4^2");
+    EXPECT_CLOSE(iw_weight_effective(0.25, 1.5), 0.125, 1e-15);
+    EXPECT_CLOSE(iw_weight_effective(10.0, 3.0), 1000.0, 1e-15);
+    EXPECT(iw_weight_effective(0.0, 2.0) == 0.0, "0^2 = 0");
+    EXPECT(iw_weight_effective(7.0, 0.0) == 1.0, "rho 0: every weight 1");
+    double w = 0.1 + 1e-17;
+    EXPECT(iw_weight_effective(w, 1.0) == w, "rho 1: the weight itself, bit for bit");
+}
+
+static void test_deferred_reweighting(void)
+{
+    EXPECT(iw_weights_apply(1, 1) && iw_weights_apply(1, 0), "from the start");
+    EXPECT(!iw_weights_apply(2, 3) && iw_weights_apply(3, 3) && iw_weights_apply(4, 3), "from epoch 3");
+    const float w[4] = {1.0f, 4.0f, 0.25f, 16.0f};
+    float out[4];
+    double mean = iw_weights_for_epoch(w, 4, 2.0, 2, 3, out);
+    EXPECT(mean == 1.0 && out[0] == 1.0f && out[1] == 1.0f && out[2] == 1.0f && out[3] == 1.0f,
+           "before reweight_from every weight is 1 (mean %g)", mean);
+    mean = iw_weights_for_epoch(w, 4, 2.0, 3, 3, out);
+    EXPECT(out[0] == 1.0f && out[1] == 16.0f && out[2] == 0.0625f && out[3] == 256.0f, "w^2 from reweight_from");
+    EXPECT_CLOSE(mean, (1.0 + 16.0 + 0.0625 + 256.0) / 4.0, 1e-15);
+    float inplace[4] = {1.0f, 4.0f, 0.25f, 16.0f};
+    mean = iw_weights_for_epoch(inplace, 4, 1.0, 1, 1, inplace);
+    EXPECT(memcmp(inplace, w, sizeof w) == 0, "rho 1 in place leaves the weights");
+    EXPECT_CLOSE(mean, (1.0 + 4.0 + 0.25 + 16.0) / 4.0, 1e-15);
+    EXPECT(isnan(iw_weights_for_epoch(w, 0, 1.0, 1, 1, out)), "no examples: NaN mean");
+}
+
 int main(void)
 {
     RUN_TEST(test_cross_entropy_oracle_and_gradients);
@@ -416,5 +446,7 @@ int main(void)
     RUN_TEST(test_logit_adjusted_oracle_and_gradients);
     RUN_TEST(test_normalizations_and_zero_weights);
     RUN_TEST(test_descriptor_errors);
+    RUN_TEST(test_effective_weights);
+    RUN_TEST(test_deferred_reweighting);
     return test_exit_code();
 }
