@@ -1,7 +1,8 @@
 /* engine.h — the training engine: networks as a sequence of layers over one arena, weighted
- * softmax cross-entropy, SGD. Knows nothing of MPI, HDF5 or the sweep file's text.
+ * losses (cross-entropy and three later remedies for weighting and imbalance), SGD. Knows nothing
+ * of MPI, HDF5 or the sweep file's text.
  *
- *   x (B, C, H, W) ──► layer 0 ──► layer 1 ──► ... ──► logits (B, K) ──► weighted CE
+ *   x (B, C, H, W) ──► layer 0 ──► layer 1 ──► ... ──► logits (B, K) ──► weighted loss (iw_loss)
  *                                                                  ◄── dlogits
  *   all trainable floats:  params [P]   grads [P]   velocity [P]   (one contiguous vector each)
  *   non-trainable state:   buffers [N]  (batch-norm running mean/var)
@@ -11,8 +12,7 @@
  * to the ranges of conv/linear weights (never biases or batch-norm affine parameters), with
  * PyTorch's semantics: g' = g + l2*w; v = momentum*v + g'; w -= lr*v  (v = g' when momentum = 0).
  *
- * Loss (per example i with label y_i in {0, 1} and weight w_i; p = softmax(logits)):
- *   l_i = -log p_i[y_i];  normalize=weights: L = sum w_i l_i / sum w_i;  batch: L = sum w_i l_i / B.
+ * Losses: see "Losses" below (iw_loss: kind, parameters, normalisation, per-class constants).
  * OpenBLAS does every matrix product; the caller sets it to one thread (iw_engine_init_threads).
  */
 #ifndef IW_ENGINE_H
@@ -62,16 +62,103 @@ void iw_net_init(iw_net *net, iw_rng *rng);
  * unchanged until iw_net_backward has returned. */
 const float *iw_net_forward(iw_net *net, const float *x, int batch, int training, iw_rng *dropout_rng);
 
-/* After a training forward of the same batch: weighted softmax cross-entropy on labels y (0/1)
- * with per-example weights w (NULL = all 1), backward through every layer. Overwrites grads (no
- * accumulation across calls). Returns the loss L (without the L2 term); NaN when the last forward
- * was not a training forward or a label is outside [0, K). Under normalize=weights a batch whose
- * weights sum to 0 has loss 0 and zero gradient. */
-double iw_net_backward(iw_net *net, const int32_t *labels, const float *weights, iw_normalize normalize);
+/* ---- Losses -----------------------------------------------------------------------------------
+ * Per example i: logits z (K floats), label y in [0, K), weight w_i >= 0 (NULL weights = all 1).
+ *   cross-entropy   l = -log softmax(z)_y
+ *   poly            K = 2 only. Binary margin v = (z_1 - z_0) * (+1 if y = 1, -1 if y = 0):
+ *                   l = log(1 + e^-v) / log(1 + e^-1) for v <= 1,  l = v^-alpha for v > 1
+ *                   (continuous at v = 1, with a kink there: slope -1/((1 + e) log(1 + e^-1)) =
+ *                   -0.858 on the left, -alpha on the right). Wang, Chatterji, Haque & Hashimoto,
+ *                   "Is importance weighting incompatible with interpolating classifiers?", ICLR
+ *                   2022: their polynomially-tailed loss with beta = 1 and the normalised logistic
+ *                   loss as its left part (the "logit" variant of the authors' code).
+ *   ldam            l = -log softmax(s * (z - Delta_y e_y))_y,  Delta_k = C / n_k^(1/4), C such that
+ *                   max_k Delta_k = max_margin. Cao, Wei, Gaidon, Arechiga & Ma, "Learning
+ *                   imbalanced datasets with label-distribution-aware margin loss", NeurIPS 2019,
+ *                   Eq. 13; the scale s is that of their released code (30).
+ *   logit-adjusted  l = -log softmax(z + tau * log pi)_y,  pi_k = n_k / sum_j n_j. Menon, Jayasumana,
+ *                   Rawat, Jain, Veit & Kumar, "Long-tail learning via logit adjustment", ICLR 2021,
+ *                   Eq. 10.
+ * n_k are the training counts per class (iw_loss_set_class_counts). The batch loss is
+ *   L = sum_i w_i l_i / N,  N by `normalize`:
+ *     weights  N = sum_i w_i in the batch (L = 0 and zero gradient when that sum is 0)
+ *     batch    N = B
+ *     dataset  N = B * weight_mean, weight_mean = mean of w over the training set (so the weights
+ *              are rescaled to mean 1 over the training set: L = sum_i (w_i / weight_mean) l_i / B)
+ * Values and gradients are computed in double from the float logits (log-sum-exp for the softmax
+ * losses, so LDAM's scaled logits cannot overflow); the gradient is stored as float. */
+typedef enum { IW_LOSS_CROSS_ENTROPY, IW_LOSS_POLY, IW_LOSS_LDAM, IW_LOSS_LOGIT_ADJUSTED } iw_loss_kind;
+#define IW_LOSS_KIND_COUNT 4
+#define IW_LOSS_MAX_CLASSES 64 /* classes with per-class constants (ldam, logit-adjusted) */
 
-/* Loss only, for evaluation: sum_i w_i * l_i over `batch` logits (the caller normalises). */
-double iw_loss_weighted_sum(const float *logits, int batch, int n_classes, const int32_t *labels,
-                            const float *weights);
+typedef struct iw_loss {
+    iw_loss_kind kind;
+    iw_normalize normalize;
+    double weight_mean;       /* normalize=dataset: mean weight over the training set, > 0 */
+    double poly_alpha;        /* poly: tail exponent alpha > 0; default 1 */
+    double ldam_max_margin;   /* ldam: the largest margin, >= 0; default 0.5 */
+    double ldam_scale;        /* ldam: s > 0, applied to the margin-shifted logits; default 30 */
+    double la_tau;            /* logit-adjusted: tau (finite); default 1 */
+    /* Per-class constants, filled by iw_loss_set_class_counts for n_classes classes (0: not yet).
+     * They depend on the counts only, so the parameters above may be set before or after. */
+    int n_classes;
+    double ldam_relative_margin[IW_LOSS_MAX_CLASSES]; /* (min_j n_j / n_k)^(1/4) in (0, 1]:
+                                                         Delta_k = ldam_max_margin * this (+inf: n_k = 0) */
+    double log_prior[IW_LOSS_MAX_CLASSES];            /* log pi_k (-inf for a class with no examples) */
+} iw_loss;
+
+/* A descriptor of `kind` with the defaults above, normalize as given, weight_mean 1 and no
+ * per-class constants. */
+void iw_loss_init(iw_loss *loss, iw_loss_kind kind, iw_normalize normalize);
+
+/* Fills the per-class constants from the training counts n_k (counts[0..n_classes)):
+ * ldam_relative_margin and log_prior, and sets loss->n_classes. Returns 0, or -1
+ * with err set when n_classes is not in 1..IW_LOSS_MAX_CLASSES, a count is negative, all counts
+ * are 0, or (ldam, logit-adjusted) a class has no examples: its margin or log-prior would be
+ * infinite. */
+int iw_loss_set_class_counts(iw_loss *loss, const int64_t *counts, int n_classes, iw_error *err);
+
+/* 0 when the descriptor can be used with n_classes logits per example; -1 with err saying what is
+ * wrong (unknown kind or normalize, poly with K != 2, alpha <= 0, scale <= 0, a negative margin, a
+ * non-finite parameter, weight_mean <= 0 under normalize=dataset, ldam/logit-adjusted without
+ * constants for K classes). The loss functions return NaN for a descriptor that fails this. */
+int iw_loss_check(const iw_loss *loss, int n_classes, iw_error *err);
+
+/* The divisor N of the batch loss for `count` examples whose weights sum to weight_sum (see
+ * above): weight_sum, count, or count * weight_mean. The evaluation side divides the
+ * iw_loss_weighted_sum of a whole split by it. */
+double iw_loss_normalizer(const iw_loss *loss, double weight_sum, int64_t count);
+
+/* Evaluation: sum_i w_i l_i over `batch` logits (batch, n_classes) (the caller normalises, e.g.
+ * with iw_loss_normalizer). NaN on a label outside [0, n_classes) or a descriptor that fails
+ * iw_loss_check. */
+double iw_loss_weighted_sum(const iw_loss *loss, const float *logits, int batch, int n_classes,
+                            const int32_t *labels, const float *weights);
+
+/* The loss's name as a sweep file would write it: "cross-entropy", "poly", "ldam",
+ * "logit-adjusted"; NULL for an unknown kind. */
+const char *iw_loss_kind_name(iw_loss_kind kind);
+
+/* Weighting variants (for src/run; the sweep file does not reach them yet).
+ * Effective weight w^rho: the "exponentiated" importance weights of Wang et al. (ICLR 2022, see
+ * poly above), rho = weight_exponent >= 0 (1: the weight itself, 0: no weighting; 0^rho = 0 for
+ * rho > 0). Deferred re-weighting (Cao et al., NeurIPS 2019, "DRW"): the weights apply from
+ * training epoch reweight_from on (epochs count from 1; reweight_from <= 1: from the start) and
+ * every weight is 1 before it. */
+double iw_weight_effective(double weight, double rho);
+int iw_weights_apply(int epoch, int reweight_from); /* 1 when epoch >= reweight_from */
+/* out[i] = the weight example i carries in training epoch `epoch`: weights[i]^rho when the weights
+ * apply, 1 before. n >= 1; out may equal weights. Returns the mean of out[0..n), the weight_mean
+ * that normalize=dataset needs for that epoch (NaN when n < 1). */
+double iw_weights_for_epoch(const float *weights, int64_t n, double rho, int epoch, int reweight_from,
+                            float *out);
+
+/* After a training forward of the same batch: the weighted loss of `loss` on labels (in [0, K))
+ * with per-example weights (NULL = all 1), then backward through every layer. Overwrites grads (no
+ * accumulation across calls). Returns the loss L (without the L2 term); NaN when the last forward
+ * was not a training forward, a label is outside [0, K) or the descriptor fails iw_loss_check
+ * (grads are then not meaningful). */
+double iw_net_backward(iw_net *net, const int32_t *labels, const float *weights, const iw_loss *loss);
 
 /* One SGD step on params from grads, with L2 on conv/linear weights and optional momentum. */
 void iw_net_sgd_step(iw_net *net, float lr, float momentum, float l2);

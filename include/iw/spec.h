@@ -48,7 +48,9 @@
 typedef enum { IW_SOURCE_SYNTHETIC2D, IW_SOURCE_FASHION_MNIST, IW_SOURCE_MNIST, IW_SOURCE_CIFAR10 } iw_source;
 typedef enum { IW_MODEL_LINEAR, IW_MODEL_MLP, IW_MODEL_CNN, IW_MODEL_RESNET } iw_model_kind;
 typedef enum { IW_INIT_HE, IW_INIT_PYTORCH } iw_init;
-typedef enum { IW_NORMALIZE_WEIGHTS, IW_NORMALIZE_BATCH } iw_normalize;
+/* Loss normalisation (engine.h, iw_loss). DATASET is engine-only so far: train.normalize reads
+ * "weights" and "batch". */
+typedef enum { IW_NORMALIZE_WEIGHTS, IW_NORMALIZE_BATCH, IW_NORMALIZE_DATASET } iw_normalize;
 typedef enum { IW_SAMPLING_WEIGHT, IW_SAMPLING_SUBSAMPLE } iw_sampling;
 
 /* The paper's 2-D data: class 0 ~ N(0, diag(std_x^2, std_y^2)); class 1 is the same cloud rotated

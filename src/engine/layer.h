@@ -128,12 +128,38 @@ int iw_model_build_resnet(iw_net *net, const iw_net_config *cfg, iw_error *err);
 
 /* Engine internals shared by net.c and the layer files. */
 
-/* Weighted softmax cross-entropy of logits (batch, K) with labels in [0, K) and weights (NULL = all
- * 1), normalised per engine.h; writes dL/dlogits (batch, K) when dlogits != NULL. A batch whose
- * weights sum to 0 under normalize=weights has loss 0 and zero gradient. Returns NAN on a label
- * outside [0, K). */
-double iw_loss_softmax_ce(const float *logits, int batch, int n_classes, const int32_t *labels,
-                          const float *weights, iw_normalize normalize, float *dlogits);
+/* Losses (engine.h gives the formulas, the papers and the normalisations).
+ *
+ * iw_loss_compute: the batch loss L of `loss` on logits (batch, K), labels in [0, K) and weights
+ * (NULL = all 1); writes dL/dlogits (batch, K) when dlogits != NULL. Returns NaN, with dlogits
+ * not written, on a label outside [0, K) or a descriptor that fails iw_loss_check. */
+double iw_loss_compute(const iw_loss *loss, const float *logits, int batch, int n_classes,
+                       const int32_t *labels, const float *weights, float *dlogits);
+
+/* One example of each kind (one file each: loss_<kind>.c): returns l for logits z[0..K) and label
+ * y (both already checked), and when dz != NULL writes g * dl/dz_k into dz[0..K), g = w_i / N being
+ * the example's share of the batch loss. */
+typedef double (*iw_loss_example_fn)(const iw_loss *loss, const float *z, int K, int y, double g, float *dz);
+double iw_loss_example_cross_entropy(const iw_loss *loss, const float *z, int K, int y, double g, float *dz);
+double iw_loss_example_poly(const iw_loss *loss, const float *z, int K, int y, double g, float *dz);
+double iw_loss_example_ldam(const iw_loss *loss, const float *z, int K, int y, double g, float *dz);
+double iw_loss_example_logit_adjusted(const iw_loss *loss, const float *z, int K, int y, double g, float *dz);
+
+/* Softmax cross-entropy on affinely transformed logits, the core of three kinds:
+ *   u_k = scale * (z_k + shift_k + [k = y] true_shift),  l = logsumexp(u) - u_y,
+ *   dl/dz_k = scale * (softmax(u)_k - [k = y]);
+ * shift NULL = all 0. Log-sum-exp around max_k u_k, in double. Writes g * dl/dz into dz when
+ * dz != NULL. */
+double iw_loss_softmax_affine(const float *z, int K, int y, double scale, const double *shift,
+                              double true_shift, double g, float *dz);
+
+/* Per-class constants from training counts n[0..K) (>= 0, at least one > 0; the caller checks):
+ * LDAM's relative margins (min_j n_j / n_k)^(1/4) over the classes that have examples (+inf for
+ * n_k = 0), so that Delta_k = max_margin * relative_k = C / n_k^(1/4) with the largest 1 *
+ * max_margin (loss_ldam.c), and the log class priors log(n_k / sum_j n_j) (-inf for n_k = 0)
+ * (loss_logit_adjusted.c). */
+void iw_loss_ldam_margins(const int64_t *counts, int K, double *relative_margin);
+void iw_loss_log_priors(const int64_t *counts, int K, double *log_prior);
 
 /* SGD on n floats with PyTorch's semantics: g' = g + l2*p; v = momentum*v + g'; p -= lr*v
  * (momentum 0: p -= lr*g', v untouched). */

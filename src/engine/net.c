@@ -230,13 +230,13 @@ const float *iw_net_forward(iw_net *net, const float *x, int batch, int training
     return in;
 }
 
-double iw_net_backward(iw_net *net, const int32_t *labels, const float *weights, iw_normalize normalize)
+double iw_net_backward(iw_net *net, const int32_t *labels, const float *weights, const iw_loss *loss)
 {
     if (!net->trained) return NAN;
     int n = net->n_layers, batch = net->batch;
     iw_layer_ctx ctx = {.batch = batch, .training = 1, .dropout_rng = NULL, .workspace = net->workspace};
-    double loss = iw_loss_softmax_ce(net->act[n - 1], batch, net->cfg.n_classes, labels, weights,
-                                     normalize, net->dlogits);
+    double L = iw_loss_compute(loss, net->act[n - 1], batch, net->cfg.n_classes, labels, weights,
+                               net->dlogits);
     for (int i = 0; i < n; i++)
         if (net->zero_grads[i] && net->layers[i]->n_params)
             memset(net->layers[i]->grads, 0, net->layers[i]->n_params * sizeof(float));
@@ -250,7 +250,7 @@ double iw_net_backward(iw_net *net, const int32_t *labels, const float *weights,
         dout = din;
         which ^= 1;
     }
-    return loss;
+    return L;
 }
 
 void iw_net_sgd_step(iw_net *net, float lr, float momentum, float l2)

@@ -69,6 +69,7 @@ typedef struct run_ctx {
     float *weights;          /* n_train: per-example loss weights */
     int32_t *labels;         /* n_train: labels of those rows */
     double weight_sum;       /* sum of weights, for normalize=weights */
+    iw_loss loss;            /* the training loss (cross-entropy), its normalisation and class counts */
     int32_t *order;          /* n_train: positions into idx, this epoch's batch order */
     float *x;                /* max_batch * dim: gathered batch */
     int32_t *y;              /* max_batch */
@@ -112,10 +113,16 @@ static int run_setup(run_ctx *c, iw_trajectory *traj, iw_error *err)
         return -1;
     if (c->n_train < 1) return iw_error_set(err, "the run's training set is empty");
     c->weight_sum = 0;
+    int64_t class_counts[2] = {0, 0};
     for (int64_t k = 0; k < c->n_train; k++) {
         c->labels[k] = data->train.y[c->idx[k]];
         c->weight_sum += c->weights[k];
+        class_counts[c->labels[k] != 0]++;
     }
+    iw_loss_init(&c->loss, IW_LOSS_CROSS_ENTROPY, spec->train.normalize);
+    c->loss.weight_mean = c->weight_sum / (double)c->n_train;
+    if (iw_loss_set_class_counts(&c->loss, class_counts, 2, err) != 0 || iw_loss_check(&c->loss, 2, err) != 0)
+        return -1;
 
     if (traj->n_boundary > 0) {
         int G = traj->grid;
@@ -173,7 +180,7 @@ static void eval_train(run_ctx *c, eval_sums *s)
         for (int i = 0; i < b; i++)
             memcpy(c->x + (size_t)i * c->dim, c->data->train.x + (size_t)c->idx[k + i] * c->dim, sizeof(float) * c->dim);
         const float *logits = iw_net_forward(c->net, c->x, b, 0, NULL);
-        s->loss += iw_loss_weighted_sum(logits, b, 2, c->labels + k, c->weights + k);
+        s->loss += iw_loss_weighted_sum(&c->loss, logits, b, 2, c->labels + k, c->weights + k);
         tally(s, logits, b, c->labels + k);
     }
 }
@@ -191,7 +198,7 @@ static int evaluate(run_ctx *c, iw_trajectory *t, int epoch)
     float *m = t->metrics;
     eval_sums s;
     eval_train(c, &s);
-    double denom = c->spec->train.normalize == IW_NORMALIZE_WEIGHTS ? c->weight_sum : (double)c->n_train;
+    double denom = iw_loss_normalizer(&c->loss, c->weight_sum, c->n_train);
     double loss = s.loss / denom;
     m[IW_METRIC_TRAIN_LOSS * E1 + epoch] = finite_or_nan(loss);
     m[IW_METRIC_TRAIN_ACC * E1 + epoch] = ratio(&s, s.correct);
@@ -283,7 +290,7 @@ static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw
                 c->w[i] = c->weights[k];
             }
             iw_net_forward(c->net, c->x, b, 1, &st->dropout_rng);
-            double loss = iw_net_backward(c->net, c->y, c->w, tr->normalize);
+            double loss = iw_net_backward(c->net, c->y, c->w, &c->loss);
             if (!isfinite(loss)) {
                 diverged = 1;
                 break;

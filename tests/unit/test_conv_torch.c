@@ -200,7 +200,8 @@ static void train_case(const char *name, const char *data, iw_net_config *cfg)
     if (!meta || !x || !labels || !weights || !params0 || !loss) return;
     const int steps = (int)labels->dims[0], batch = (int)labels->dims[1];
     const float lr = meta->data[0];
-    const iw_normalize normalize = meta->data[1] != 0.0f ? IW_NORMALIZE_BATCH : IW_NORMALIZE_WEIGHTS;
+    iw_loss loss_fn;
+    iw_loss_init(&loss_fn, IW_LOSS_CROSS_ENTROPY, meta->data[1] != 0.0f ? IW_NORMALIZE_BATCH : IW_NORMALIZE_WEIGHTS);
     cfg->input = (iw_shape){(int)x->dims[2], (int)x->dims[3], (int)x->dims[4]};
     cfg->batchnorm = meta->data[2] != 0.0f;
     cfg->dropout = meta->data[3];
@@ -246,7 +247,7 @@ static void train_case(const char *name, const char *data, iw_net_config *cfg)
             iw_layer_dropout_use_mask(drops[d], masks[d]->data + masks[d]->n / steps * s);
         for (int b = 0; b < batch; b++) y[b] = (int32_t)labels->data[s * batch + b];
         iw_net_forward(net, x->data + (size_t)s * batch * xs, batch, 1, NULL);
-        losses[s] = (float)iw_net_backward(net, y, weights->data + s * batch, normalize);
+        losses[s] = (float)iw_net_backward(net, y, weights->data + s * batch, &loss_fn);
         iw_net_sgd_step(net, lr, 0.0f, 0.0f);
     }
     expect_close(name, "loss", losses, loss, (size_t)steps);

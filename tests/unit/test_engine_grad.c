@@ -230,7 +230,9 @@ static void check_loss(iw_normalize normalize, const char *name)
     iw_rng rng;
     iw_rng_seed(&rng, 3, 3);
     for (int i = 0; i < B * K; i++) z[i] = 3.0f * rand_normal(&rng);
-    double L = iw_loss_softmax_ce(z, B, K, y, w, normalize, dz);
+    iw_loss loss;
+    iw_loss_init(&loss, IW_LOSS_CROSS_ENTROPY, normalize);
+    double L = iw_loss_compute(&loss, z, B, K, y, w, dz);
     EXPECT(isfinite(L) && L > 0, "%s: loss %g", name, L);
     /* the loss value itself, from the formula in engine.h */
     double sum = 0.0, wsum = 0.0;
@@ -241,7 +243,7 @@ static void check_loss(iw_normalize normalize, const char *name)
         wsum += w[i];
     }
     EXPECT_CLOSE(L, sum / (normalize == IW_NORMALIZE_WEIGHTS ? wsum : B), 1e-6);
-    EXPECT_CLOSE(iw_loss_weighted_sum(z, B, K, y, w), sum, 1e-6);
+    EXPECT_CLOSE(iw_loss_weighted_sum(&loss, z, B, K, y, w), sum, 1e-6);
     for (int k = 0; k < N_DIRECTIONS; k++) {
         double analytic = 0.0;
         for (int i = 0; i < B * K; i++) {
@@ -249,9 +251,9 @@ static void check_loss(iw_normalize normalize, const char *name)
             analytic += (double)dz[i] * d[i];
         }
         for (int i = 0; i < B * K; i++) zp[i] = z[i] + (float)EPS * d[i];
-        double fp = iw_loss_softmax_ce(zp, B, K, y, w, normalize, NULL);
+        double fp = iw_loss_compute(&loss, zp, B, K, y, w, NULL);
         for (int i = 0; i < B * K; i++) zp[i] = z[i] - (float)EPS * d[i];
-        double fm = iw_loss_softmax_ce(zp, B, K, y, w, normalize, NULL);
+        double fm = iw_loss_compute(&loss, zp, B, K, y, w, NULL);
         double numeric = (fp - fm) / (2 * EPS);
         EXPECT(rel_error(analytic, numeric, norm(dz, B * K)) <= REL_TOL, "%s: direction %d: analytic %.8g, numeric %.8g",
                name, k, analytic, numeric);
@@ -265,10 +267,12 @@ static void test_loss_stable_for_large_logits(void)
 {
     float z[4] = {1000.0f, -1000.0f, -50.0f, 60.0f}, dz[4];
     int32_t y[2] = {0, 0};
-    double L = iw_loss_softmax_ce(z, 2, 2, y, NULL, IW_NORMALIZE_BATCH, dz);
+    iw_loss loss;
+    iw_loss_init(&loss, IW_LOSS_CROSS_ENTROPY, IW_NORMALIZE_BATCH);
+    double L = iw_loss_compute(&loss, z, 2, 2, y, NULL, dz);
     EXPECT(isfinite(L), "loss %g", L);
     EXPECT_CLOSE(L, 110.0 / 2, 1e-6); /* first example ~0, second 110 */
-    EXPECT(isnan(iw_loss_softmax_ce(z, 2, 2, (int32_t[]){0, 2}, NULL, IW_NORMALIZE_BATCH, dz)),
+    EXPECT(isnan(iw_loss_compute(&loss, z, 2, 2, (int32_t[]){0, 2}, NULL, dz)),
            "a label outside [0, K) gives NaN");
 }
 
@@ -300,7 +304,9 @@ static void check_net(iw_normalize normalize, const char *name)
           *d = malloc(P * sizeof(float));
     drop = drop0;
     iw_net_forward(net, x, B, 1, &drop);
-    double L = iw_net_backward(net, y, w, normalize);
+    iw_loss loss;
+    iw_loss_init(&loss, IW_LOSS_CROSS_ENTROPY, normalize);
+    double L = iw_net_backward(net, y, w, &loss);
     EXPECT(isfinite(L), "%s: loss %g", name, L);
     memcpy(g, iw_net_grads(net), P * sizeof(float));
     memcpy(p0, p, P * sizeof(float));
@@ -315,7 +321,7 @@ static void check_net(iw_normalize normalize, const char *name)
             for (size_t i = 0; i < P; i++) p[i] = p0[i] + (s ? -1.0f : 1.0f) * (float)EPS * d[i];
             drop = drop0;
             const float *logits = iw_net_forward(net, x, B, 1, &drop);
-            f[s] = iw_loss_softmax_ce(logits, B, K, y, w, normalize, NULL);
+            f[s] = iw_loss_compute(&loss, logits, B, K, y, w, NULL);
         }
         memcpy(p, p0, P * sizeof(float));
         double numeric = (f[0] - f[1]) / (2 * EPS);

@@ -117,8 +117,10 @@ static void test_bad_configs_are_reported(void)
     int32_t y[2] = {0, 1};
     EXPECT(net && iw_net_forward(net, x, 3, 1, NULL) == NULL, "batch 3 > max_batch 2 refused");
     if (net) {
+        iw_loss ce;
+        iw_loss_init(&ce, IW_LOSS_CROSS_ENTROPY, IW_NORMALIZE_BATCH);
         iw_net_forward(net, x, 2, 0, NULL);
-        EXPECT(isnan(iw_net_backward(net, y, NULL, IW_NORMALIZE_BATCH)), "backward after an evaluation forward is NaN");
+        EXPECT(isnan(iw_net_backward(net, y, NULL, &ce)), "backward after an evaluation forward is NaN");
     }
     iw_net_free(net);
 }
@@ -330,6 +332,8 @@ static void test_training_learns_separable_data(void)
         w[i] = y[i] ? 4.0f : 1.0f;
         idx[i] = i;
     }
+    iw_loss ce;
+    iw_loss_init(&ce, IW_LOSS_CROSS_ENTROPY, IW_NORMALIZE_WEIGHTS);
     double first = 0, last = 0;
     for (int epoch = 0; epoch < 20; epoch++) {
         iw_rng_shuffle(&order, idx, N);
@@ -341,7 +345,7 @@ static void test_training_learns_separable_data(void)
                 yb[k] = y[j]; wb[k] = w[j];
             }
             iw_net_forward(net, xb, B, 1, NULL);
-            total += iw_net_backward(net, yb, wb, IW_NORMALIZE_WEIGHTS);
+            total += iw_net_backward(net, yb, wb, &ce);
             iw_net_sgd_step(net, 0.1f, 0.0f, 0.0f);
         }
         if (epoch == 0) first = total;
@@ -375,14 +379,20 @@ static void test_no_allocation_in_training_step(void)
         y[i] = i % 2;
         w[i] = 1.0f + (float)i;
     }
+    /* every loss kind takes a turn; their descriptors are made before the counted steps */
+    iw_loss losses[IW_LOSS_KIND_COUNT];
+    for (int k = 0; k < IW_LOSS_KIND_COUNT; k++) {
+        iw_loss_init(&losses[k], (iw_loss_kind)k, IW_NORMALIZE_WEIGHTS);
+        EXPECT(iw_loss_set_class_counts(&losses[k], (int64_t[]){B / 2, B / 2}, 2, NULL) == 0, "class counts");
+    }
     /* one warm-up step (OpenBLAS sets up its buffers on first use) */
     iw_net_forward(net, x, B, 1, &drop);
-    iw_net_backward(net, y, w, IW_NORMALIZE_WEIGHTS);
+    iw_net_backward(net, y, w, &losses[0]);
     iw_net_sgd_step(net, 0.1f, 0.9f, 1e-3f);
     long before = allocations;
     for (int s = 0; s < 5; s++) {
         iw_net_forward(net, x, B, 1, &drop);
-        iw_net_backward(net, y, w, IW_NORMALIZE_WEIGHTS);
+        iw_net_backward(net, y, w, &losses[s % IW_LOSS_KIND_COUNT]);
         iw_net_sgd_step(net, 0.1f, 0.9f, 1e-3f);
         iw_net_forward(net, x, B, 0, NULL);
     }
