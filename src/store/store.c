@@ -13,6 +13,8 @@
  */
 #include "store_internal.h"
 
+#include "iw/mpi_util.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -203,11 +205,11 @@ int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw
     char sha[65];
     memcpy(sha, spec->sha256, sizeof sha);
     sha[64] = '\0';
-    if (store_mpi_bcast(comm, sha, (int)sizeof sha) != 0) rc = iw_error_set(err, "store: MPI_Ibcast failed");
+    if (iw_mpi_bcast(comm, sha, (int)sizeof sha, 0, err) != 0) rc = -1;
     else if (rc == 0 && strcmp(sha, spec->sha256) != 0)
         rc = iw_error_set(err, "rank %d read a different sweep file than rank 0 (sha %.12s vs %.12s)", rank,
                           spec->sha256, sha);
-    if (store_mpi_agree(comm, rc, err) < 0) goto fail;
+    if (iw_mpi_agree(comm, rc, err) < 0) goto fail;
 
     /* Rank 0 decides (and creates); the others wait without spinning. */
     struct { int action; char notice[1024]; } decision = {0, ""};
@@ -216,17 +218,14 @@ int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw
         rc = decision.action < 0 ? -1 : 0;
         if (decision.action == ACTION_CREATE) rc = create_and_rename(path, spec, info, &s->shape, err);
     }
-    if (store_mpi_agree(comm, rc, err) < 0) goto fail;
-    if (store_mpi_bcast(comm, &decision, (int)sizeof decision) != 0) {
-        iw_error_set(err, "store: MPI_Ibcast failed");
-        goto fail;
-    }
+    if (iw_mpi_agree(comm, rc, err) < 0) goto fail;
+    if (iw_mpi_bcast(comm, &decision, (int)sizeof decision, 0, err) != 0) goto fail;
     decision.notice[sizeof decision.notice - 1] = '\0';
     memcpy(s->notice, decision.notice, sizeof s->notice);
     if (created) *created = decision.action == ACTION_CREATE;
 
     rc = open_parallel(s, err);
-    if (store_mpi_agree(comm, rc, err) < 0) goto fail;
+    if (iw_mpi_agree(comm, rc, err) < 0) goto fail;
     *store = s;
     return 0;
 fail:
@@ -377,5 +376,5 @@ int iw_store_close(iw_store *s, iw_error *err)
     memcpy(path, s->path, sizeof path);
     store_free(s); /* closes the datasets */
     int rc = file >= 0 && H5Fclose(file) < 0 ? store_h5_fail(err, "cannot close the store %s", path) : 0;
-    return store_mpi_agree(comm, rc, err);
+    return iw_mpi_agree(comm, rc, err);
 }

@@ -1,5 +1,5 @@
 /* store_internal.h — what the files of the store writer share (store.c, store_create.c,
- * store_util.c): the store handle, the shape of a store, and small HDF5 and MPI helpers.
+ * store_util.c): the store handle, the shape of a store, and small HDF5 helpers.
  * Not a public header: only src/store includes hdf5.h.
  */
 #ifndef IW_STORE_INTERNAL_H
@@ -75,13 +75,5 @@ int store_write_string_attr(hid_t obj, const char *name, const char *value);
 
 /* Dimensions of dataset `name` under loc into dims (at most max_rank); returns the rank or -1. */
 int store_dataset_dims(hid_t loc, const char *name, hsize_t *dims, int max_rank);
-
-/* Collective helpers that never spin (MPI test + 1 ms sleep between tests). */
-int store_mpi_wait(MPI_Request *req);
-/* Broadcast of n bytes from rank 0. */
-int store_mpi_bcast(MPI_Comm comm, void *buf, int n);
-/* Every rank passes its rc (0 / -1) and err; returns 0 when all succeeded, else -1 on every rank
- * with the message of the lowest failing rank in err. */
-int store_mpi_agree(MPI_Comm comm, int rc, iw_error *err);
 
 #endif

@@ -1,6 +1,5 @@
 /* store_util.c — small helpers of the store writer: HDF5 error messages, string attributes,
- * dataset shapes, the shape a sweep file asks for, and MPI collectives that do not spin
- * (Open MPI's blocking collectives busy-poll a whole core; these test and sleep 1 ms instead).
+ * dataset shapes, the shape a sweep file asks for.
  */
 #include "store_internal.h"
 
@@ -8,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 const char *const store_prov_names[STORE_PROV_COUNT] = {
     "wall_seconds", "cpu_seconds", "worker_rank", "attempt", "slurm_job_id", "slurm_restart_count",
@@ -143,51 +141,4 @@ int store_dataset_dims(hid_t loc, const char *name, hsize_t *dims, int max_rank)
     if (space >= 0) H5Sclose(space);
     H5Dclose(dset);
     return rank;
-}
-
-/* ---- MPI without spinning ---- */
-
-int store_mpi_wait(MPI_Request *req)
-{
-    const struct timespec pause = {0, 1000000}; /* 1 ms */
-    for (;;) {
-        int done = 0;
-        if (MPI_Test(req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) return -1;
-        if (done) return 0;
-        nanosleep(&pause, NULL);
-    }
-}
-
-int store_mpi_bcast(MPI_Comm comm, void *buf, int n)
-{
-    MPI_Request req;
-    if (MPI_Ibcast(buf, n, MPI_BYTE, 0, comm, &req) != MPI_SUCCESS) return -1;
-    return store_mpi_wait(&req);
-}
-
-int store_mpi_agree(MPI_Comm comm, int rc, iw_error *err)
-{
-    int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
-    int mine = rc == 0 ? size : rank, first = size;
-    MPI_Request req;
-    if (MPI_Iallreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm, &req) != MPI_SUCCESS ||
-        store_mpi_wait(&req) != 0)
-        return iw_error_set(err, "store: MPI_Iallreduce failed");
-    if (first == size) return 0;
-    /* The lowest failing rank's message, on every rank. */
-    char message[sizeof err->message];
-    if (rank == first) snprintf(message, sizeof message, "%s", err ? err->message : "store error");
-    if (MPI_Ibcast(message, (int)sizeof message, MPI_CHAR, first, comm, &req) != MPI_SUCCESS ||
-        store_mpi_wait(&req) != 0)
-        return iw_error_set(err, "store: MPI_Ibcast failed");
-    message[sizeof message - 1] = '\0';
-    if (err && rank != first) {
-        if (first != 0)
-            snprintf(err->message, sizeof err->message, "rank %d: %.2000s", first, message);
-        else
-            snprintf(err->message, sizeof err->message, "%s", message);
-    }
-    return -1;
 }

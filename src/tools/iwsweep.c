@@ -30,6 +30,7 @@
 
 #include "iw/data.h"
 #include "iw/engine.h"
+#include "iw/mpi_util.h"
 #include "iw/node_data.h"
 #include "iw/run.h"
 #include "iw/sched.h"
@@ -85,33 +86,27 @@ static int parse_args(int argc, char **argv, options *o, iw_error *err)
     return 0;
 }
 
-/* 1 on every rank when `ok` is 1 on every rank; waits without spinning. */
-static int all_ok(int ok)
+/* After a collective step: 1 when it succeeded on every rank. Otherwise rank 0 prints the agreed
+ * reason (the lowest failing rank's message, "rank r: ..." when r is not 0) and 0 is returned. */
+static int agree(int rank, int ok, iw_error *err)
 {
-    int all = 0;
-    MPI_Request req;
-    MPI_Iallreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &req);
-    iw_mpi_wait_quietly(&req, MPI_STATUS_IGNORE);
-    return all;
-}
-
-/* After a collective step: 1 when it succeeded on every rank. Otherwise the reason is printed
- * once (rank 0's message, or each failing rank's own when rank 0 succeeded) and 0 returned. */
-static int agree(int rank, int ok, const iw_error *err)
-{
-    if (all_ok(ok)) return 1;
-    int root_ok = ok;
-    MPI_Bcast(&root_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (!ok && rank == 0) fprintf(stderr, "iwsweep: %s\n", err->message);
-    else if (!ok && root_ok) fprintf(stderr, "iwsweep: rank %d: %s\n", rank, err->message);
+    if (iw_mpi_agree(MPI_COMM_WORLD, ok ? 0 : -1, err) == 0) return 1;
+    if (rank == 0) fprintf(stderr, "iwsweep: %s\n", err->message);
     return 0;
 }
 
 static int finish(int code)
 {
-    iw_mpi_barrier_quietly(MPI_COMM_WORLD); /* MPI_Finalize would spin while others finish */
+    iw_mpi_barrier(MPI_COMM_WORLD, NULL); /* MPI_Finalize would spin while others finish */
     MPI_Finalize();
     return code;
+}
+
+/* Rank 0's int, on every rank. */
+static int from_rank0(int value)
+{
+    iw_mpi_bcast(MPI_COMM_WORLD, &value, (int)sizeof value, 0, NULL);
+    return value;
 }
 
 /* Sweep file: rank 0 reads it, every rank parses the same bytes. */
@@ -119,19 +114,19 @@ static int load_spec(int rank, const char *path, iw_spec *spec, iw_error *err)
 {
     int64_t len = -1;
     if (rank == 0 && iw_spec_load(path, spec, err) == 0) len = (int64_t)spec->text_len;
-    MPI_Bcast(&len, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
-    if (len < 0) return -1;
-    if (rank == 0) {
-        MPI_Bcast(spec->text, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD);
-        return all_ok(1) ? 0 : iw_error_set(err, "another rank could not parse %s", path);
+    if (iw_mpi_bcast(MPI_COMM_WORLD, &len, (int)sizeof len, 0, err) != 0 || len < 0) return -1;
+    char *text = rank == 0 ? spec->text : malloc((size_t)len + 1);
+    if (iw_mpi_agree(MPI_COMM_WORLD, text ? 0 : iw_error_set(err, "out of memory"), err) != 0) {
+        if (rank != 0) free(text);
+        return -1;
     }
-    char *text = malloc((size_t)len + 1);
-    if (!text) return iw_error_set(err, "out of memory");
-    MPI_Bcast(text, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD);
-    text[len] = '\0';
-    int ok = iw_spec_parse(text, (size_t)len, path, spec, err) == 0;
-    free(text);
-    return all_ok(ok) ? 0 : -1;
+    int rc = iw_mpi_bcast(MPI_COMM_WORLD, text, (int)len, 0, err);
+    if (rc == 0 && rank != 0) {
+        text[len] = '\0';
+        rc = iw_spec_parse(text, (size_t)len, path, spec, err);
+    }
+    if (rank != 0) free(text);
+    return iw_mpi_agree(MPI_COMM_WORLD, rc, err);
 }
 
 /* mkdir -p of `dir`. */
@@ -375,7 +370,7 @@ int main(int argc, char **argv)
         }
         if (!ok) fprintf(stderr, "iwsweep: %s\n", err.message);
     }
-    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    ok = from_rank0(ok);
     if (!ok || opt.dry_run) {
         iw_spec_free(&spec);
         return finish(ok ? EXIT_COMPLETE : EXIT_BAD_INPUT);
@@ -479,7 +474,7 @@ int main(int argc, char **argv)
         if (!sched_ok && rank == 0) fprintf(stderr, "iwsweep: stopping the sweep: %s\n", err.message);
     }
 
-    iw_mpi_barrier_quietly(MPI_COMM_WORLD);
+    iw_mpi_barrier(MPI_COMM_WORLD, NULL);
     iw_trajectory_free(&ctx.traj);
     if (shared) iw_node_data_free(shared, &data);
     iw_error cerr = {{0}};
@@ -526,7 +521,7 @@ int main(int argc, char **argv)
             code = EXIT_ERROR;
         }
     }
-    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    code = from_rank0(code);
     free(status); free(attempt); free(items); free(todo); free(cost); free(result);
     iw_spec_free(&spec);
     return finish(code);
