@@ -1,6 +1,6 @@
 /* data.h — the data of a sweep: training and test examples of the two classes, and the probes.
  *
- * Loaded once per sweep (and, under MPI, once per node: see sched/node_data.c), read-only after:
+ * Loaded once per sweep (and, under MPI, once per node: see node_data.h), read-only after:
  *
  *   iw_data
  *   ├── train  x (n, C, H, W) float32, normalised; y int32 in {0 = negative, 1 = positive}

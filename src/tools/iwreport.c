@@ -6,7 +6,7 @@
  *   iwreport plot    STORE [-o DIR]
  *
  * Reads the store through store_read.h (works while a sweep is still writing it); the reports
- * themselves live in src/store/report_*.c. For synthetic2d stores, `plot` regenerates the training
+ * themselves live in src/report/report_*.c. For synthetic2d stores, `plot` regenerates the training
  * points from the sweep file kept in /spec (the data are a deterministic function of it) to draw
  * the decision boundaries over them.
  */

@@ -1,4 +1,4 @@
-/* test_data_mpi.c — one copy of the data per node (sched/node_data.c). Runs alone as one rank (the
+/* test_data_mpi.c — one copy of the data per node (node/node_data.c). Runs alone as one rank (the
  * unit-test pass) and under mpirun with several ranks (tests/integration/data_share.sh): every
  * rank's view must equal a private load, a loader error must reach every rank with the same
  * message (and nobody hangs), the window must be freed collectively, and a large data set must cost
