@@ -62,8 +62,21 @@ typedef struct iw_run_hooks {
 int iw_run_execute(const iw_spec *spec, const iw_data *data, const iw_point *point,
                    const iw_run_hooks *hooks, iw_trajectory *traj, iw_error *err);
 
+/* Checkpoint files of a sweep whose store is STORE: the folder "STORE.ckpt", one file
+ * "run-<i>.ckpt" per run in it (docs/DESIGN.md, durability). */
+
 /* 1 when the sweep asks for checkpoints (train.checkpoint_every or train.checkpoint_minutes). */
 int iw_run_checkpoints_enabled(const iw_spec *spec);
+/* "STORE.ckpt/run-<run>.ckpt" into buf. 0, or -1 with err when it does not fit. */
+int iw_run_checkpoint_path(const char *store_path, int64_t run, char *buf, size_t size, iw_error *err);
+/* Before any run is handed out (one process): removes the checkpoints of runs whose status[] is
+ * done or diverged (a kill between storing a run and removing its checkpoint leaves one behind),
+ * then creates the folder when make_folder is set. 0, or -1 with err when the folder cannot be
+ * made. status has `runs` entries. */
+int iw_run_checkpoints_prepare(const char *store_path, const int8_t *status, int64_t runs, int make_folder,
+                               iw_error *err);
+/* After the sweep (one process): removes the folder if it is empty (no run left a checkpoint). */
+void iw_run_checkpoints_finish(const char *store_path);
 /* Removes a run's checkpoint (missing is fine). 0, or -1 with err. */
 int iw_run_checkpoint_remove(const char *path, iw_error *err);
 

@@ -17,7 +17,6 @@
  * recorded as status 3 and the sweep goes on).
  */
 #include <errno.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <mpi.h>
@@ -202,25 +201,6 @@ static void resume_command(int argc, char **argv, int size, int add_retry, char 
     }
 }
 
-/* Removes the checkpoints of runs already done or diverged (a kill between storing a run and
- * removing its checkpoint leaves one behind). Rank 0, before any run is handed out. */
-static void remove_stale_checkpoints(const char *dir, const int8_t *status, int64_t R)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        long long run;
-        char tail[8];
-        if (sscanf(e->d_name, "run-%lld.%7s", &run, tail) != 2 || strcmp(tail, "ckpt") != 0) continue;
-        if (run < 0 || run >= R || (status[run] != IW_STATUS_DONE && status[run] != IW_STATUS_DIVERGED)) continue;
-        char path[4200 + sizeof e->d_name];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-}
-
 /* What a worker needs to train and store one run. */
 typedef struct sweep_ctx {
     const iw_spec *spec;
@@ -228,7 +208,8 @@ typedef struct sweep_ctx {
     iw_store *store;
     const int32_t *attempt;  /* [R] from the store at start */
     iw_trajectory traj;      /* reused by every run of this rank */
-    const char *ckpt_dir;    /* NULL: checkpoints off */
+    const char *store_path;
+    int checkpoints;         /* the sweep asks for checkpoints */
     int rank;
     int64_t slurm_job_id;
     int slurm_restart_count;
@@ -253,8 +234,8 @@ static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
     iw_point point;
     iw_spec_point(c->spec, run, &point);
     char ckpt[4200];
-    if (c->ckpt_dir) snprintf(ckpt, sizeof ckpt, "%s/run-%lld.ckpt", c->ckpt_dir, (long long)run);
-    iw_run_hooks hooks = {&stop_requested, c->ckpt_dir ? ckpt : NULL, NULL, NULL};
+    if (c->checkpoints && iw_run_checkpoint_path(c->store_path, run, ckpt, sizeof ckpt, err) != 0) return -1;
+    iw_run_hooks hooks = {&stop_requested, c->checkpoints ? ckpt : NULL, NULL, NULL};
     iw_run_provenance prov = {0, 0, c->rank, c->attempt[run] + 1, c->slurm_job_id, c->slurm_restart_count};
     iw_error rerr = {{0}};
     int rc;
@@ -276,7 +257,7 @@ static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
                     c->traj.resumed_epoch);
         if (iw_store_write_run(c->store, run, &c->traj, &prov, err) != 0)
             return iw_error_prefix(err, "run %lld: cannot write it to the store", (long long)run);
-        if (c->ckpt_dir && iw_run_checkpoint_remove(ckpt, &rerr) != 0)
+        if (c->checkpoints && iw_run_checkpoint_remove(ckpt, &rerr) != 0)
             fprintf(stderr, "iwsweep: warning: %s\n", rerr.message);
         out->status = c->traj.status;
         return 0;
@@ -440,16 +421,10 @@ int main(int argc, char **argv)
     const char *job = getenv("SLURM_JOB_ID"), *restarts = getenv("SLURM_RESTART_COUNT");
     ctx.slurm_job_id = job ? strtoll(job, NULL, 10) : 0;
     ctx.slurm_restart_count = restarts ? atoi(restarts) : 0;
-    char ckpt_dir[4200];
-    snprintf(ckpt_dir, sizeof ckpt_dir, "%s.ckpt", store_path);
-    if (iw_run_checkpoints_enabled(&spec)) {
-        ctx.ckpt_dir = ckpt_dir;
-        if (rank == 0 && ok) remove_stale_checkpoints(ckpt_dir, status, R);
-        if (rank == 0 && ok && n_todo > 0 && mkdir(ckpt_dir, 0777) != 0 && errno != EEXIST) {
-            iw_error_set(&err, "cannot create the checkpoint folder %s: %s", ckpt_dir, strerror(errno));
-            ok = 0;
-        }
-    }
+    ctx.store_path = store_path;
+    ctx.checkpoints = iw_run_checkpoints_enabled(&spec);
+    if (ctx.checkpoints && rank == 0 && ok && iw_run_checkpoints_prepare(store_path, status, R, n_todo > 0, &err) != 0)
+        ok = 0;
     if (go && ok && n_todo > 0 && iw_trajectory_alloc(&ctx.traj, &spec, &err) != 0) ok = 0;
     if (go) go = agree(rank, ok, &err);
 
@@ -484,7 +459,7 @@ int main(int argc, char **argv)
     int code = EXIT_COMPLETE;
     if (rank == 0) {
         iw_store_unlock(lock_fd);
-        if (ctx.ckpt_dir) rmdir(ckpt_dir); /* only when empty: no run left a checkpoint */
+        if (ctx.checkpoints) iw_run_checkpoints_finish(store_path);
         int64_t now[4] = {before[0], before[1], before[2], before[3]};
         for (int64_t i = 0; go && i < n_todo; i++) {
             int s = status[todo[i]] >= 0 && status[todo[i]] <= 3 ? status[todo[i]] : 0;
