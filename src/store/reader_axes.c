@@ -8,7 +8,6 @@
 #include "iw/store_read.h"
 #include "reader_internal.h"
 
-#include <hdf5.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +110,7 @@ static int read_label_axis(hid_t d, hid_t ftype, int64_t R, char ***labels_out)
 static int flag_labels(hid_t d, const double *values, int64_t R, char ***labels_out)
 {
     hid_t a = H5Aopen(d, "flag_meanings", H5P_DEFAULT);
-    char *meanings = a >= 0 ? reader_read_string(a, 1) : NULL;
+    char *meanings = a >= 0 ? h5_read_string(a, 1) : NULL;
     if (a >= 0) H5Aclose(a);
     if (!meanings) return -1;
     char *words[64];

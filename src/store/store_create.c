@@ -68,7 +68,7 @@ static hid_t dataset_create(creation *c, const char *path, hid_t ftype, int rank
         H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0 &&
         (!fill || H5Pset_fill_value(dcpl, fill_type, fill) >= 0))
         dset = H5Dcreate2(c->file, path, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (dset >= 0 && store_write_string_attr(dset, "description", description) < 0) {
+    if (dset >= 0 && h5_write_string_attr(dset, "description", description) < 0) {
         H5Dclose(dset);
         dset = H5I_INVALID_HID;
     }
@@ -96,7 +96,7 @@ static int write_flags(hid_t dset, const int8_t *values, int n, const char *mean
     int rc = attr >= 0 && H5Awrite(attr, H5T_NATIVE_INT8, values) >= 0 ? 0 : -1;
     if (attr >= 0) H5Aclose(attr);
     H5Sclose(space);
-    if (rc == 0) rc = store_write_string_attr(dset, "flag_meanings", meanings);
+    if (rc == 0) rc = h5_write_string_attr(dset, "flag_meanings", meanings);
     return rc;
 }
 
@@ -242,7 +242,7 @@ static int create_group(hid_t file, const char *path, const char *description)
     hid_t group = H5Gcreate2(file, path, H5P_DEFAULT, gcpl, H5P_DEFAULT);
     H5Pclose(gcpl);
     if (group < 0) return -1;
-    int rc = store_write_string_attr(group, "description", description);
+    int rc = h5_write_string_attr(group, "description", description);
     H5Gclose(group);
     return rc;
 }
@@ -257,14 +257,14 @@ static int write_root(creation *c, const iw_spec *spec, const iw_store_info *inf
     hid_t root = H5Gopen2(c->file, "/", H5P_DEFAULT);
     if (root < 0) return -1;
     int rc = 0;
-    rc |= store_write_string_attr(root, "schema", IW_STORE_SCHEMA);
-    rc |= store_write_string_attr(root, "name", spec->name);
-    rc |= store_write_string_attr(root, "spec_sha256", spec->sha256);
-    rc |= store_write_string_attr(root, "created", created);
-    rc |= store_write_string_attr(root, "version", info && info->version ? info->version : IW_VERSION);
-    rc |= store_write_string_attr(root, "openblas_core", info && info->openblas_core ? info->openblas_core : "unknown");
-    rc |= store_write_string_attr(root, "mpi_library", info && info->mpi_library ? info->mpi_library : "unknown");
-    rc |= store_write_string_attr(root, "description",
+    rc |= h5_write_string_attr(root, "schema", IW_STORE_SCHEMA);
+    rc |= h5_write_string_attr(root, "name", spec->name);
+    rc |= h5_write_string_attr(root, "spec_sha256", spec->sha256);
+    rc |= h5_write_string_attr(root, "created", created);
+    rc |= h5_write_string_attr(root, "version", info && info->version ? info->version : IW_VERSION);
+    rc |= h5_write_string_attr(root, "openblas_core", info && info->openblas_core ? info->openblas_core : "unknown");
+    rc |= h5_write_string_attr(root, "mpi_library", info && info->mpi_library ? info->mpi_library : "unknown");
+    rc |= h5_write_string_attr(root, "description",
                                   "iwsweep store: per-epoch trajectories of every run of one sweep (schema iwsweep/1; the sweep file is /spec)");
     H5Gclose(root);
     if (rc) return -1;
@@ -278,7 +278,7 @@ static int write_root(creation *c, const iw_spec *spec, const iw_store_info *inf
     hid_t dset = H5Dcreate2(c->file, "/spec", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     const char *text = spec->text ? spec->text : "";
     if (dset < 0 || H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0 ||
-        store_write_string_attr(dset, "description", "the sweep file this store was made from, verbatim") < 0)
+        h5_write_string_attr(dset, "description", "the sweep file this store was made from, verbatim") < 0)
         rc = -1;
     if (dset >= 0) H5Dclose(dset);
     H5Pclose(dcpl);
@@ -376,7 +376,7 @@ int store_create_file(const char *path, const iw_spec *spec, const iw_store_info
     c.file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
     H5Pclose(fapl);
     H5Pclose(fcpl);
-    if (c.file < 0) return store_h5_fail(err, "cannot create %s", path);
+    if (c.file < 0) return h5_fail(err, "cannot create %s", path);
     hsize_t n_epochs = (hsize_t)shape->epochs + 1;
     int32_t *epochs = malloc(n_epochs * sizeof *epochs);
     int rc = epochs ? 0 : -1;
@@ -395,11 +395,11 @@ int store_create_file(const char *path, const iw_spec *spec, const iw_store_info
         rc = write_dimension_scales(&c, scales, shape->n_boundary > 0 ? 5 : 2);
     }
     if (rc < 0) {
-        store_h5_fail(err, "cannot write the store %s", path);
+        h5_fail(err, "cannot write the store %s", path);
         H5Fclose(c.file);
         return -1;
     }
-    if (H5Fclose(c.file) < 0) return store_h5_fail(err, "cannot close %s after creating it", path);
+    if (H5Fclose(c.file) < 0) return h5_fail(err, "cannot close %s after creating it", path);
     int fd = open(path, O_RDONLY);
     if (fd < 0 || fsync(fd) != 0) {
         if (fd >= 0) close(fd);
