@@ -55,6 +55,10 @@ typedef struct iw_data {
 int iw_data_load(const iw_data_spec *spec, iw_data *data, iw_error *err);
 void iw_data_free(iw_data *data);
 
+/* Shape of one example of the spec's source, as iw_data_load will give it, without reading any
+ * file: (1, 28, 28) for fashion-mnist and mnist, (3, 32, 32) for cifar10, (2, 1, 1) synthetic2d. */
+iw_shape iw_data_example_shape(const iw_data_spec *spec);
+
 /* Flat serialisation for sharing: size in bytes, pack into buf (>= that size), and view (no copy;
  * the view points into buf, owns_block = 0). */
 size_t iw_data_packed_size(const iw_data *data);

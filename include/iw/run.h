@@ -1,5 +1,6 @@
 /* run.h — one grid point: build the network from the spec, train it on the data, and produce its
- * per-epoch trajectory. Joins spec, data and engine; knows nothing of MPI or HDF5.
+ * per-epoch trajectory; the relative cost of a run; checkpoints. Joins spec, data and engine; knows
+ * nothing of MPI or HDF5.
  *
  * Trajectory layout: metrics[m * (E + 1) + e] for metric m (enum iw_metric) at epoch e (0 = before
  * training), NaN where not reached (after divergence). boundary[s * G * G + iy * G + ix]: the
@@ -12,6 +13,7 @@
 #include <signal.h>
 #include "iw/common.h"
 #include "iw/data.h"
+#include "iw/engine.h"
 #include "iw/spec.h"
 
 typedef struct iw_trajectory {
@@ -28,6 +30,20 @@ typedef struct iw_trajectory {
 
 int iw_trajectory_alloc(iw_trajectory *t, const iw_spec *spec, iw_error *err); /* NaN-filled */
 void iw_trajectory_free(iw_trajectory *t);
+
+/* The engine's configuration of grid point `point`'s network: the sweep's model (kind, widths,
+ * init), the point's batch norm and dropout, two classes, examples of shape `input`, batches of
+ * up to max_batch examples. */
+void iw_run_net_config(const iw_spec *spec, const iw_point *point, iw_shape input, int max_batch,
+                       iw_net_config *cfg);
+
+/* Relative costs of runs[0..n) into cost[0..n), for heaviest-first scheduling and the ETA (cost.c):
+ * epochs x (3 x training examples + evaluated examples [+ boundary points]) x the multiply-adds of
+ * one forward pass (counted by the engine on the sweep's network) x (1 + 0.25 with batch norm +
+ * 0.05 with dropout). Within one sweep only batch norm, dropout and sampling = subsample (fewer
+ * training examples) tell runs apart. Builds the network once (no data is read). Every cost is
+ * > 0. 0, or -1 with err when the network cannot be built. */
+int iw_run_costs(const iw_spec *spec, const int64_t *runs, int64_t n, double *cost, iw_error *err);
 
 /* Return values of iw_run_execute besides 0 (finished: done or diverged) and -1 (failed). */
 #define IW_RUN_INTERRUPTED 1

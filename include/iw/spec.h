@@ -25,8 +25,8 @@
  * record.* without synthetic2d, model.hidden without mlp, ...: refused, not ignored).
  * Required: name (non-empty, no '/'). Defaults besides those written below: data.source
  * fashion-mnist; data.path /usr/share/datasets/fashion-mnist or /usr/share/datasets/mnist,
- * required for cifar10, and the folder must exist (relative paths are relative to the current
- * directory); data.classes [0, 6] ([3, 5] for cifar10, [0, 1] for synthetic2d); data.probes
+ * required for cifar10 (whether the folder exists is iw_spec_check_data_path's question; relative
+ * paths are relative to the current directory); data.classes [0, 6] ([3, 5] for cifar10, [0, 1] for synthetic2d); data.probes
  * [other-classes, noise] for image sources, none for synthetic2d; train_per_class and
  * test_per_class 1000; model.kind mlp, init he; train.epochs 100, checkpoints off;
  * record.boundary_epochs empty (no boundaries stored). cnn/resnet channels and cnn fc are filled
@@ -37,18 +37,14 @@
 
 #include <stdio.h>
 #include "iw/common.h"
+#include "iw/engine.h" /* model kinds, init and normalisation: the file names the engine's choices */
 
 #define IW_MAX_AXES 8
 #define IW_MAX_AXIS_VALUES 4096
-#define IW_MAX_HIDDEN 16
-#define IW_MAX_CHANNELS 8
 #define IW_MAX_RECORD_EPOCHS 64
 #define IW_MAX_RUNS ((int64_t)1 << 24) /* a bigger grid is refused: it could not be stored sanely */
 
 typedef enum { IW_SOURCE_SYNTHETIC2D, IW_SOURCE_FASHION_MNIST, IW_SOURCE_MNIST, IW_SOURCE_CIFAR10 } iw_source;
-typedef enum { IW_MODEL_LINEAR, IW_MODEL_MLP, IW_MODEL_CNN, IW_MODEL_RESNET } iw_model_kind;
-typedef enum { IW_INIT_HE, IW_INIT_PYTORCH } iw_init;
-typedef enum { IW_NORMALIZE_WEIGHTS, IW_NORMALIZE_BATCH } iw_normalize;
 typedef enum { IW_SAMPLING_WEIGHT, IW_SAMPLING_SUBSAMPLE } iw_sampling;
 
 /* The paper's 2-D data: class 0 ~ N(0, diag(std_x^2, std_y^2)); class 1 is the same cloud rotated
@@ -70,7 +66,9 @@ typedef struct iw_data_spec {
     int noise_count;           /* data.noise_count, default 1000 */
     uint64_t data_seed;        /* data.seed, default 0: synthetic draws, noise images */
     iw_synthetic2d_spec synthetic;
-    int path_line;             /* line of data.path in the file (0 if absent), for later errors */
+    int path_line;             /* line of data.path in the file (0 if absent) */
+    int path_blame_line;       /* line a message about the data folder names: data.path's, else
+                                  data.source's, else data's, else the first line */
 } iw_data_spec;
 
 typedef struct iw_model_spec {
@@ -148,19 +146,21 @@ typedef struct iw_point {
     iw_sampling sampling;      /* IW_SAMPLING_WEIGHT when the axis is absent */
 } iw_point;
 
-/* Reads and parses `path`. Returns 0, or -1 with "path:line: key 'a.b': what was expected". */
+/* Reads and parses `path`. Returns 0, or -1 with "path:line: key 'a.b': what was expected".
+ * Parsing is pure: besides reading `path` it touches no file (see iw_spec_check_data_path). */
 int iw_spec_load(const char *path, iw_spec *spec, iw_error *err);
 /* Same from memory; `filename` is only used in messages. */
 int iw_spec_parse(const char *text, size_t len, const char *filename, iw_spec *spec, iw_error *err);
 void iw_spec_free(iw_spec *spec);
+/* Checks that data.path names an existing folder (image sources; synthetic2d has none). 0, or -1
+ * with "sweep.yaml:4: key 'data.path': data folder '...' cannot be used (No such file or
+ * directory): install it with `apt-get install dataset-fashion-mnist` or set data.path" (or "is
+ * not a folder"). The caller (iwsweep, before it locks or opens a store) calls it after parsing. */
+int iw_spec_check_data_path(const iw_spec *spec, iw_error *err);
 
 int64_t iw_spec_run_count(const iw_spec *spec);
 /* Fills the grid point of run `run` (0 <= run < R; other values are taken modulo R). */
 void iw_spec_point(const iw_spec *spec, int64_t run, iw_point *point);
-/* Relative cost of a run (for heaviest-first scheduling): larger = slower. About epochs x examples
- * x multiply-adds per example; within one sweep only batchnorm (+25%), dropout (+5%) and
- * sampling = subsample (fewer training examples) change it. Always > 0 for a parsed spec. */
-double iw_spec_run_cost(const iw_spec *spec, const iw_point *point);
 /* Index of an axis by id in spec->axes, or -1 when absent. */
 int iw_spec_axis_index(const iw_spec *spec, iw_axis_id id);
 /* Writes the run list for --dry-run: a header naming the axes, one aligned line per run (index,

@@ -20,6 +20,26 @@
  * activations for it stay modest (they are sized for max_batch). */
 static int eval_batch_for(iw_model_kind kind) { return kind == IW_MODEL_CNN || kind == IW_MODEL_RESNET ? 64 : 256; }
 
+void iw_run_net_config(const iw_spec *spec, const iw_point *point, iw_shape input, int max_batch,
+                       iw_net_config *cfg)
+{
+    const iw_model_spec *model = &spec->model;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->kind = model->kind;
+    cfg->input = input;
+    cfg->n_classes = 2;
+    cfg->n_hidden = model->n_hidden;
+    memcpy(cfg->hidden, model->hidden, sizeof cfg->hidden);
+    cfg->n_channels = model->n_channels;
+    memcpy(cfg->channels, model->channels, sizeof cfg->channels);
+    cfg->n_fc = model->n_fc;
+    memcpy(cfg->fc, model->fc, sizeof cfg->fc);
+    cfg->batchnorm = point->batchnorm ? 1 : 0;
+    cfg->dropout = (float)point->dropout;
+    cfg->init = model->init;
+    cfg->max_batch = max_batch;
+}
+
 int iw_trajectory_alloc(iw_trajectory *t, const iw_spec *spec, iw_error *err)
 {
     memset(t, 0, sizeof *t);
@@ -92,7 +112,7 @@ static int run_setup(run_ctx *c, iw_trajectory *traj, iw_error *err)
     c->max_batch = spec->train.batch_size > c->eval_batch ? spec->train.batch_size : c->eval_batch;
 
     iw_net_config cfg;
-    iw_net_config_from_spec(&cfg, &spec->model, data->shape, c->point->batchnorm, c->point->dropout, c->max_batch);
+    iw_run_net_config(spec, c->point, data->shape, c->max_batch, &cfg);
     c->net = iw_net_create(&cfg, err);
     if (!c->net) return -1;
 

@@ -1,6 +1,6 @@
 /* grid.c — the grid of a parsed sweep: run r <-> grid point (mixed radix over the axes in canonical
- * order, last axis fastest), a relative cost per run for heaviest-first scheduling, the --dry-run
- * listing, and the names of enum values as the file writes them.
+ * order, last axis fastest), the --dry-run listing, and the names of enum values as the file
+ * writes them.
  */
 #include "spec/spec_internal.h"
 
@@ -52,76 +52,6 @@ void iw_spec_point(const iw_spec *spec, int64_t run, iw_point *point)
         default: break;
         }
     }
-}
-
-/* Multiply-adds of one forward pass for one example. Exact for linear/mlp; for cnn/resnet the
- * convolutions dominate and are counted (3x3, no padding for cnn; same padding, two basic blocks
- * of two convolutions per stage with stride 2 between stages for resnet). */
-static double forward_macs(const iw_spec *spec)
-{
-    const iw_model_spec *m = &spec->model;
-    int c_in = spec->data.source == IW_SOURCE_CIFAR10 ? 3 : 1;
-    int side = spec->data.source == IW_SOURCE_CIFAR10 ? 32 : 28;
-    double in = spec->data.source == IW_SOURCE_SYNTHETIC2D ? 2.0 : (double)c_in * side * side;
-    double macs = 0, width = in;
-    switch (m->kind) {
-    case IW_MODEL_LINEAR: return in * 2;
-    case IW_MODEL_MLP:
-        for (int i = 0; i < m->n_hidden; i++) macs += width * m->hidden[i], width = m->hidden[i];
-        return macs + width * 2;
-    case IW_MODEL_CNN: {
-        double s = side, c = c_in;
-        for (int i = 0; i < m->n_channels; i++) {
-            s -= 2;
-            if (s < 1) s = 1;
-            macs += s * s * m->channels[i] * c * 9;
-            c = m->channels[i];
-            if (i == 1 || i == 4) s = s / 2 >= 1 ? (double)((int)s / 2) : 1; /* max-pool 2x2 */
-        }
-        width = s * s * c;
-        for (int i = 0; i < m->n_fc; i++) macs += width * m->fc[i], width = m->fc[i];
-        return macs + width * 2;
-    }
-    case IW_MODEL_RESNET: {
-        double s = side, c = m->n_channels > 0 ? m->channels[0] : 64;
-        macs += s * s * c * c_in * 9;
-        for (int stage = 1; stage < m->n_channels; stage++) {
-            double w = m->channels[stage];
-            if (stage > 1) s = s / 2 >= 1 ? s / 2 : 1;
-            macs += s * s * 9 * (c * w + 3 * w * w) + (c != w ? s * s * c * w : 0);
-            c = w;
-        }
-        return macs + c * 2;
-    }
-    }
-    return in * 2;
-}
-
-/* Relative cost: epochs x (training passes, about 3 forwards each, + evaluation forwards) x
- * multiply-adds per example, with batch norm and dropout adding a little per layer. The only
- * differences between runs of one sweep are batch norm, dropout and sub-sampling (fewer examples:
- * w > 1 keeps 1/w of the negatives, w < 1 keeps w of the positives). */
-double iw_spec_run_cost(const iw_spec *spec, const iw_point *point)
-{
-    const iw_data_spec *d = &spec->data;
-    double n_neg = d->train_per_class[0], n_pos = d->train_per_class[1];
-    if (point->sampling == IW_SAMPLING_SUBSAMPLE && point->importance_weight > 0) {
-        if (point->importance_weight > 1) n_neg /= point->importance_weight;
-        else n_pos *= point->importance_weight;
-        if (n_neg < 1) n_neg = 1;
-        if (n_pos < 1) n_pos = 1;
-    }
-    double n_train = n_neg + n_pos;
-    double n_eval = n_train + d->test_per_class[0] + d->test_per_class[1];
-    if (d->probe_other) n_eval += 8.0 * d->test_per_class[0];
-    if (d->probe_noise) n_eval += d->noise_count;
-    double per_epoch = 3.0 * n_train + n_eval;
-    if (spec->record.n_boundary_epochs > 0)
-        per_epoch += (double)spec->record.boundary_grid * spec->record.boundary_grid * spec->record.n_boundary_epochs /
-                     (spec->train.epochs > 0 ? spec->train.epochs : 1);
-    double extra = 1.0 + (point->batchnorm ? 0.25 : 0.0) + (point->dropout > 0 ? 0.05 : 0.0);
-    double epochs = spec->train.epochs > 0 ? spec->train.epochs : 1;
-    return epochs * per_epoch * forward_macs(spec) * extra;
 }
 
 static int format_value(const iw_axis *a, double v, char *buf, size_t size)

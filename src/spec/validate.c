@@ -1,6 +1,8 @@
 /* validate.c — the sweep file's defaults and the checks that involve more than one key: which keys
- * a data source or model kind uses, the data folder, boundary epochs against train.epochs, the
- * grid's default axes and its size (refused above IW_MAX_RUNS, computed without overflow).
+ * a data source or model kind uses, the default data folder, boundary epochs against train.epochs,
+ * the grid's default axes and its size (refused above IW_MAX_RUNS, computed without overflow).
+ * Parsing touches no file; iw_spec_check_data_path (here too) is the one check of the file
+ * system, made by the caller.
  * Keys that do not apply (data.synthetic with an image source, model.hidden with a cnn, ...) are
  * errors rather than silently ignored: a user who writes them believes they matter.
  */
@@ -46,35 +48,45 @@ static int refuse_if_given(spec_ctx *c, spec_key id, const char *why)
     return spec_fail(c, c->key_line[id], spec_key_names[id], "%s; remove it", why);
 }
 
-static int check_data_folder(spec_ctx *c)
+/* The default data folder of an image source; data.path is required for cifar10. No file-system
+ * access here: iw_spec_check_data_path does that, for the caller. */
+static int default_data_folder(spec_ctx *c)
 {
     iw_data_spec *d = &c->spec->data;
+    d->path_blame_line = blame_line(c, SPEC_KEY_DATA_PATH, SPEC_KEY_DATA_SOURCE);
+    if (c->key_line[SPEC_KEY_DATA_PATH]) return 0;
+    if (!c->key_line[SPEC_KEY_DATA_SOURCE]) d->path_blame_line = blame_line(c, SPEC_KEY_DATA, SPEC_KEY_DATA);
+    if (d->source == IW_SOURCE_CIFAR10)
+        return spec_fail(c, d->path_blame_line, "data.path",
+                         "missing: required for source cifar10 (the folder holding data_batch_1.bin ... test_batch.bin)");
+    snprintf(d->path, sizeof d->path, "%s",
+             d->source == IW_SOURCE_MNIST ? "/usr/share/datasets/mnist" : "/usr/share/datasets/fashion-mnist");
+    return 0;
+}
+
+int iw_spec_check_data_path(const iw_spec *spec, iw_error *err)
+{
+    const iw_data_spec *d = &spec->data;
+    if (d->source == IW_SOURCE_SYNTHETIC2D) return 0;
+    spec_ctx c = {.file = spec->file, .err = err};
     const char *source = spec_source_names[d->source];
-    int given = c->key_line[SPEC_KEY_DATA_PATH] != 0;
-    int line = blame_line(c, SPEC_KEY_DATA_PATH, SPEC_KEY_DATA_SOURCE);
-    if (!given) {
-        if (!c->key_line[SPEC_KEY_DATA_SOURCE]) line = blame_line(c, SPEC_KEY_DATA, SPEC_KEY_DATA);
-        if (d->source == IW_SOURCE_CIFAR10)
-            return spec_fail(c, line, "data.path",
-                             "missing: required for source cifar10 (the folder holding data_batch_1.bin ... test_batch.bin)");
-        snprintf(d->path, sizeof d->path, "%s",
-                 d->source == IW_SOURCE_MNIST ? "/usr/share/datasets/mnist" : "/usr/share/datasets/fashion-mnist");
-    }
+    int given = d->path_line != 0;
     static const char *const hints[4] = {
         "",
         "install it with `apt-get install dataset-fashion-mnist` or set data.path",
         "set data.path to the folder of the MNIST IDX files (train-images-idx3-ubyte[.gz], ...)",
         "set data.path to CIFAR-10's binary version folder (cifar-10-batches-bin: data_batch_1.bin ... test_batch.bin)",
     };
-    const char *hint = hints[d->source];
     struct stat st;
     if (stat(d->path, &st) != 0) {
         int e = errno;
-        return spec_fail(c, line, "data.path", "data folder '%s'%s%s%s cannot be used (%s): %s", d->path,
-                         given ? "" : " (the default for ", given ? "" : source, given ? "" : ")", strerror(e), hint);
+        return spec_fail(&c, d->path_blame_line, "data.path", "data folder '%s'%s%s%s cannot be used (%s): %s", d->path,
+                         given ? "" : " (the default for ", given ? "" : source, given ? "" : ")", strerror(e),
+                         hints[d->source]);
     }
     if (!S_ISDIR(st.st_mode))
-        return spec_fail(c, line, "data.path", "'%s' is not a folder: expected the folder holding the %s files", d->path, source);
+        return spec_fail(&c, d->path_blame_line, "data.path", "'%s' is not a folder: expected the folder holding the %s files",
+                         d->path, source);
     return 0;
 }
 
@@ -106,7 +118,7 @@ static int check_data(spec_ctx *c)
         d->classes[0] = d->source == IW_SOURCE_CIFAR10 ? 3 : 0;
         d->classes[1] = d->source == IW_SOURCE_CIFAR10 ? 5 : 6;
     }
-    return check_data_folder(c);
+    return default_data_folder(c);
 }
 
 static int check_model(spec_ctx *c)

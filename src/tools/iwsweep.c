@@ -4,7 +4,8 @@
  *
  * Wiring (every step is collective unless it says rank 0; errors are agreed over all ranks, so a
  * bad input stops every rank cleanly, never with a hang or MPI_Abort):
- *   sweep file (rank 0 reads, all parse) -> output folder writable? (rank 0) -> lock (rank 0)
+ *   sweep file (rank 0 reads, all parse) -> data folder there? output folder writable? (rank 0)
+ *   -> lock (rank 0)
  *   -> store open/create -> status -> todo (not done, heaviest first) -> node-shared data
  *   -> scheduler: each worker trains a run (src/run) and writes it (src/store) -> close -> summary.
  *
@@ -337,10 +338,10 @@ int main(int argc, char **argv)
     snprintf(store_path, sizeof store_path, "%s", opt.store ? opt.store : "");
     if (!opt.store) snprintf(store_path, sizeof store_path, "results/%s.h5", spec.name);
 
-    /* Output folder, then the lock: rank 0 checks, everyone learns the verdict. */
+    /* Data folder, output folder, then the lock: rank 0 checks, everyone learns the verdict. */
     int lock_fd = -1, ok = 1;
     if (rank == 0) {
-        ok = check_output(store_path, !opt.dry_run, &err) == 0;
+        ok = iw_spec_check_data_path(&spec, &err) == 0 && check_output(store_path, !opt.dry_run, &err) == 0;
         if (ok && opt.dry_run) {
             iw_spec_print_runs(&spec, stdout);
             struct stat st;
@@ -391,15 +392,14 @@ int main(int argc, char **argv)
         for (int64_t r = 0; r < R; r++) {
             int s = status[r] >= 0 && status[r] <= 3 ? status[r] : IW_STATUS_PENDING;
             before[s]++;
-            if (s == IW_STATUS_PENDING || (opt.retry_failed && s == IW_STATUS_FAILED)) {
-                iw_point p;
-                iw_spec_point(&spec, r, &p);
-                items[n_todo].run = r;
-                items[n_todo++].cost = iw_spec_run_cost(&spec, &p);
-            }
+            if (s == IW_STATUS_PENDING || (opt.retry_failed && s == IW_STATUS_FAILED)) todo[n_todo++] = r;
         }
-        qsort(items, (size_t)n_todo, sizeof *items, heavier_first);
-        for (int64_t i = 0; i < n_todo; i++) {
+    }
+    if (ok && rank == 0) { /* the hand-out order: heaviest first */
+        ok = iw_run_costs(&spec, todo, n_todo, cost, &err) == 0;
+        for (int64_t i = 0; ok && i < n_todo; i++) items[i] = (todo_item){todo[i], cost[i]};
+        if (ok) qsort(items, (size_t)n_todo, sizeof *items, heavier_first);
+        for (int64_t i = 0; ok && i < n_todo; i++) {
             todo[i] = items[i].run;
             cost[i] = items[i].cost;
         }
