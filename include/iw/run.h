@@ -39,9 +39,9 @@ void iw_run_net_config(const iw_spec *spec, const iw_point *point, iw_shape inpu
 
 /* Relative costs of runs[0..n) into cost[0..n), for heaviest-first scheduling and the ETA (cost.c):
  * epochs x (3 x training examples + evaluated examples [+ boundary points]) x the multiply-adds of
- * one forward pass (counted by the engine on the sweep's network) x (1 + 0.25 with batch norm +
- * 0.05 with dropout). Within one sweep only batch norm, dropout and sampling = subsample (fewer
- * training examples) tell runs apart. Builds the network once (no data is read). Every cost is
+ * one forward pass (counted by the engine on the sweep's network) x (1 + the cost_when_set of each
+ * axis whose value is not 0: batch norm 0.25, dropout 0.05). Within one sweep only those axes and
+ * sampling = subsample (fewer training examples) tell runs apart. Builds the network once (no data is read). Every cost is
  * > 0. 0, or -1 with err when the network cannot be built. */
 int iw_run_costs(const iw_spec *spec, const int64_t *runs, int64_t n, double *cost, iw_error *err);
 

@@ -48,12 +48,14 @@ typedef struct iw_store_info {     /* root attributes written at creation */
     const char *mpi_library;       /* MPI_Get_library_version, first line */
 } iw_store_info;
 
+/* How one run went, written beside its status (/runs/<member>; the table of these datasets, with
+ * their types and descriptions, is src/store/schema.c). */
 typedef struct iw_run_provenance {
-    double wall_seconds, cpu_seconds;
-    int worker_rank;
-    int attempt;                   /* 1 for the first attempt, +1 for each rerun */
+    double wall_seconds, cpu_seconds;  /* of the last attempt */
+    int32_t worker_rank;
+    int32_t attempt;               /* 1 for the first attempt, +1 for each rerun */
     int64_t slurm_job_id;          /* 0 outside Slurm */
-    int slurm_restart_count;       /* SLURM_RESTART_COUNT, 0 outside Slurm or first start */
+    int32_t slurm_restart_count;   /* SLURM_RESTART_COUNT, 0 outside Slurm or first start */
 } iw_run_provenance;
 
 /* Collective over comm. *created is set to 1 when a new store was made. */

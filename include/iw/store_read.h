@@ -84,7 +84,5 @@ int iw_store_reader_boundary(const iw_store_reader *reader, int64_t run, float *
 
 /* Index of axis `name` in reader->axes, or -1. */
 int iw_store_reader_axis_index(const iw_store_reader *reader, const char *name);
-/* "pending", "done", "diverged", "failed" or "unknown". */
-const char *iw_store_status_name(int status);
 
 #endif

@@ -1,4 +1,5 @@
-/* common.c — error messages, metric names and clocks shared by every module. */
+/* common.c — error messages, the tables of run statuses and metrics, and clocks shared by every
+ * module. */
 #define _POSIX_C_SOURCE 200809L
 #include "iw/common.h"
 
@@ -37,6 +38,18 @@ int iw_error_prefix(iw_error *err, const char *fmt, ...)
         err->message[n + 2 + m] = '\0';
     }
     return -1;
+}
+
+const iw_status_def iw_status_defs[IW_STATUS_COUNT] = {
+    [IW_STATUS_PENDING] = {"pending", NULL},
+    [IW_STATUS_DONE] = {"done", NULL},
+    [IW_STATUS_DIVERGED] = {"diverged", "non-finite loss; metrics NaN from that epoch on"},
+    [IW_STATUS_FAILED] = {"failed", NULL},
+};
+
+const char *iw_status_name(int status)
+{
+    return status >= 0 && status < IW_STATUS_COUNT ? iw_status_defs[status].name : "unknown";
 }
 
 const char *const iw_metric_names[IW_METRIC_COUNT] = {

@@ -6,7 +6,8 @@
  * where a training step costs about three forward passes (forward, backward through activations
  * and weights), n_eval counts every example evaluated after an epoch (the training set, the test
  * set, the probes), the forward multiply-adds come from the engine (iw_net_forward_macs on the
- * sweep's network), and batch norm (+25%) and dropout (+5%) add a little per layer. Sub-sampling
+ * sweep's network), and an axis may add a fraction when its value is not 0 (its cost_when_set in
+ * the axis table: batch norm +25%, dropout +5%). Sub-sampling
  * trains on fewer examples: w > 1 keeps 1/w of the negatives, w < 1 keeps w of the positives.
  */
 #include "iw/run.h"
@@ -18,8 +19,8 @@ static int forward_macs(const iw_spec *spec, double *macs, iw_error *err)
 {
     iw_point plain;
     iw_spec_point(spec, 0, &plain);
-    plain.batchnorm = 0;
-    plain.dropout = 0.0;
+    plain.value[IW_AXIS_BATCHNORM] = 0;
+    plain.value[IW_AXIS_DROPOUT] = 0;
     iw_net_config cfg;
     iw_run_net_config(spec, &plain, iw_data_example_shape(&spec->data), 1, &cfg);
     iw_net *net = iw_net_create(&cfg, err);
@@ -34,9 +35,10 @@ static double run_cost(const iw_spec *spec, const iw_point *point, double macs)
 {
     const iw_data_spec *d = &spec->data;
     double n_neg = d->train_per_class[0], n_pos = d->train_per_class[1];
-    if (point->sampling == IW_SAMPLING_SUBSAMPLE && point->importance_weight > 0) {
-        if (point->importance_weight > 1) n_neg /= point->importance_weight;
-        else n_pos *= point->importance_weight;
+    double weight = point->value[IW_AXIS_IMPORTANCE_WEIGHT];
+    if (point->value[IW_AXIS_SAMPLING] == IW_SAMPLING_SUBSAMPLE && weight > 0) {
+        if (weight > 1) n_neg /= weight;
+        else n_pos *= weight;
         if (n_neg < 1) n_neg = 1;
         if (n_pos < 1) n_pos = 1;
     }
@@ -48,7 +50,9 @@ static double run_cost(const iw_spec *spec, const iw_point *point, double macs)
     if (spec->record.n_boundary_epochs > 0)
         per_epoch += (double)spec->record.boundary_grid * spec->record.boundary_grid * spec->record.n_boundary_epochs /
                      (spec->train.epochs > 0 ? spec->train.epochs : 1);
-    double extra = 1.0 + (point->batchnorm ? 0.25 : 0.0) + (point->dropout > 0 ? 0.05 : 0.0);
+    double extra = 1.0; /* each axis's extra cost when its value is not 0: batch norm, dropout */
+    for (int a = 0; a < IW_AXIS_COUNT; a++)
+        if (point->value[a] != 0.0) extra += iw_axis_defs[a].cost_when_set;
     double epochs = spec->train.epochs > 0 ? spec->train.epochs : 1;
     return epochs * per_epoch * macs * extra;
 }

@@ -1,16 +1,11 @@
 /* grid.c — the grid of a parsed sweep: run r <-> grid point (mixed radix over the axes in canonical
- * order, last axis fastest), the --dry-run listing, and the names of enum values as the file
- * writes them.
+ * order, last axis fastest), the --dry-run listing and the progress label of a point.
  */
 #include "spec/spec_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-
-const char *iw_source_name(iw_source s) { return (unsigned)s < 4 ? spec_source_names[s] : "?"; }
-const char *iw_model_kind_name(iw_model_kind k) { return (unsigned)k < 4 ? spec_model_names[k] : "?"; }
-const char *iw_sampling_name(iw_sampling s) { return (unsigned)s < 2 ? spec_sampling_names[s] : "?"; }
 
 int64_t iw_spec_run_count(const iw_spec *spec)
 {
@@ -32,35 +27,27 @@ void iw_spec_point(const iw_spec *spec, int64_t run, iw_point *point)
     int64_t runs = iw_spec_run_count(spec);
     int64_t rest = runs > 0 ? ((run % runs) + runs) % runs : 0;
     point->run = rest;
-    point->importance_weight = 1.0;
-    point->l2 = 0.0;
-    point->dropout = 0.0;
-    point->batchnorm = 0;
-    point->seed = 0;
-    point->sampling = IW_SAMPLING_WEIGHT;
+    for (int a = 0; a < IW_AXIS_COUNT; a++) point->value[a] = iw_axis_defs[a].default_value;
     for (int i = spec->n_axes - 1; i >= 0; i--) {
         const iw_axis *a = &spec->axes[i];
-        double v = a->values[rest % a->count];
+        point->value[a->id] = a->values[rest % a->count];
         rest /= a->count;
-        switch (a->id) {
-        case IW_AXIS_IMPORTANCE_WEIGHT: point->importance_weight = v; break;
-        case IW_AXIS_L2: point->l2 = v; break;
-        case IW_AXIS_DROPOUT: point->dropout = v; break;
-        case IW_AXIS_BATCHNORM: point->batchnorm = v != 0.0; break;
-        case IW_AXIS_SEED: point->seed = (int64_t)v; break;
-        case IW_AXIS_SAMPLING_ID: point->sampling = v != 0.0 ? IW_SAMPLING_SUBSAMPLE : IW_SAMPLING_WEIGHT; break;
-        default: break;
-        }
     }
 }
 
-static int format_value(const iw_axis *a, double v, char *buf, size_t size)
+void iw_spec_describe_point(const iw_spec *spec, const iw_point *point, char *buf, size_t size)
 {
-    switch (a->type) {
-    case IW_AXIS_BOOL: return snprintf(buf, size, "%s", v != 0.0 ? "true" : "false");
-    case IW_AXIS_INT: return snprintf(buf, size, "%" PRId64, (int64_t)v);
-    case IW_AXIS_SAMPLING: return snprintf(buf, size, "%s", iw_sampling_name(v != 0.0 ? IW_SAMPLING_SUBSAMPLE : IW_SAMPLING_WEIGHT));
-    default: return snprintf(buf, size, "%g", v);
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < spec->n_axes && k < size; i++) {
+        const iw_axis_def *def = spec->axes[i].def;
+        double v = point->value[spec->axes[i].id];
+        char value[64];
+        if (def->type == IW_AXIS_FLAG) snprintf(value, sizeof value, "%d", v != 0.0);
+        else iw_axis_format(def, v, value, sizeof value);
+        int n = snprintf(buf + k, size - k, "%s%s=%s", i ? " " : "", def->progress_label ? def->progress_label : def->name, value);
+        if (n < 0) break;
+        k += (size_t)n;
     }
 }
 
@@ -70,24 +57,24 @@ void iw_spec_print_runs(const iw_spec *spec, FILE *out)
     char buf[64];
     int run_width = snprintf(buf, sizeof buf, "%" PRId64, runs - 1);
     if (run_width < 3) run_width = 3;
-    int width[IW_MAX_AXES];
+    int width[IW_AXIS_COUNT];
     fprintf(out, "%*s", run_width, "run");
     for (int i = 0; i < spec->n_axes; i++) {
         const iw_axis *a = &spec->axes[i];
-        width[i] = (int)strlen(a->name);
+        width[i] = (int)strlen(a->def->name);
         for (int k = 0; k < a->count; k++) {
-            int w = format_value(a, a->values[k], buf, sizeof buf);
+            int w = iw_axis_format(a->def, a->values[k], buf, sizeof buf);
             if (w > width[i]) width[i] = w;
         }
-        fprintf(out, "  %*s", width[i], a->name);
+        fprintf(out, "  %*s", width[i], a->def->name);
     }
     fputc('\n', out);
     for (int64_t r = 0; r < runs; r++) {
         fprintf(out, "%*" PRId64, run_width, r);
-        int64_t rest = r, digit[IW_MAX_AXES];
+        int64_t rest = r, digit[IW_AXIS_COUNT];
         for (int i = spec->n_axes - 1; i >= 0; i--) digit[i] = rest % spec->axes[i].count, rest /= spec->axes[i].count;
         for (int i = 0; i < spec->n_axes; i++) {
-            format_value(&spec->axes[i], spec->axes[i].values[digit[i]], buf, sizeof buf);
+            iw_axis_format(spec->axes[i].def, spec->axes[i].values[digit[i]], buf, sizeof buf);
             fprintf(out, "  %*s", width[i], buf);
         }
         fputc('\n', out);

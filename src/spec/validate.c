@@ -167,33 +167,36 @@ static int check_record(spec_ctx *c)
     return 0;
 }
 
-/* Fills the axes the file omits and checks the product of the axis sizes. */
+/* Fills the axes the file omits (each non-optional one with its default value), puts the grid's
+ * axes in canonical order at the front of spec->axes, and checks the product of the axis sizes. */
 static int check_grid(spec_ctx *c)
 {
     iw_spec *s = c->spec;
-    static const double defaults[IW_AXIS_KNOWN_COUNT] = {1.0, 0.0, 0.0, 0.0, 0.0, IW_SAMPLING_WEIGHT};
-    int with_sampling = s->axes[IW_AXIS_SAMPLING_ID].count > 0;
-    s->n_axes = with_sampling ? 6 : 5;
-    for (int id = 0; id < s->n_axes; id++) {
-        iw_axis *a = &s->axes[id];
-        if (a->count > 0) continue;
-        a->values = malloc(sizeof *a->values);
-        if (!a->values) return spec_fail(c, c->top_line, NULL, "out of memory");
-        a->values[0] = defaults[id];
-        a->count = 1;
-        a->id = (iw_axis_id)id;
-        a->name = spec_axis_name((iw_axis_id)id);
-        a->type = spec_axis_type((iw_axis_id)id);
+    s->n_axes = 0;
+    for (int id = 0; id < IW_AXIS_COUNT; id++) {
+        iw_axis a = s->axes[id]; /* read_axis put a given axis at its id; n_axes <= id */
+        const iw_axis_def *def = &iw_axis_defs[id];
+        memset(&s->axes[id], 0, sizeof s->axes[id]);
+        if (a.count == 0) {
+            if (def->optional) continue;
+            a.values = malloc(sizeof *a.values);
+            if (!a.values) return spec_fail(c, c->top_line, NULL, "out of memory");
+            a.values[0] = def->default_value;
+            a.count = 1;
+            a.id = (iw_axis_id)id;
+            a.def = def;
+        }
+        s->axes[s->n_axes++] = a;
     }
     int64_t runs = 1;
     char sizes[256] = "";
     int too_many = 0;
-    for (int id = 0; id < s->n_axes; id++) {
-        int64_t n = s->axes[id].count;
+    for (int i = 0; i < s->n_axes; i++) {
+        int64_t n = s->axes[i].count;
         if (runs > IW_MAX_RUNS / n) too_many = 1; /* runs * n would exceed the limit (or overflow) */
         else runs *= n;
         char part[32];
-        snprintf(part, sizeof part, "%s%lld", id ? " x " : "", (long long)n);
+        snprintf(part, sizeof part, "%s%lld", i ? " x " : "", (long long)n);
         strncat(sizes, part, sizeof sizes - strlen(sizes) - 1);
     }
     if (too_many)
@@ -201,12 +204,13 @@ static int check_grid(spec_ctx *c)
                          "grid too large: %s runs is more than the limit of %lld; split the sweep into several files",
                          sizes, (long long)IW_MAX_RUNS);
     /* The paper's ResNet has no dropout layer: refuse here rather than fail every such run later. */
+    const iw_axis *dropout = &s->axes[iw_spec_axis_index(s, IW_AXIS_DROPOUT)];
+    int dropout_line = c->axis_line[IW_AXIS_DROPOUT] ? c->axis_line[IW_AXIS_DROPOUT] : blame_line(c, SPEC_KEY_GRID, SPEC_KEY_GRID);
     if (s->model.kind == IW_MODEL_RESNET)
-        for (int i = 0; i < s->axes[IW_AXIS_DROPOUT].count; i++)
-            if (s->axes[IW_AXIS_DROPOUT].values[i] != 0.0)
-                return spec_fail(c, blame_line(c, SPEC_KEY_GRID_DROPOUT, SPEC_KEY_GRID), "grid.dropout",
-                                 "model kind resnet has no dropout layers; expected [0], got %g",
-                                 s->axes[IW_AXIS_DROPOUT].values[i]);
+        for (int i = 0; i < dropout->count; i++)
+            if (dropout->values[i] != 0.0)
+                return spec_fail(c, dropout_line, "grid.dropout", "model kind resnet has no dropout layers; expected [0], got %g",
+                                 dropout->values[i]);
     return 0;
 }
 

@@ -110,10 +110,10 @@ static int reader_load(iw_store_reader *rd, iw_error *err)
     reader_impl *impl = rd->impl;
     hid_t file = impl->file;
     h5_read_string_attr(file, "schema", rd->schema, sizeof rd->schema);
-    if (strcmp(rd->schema, "iwsweep/1") != 0) {
+    if (strcmp(rd->schema, IW_STORE_SCHEMA) != 0) {
         if (rd->schema[0] == '\0')
             return iw_error_set(err, "%s: not an iwsweep store (no 'schema' attribute on /)", rd->path);
-        return iw_error_set(err, "%s: schema is '%s', this iwreport reads 'iwsweep/1'", rd->path, rd->schema);
+        return iw_error_set(err, "%s: schema is '%s', this iwreport reads '%s'", rd->path, rd->schema, IW_STORE_SCHEMA);
     }
     h5_read_string_attr(file, "name", rd->name, sizeof rd->name);
     h5_read_string_attr(file, "spec_sha256", rd->spec_sha256, sizeof rd->spec_sha256);
@@ -314,15 +314,4 @@ int iw_store_reader_boundary(const iw_store_reader *rd, int64_t run, float *out,
     hsize_t start[4] = {(hsize_t)run, 0, 0, 0};
     hsize_t count[4] = {1, (hsize_t)rd->boundary_count, (hsize_t)rd->boundary_grid, (hsize_t)rd->boundary_grid};
     return read_float_slab(rd, "/boundary", 4, start, count, out, err);
-}
-
-const char *iw_store_status_name(int status)
-{
-    switch (status) {
-    case IW_STATUS_PENDING: return "pending";
-    case IW_STATUS_DONE: return "done";
-    case IW_STATUS_DIVERGED: return "diverged";
-    case IW_STATUS_FAILED: return "failed";
-    default: return "unknown";
-    }
 }

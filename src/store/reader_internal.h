@@ -6,6 +6,7 @@
 #define IW_READER_INTERNAL_H
 
 #include "h5_util.h"
+#include "schema.h"
 #include "iw/store_read.h"
 
 /* Length of a 1-D dataset, -1 when it is missing or not 1-D. */

@@ -69,7 +69,7 @@ static int validate_quietly(const char *path, const char *shown, const iw_spec *
         }
         for (int p = 0; ok && p < STORE_PROV_COUNT; p++) {
             char name[128];
-            snprintf(name, sizeof name, "/runs/%s", store_prov_names[p]);
+            snprintf(name, sizeof name, "/runs/%s", store_prov_defs[p].name);
             ok = h5_dataset_dims(file, name, dims, 1) == 1 && dims[0] == (hsize_t)shape->runs;
         }
         if (ok && shape->n_boundary > 0)
@@ -182,7 +182,7 @@ static int open_parallel(iw_store *s, iw_error *err)
     if (s->status < 0) return h5_fail(err, "%s: cannot open /runs/status", s->path);
     for (int p = 0; p < STORE_PROV_COUNT; p++) {
         char name[128];
-        snprintf(name, sizeof name, "/runs/%s", store_prov_names[p]);
+        snprintf(name, sizeof name, "/runs/%s", store_prov_defs[p].name);
         if ((s->prov[p] = H5Dopen2(s->file, name, H5P_DEFAULT)) < 0)
             return h5_fail(err, "%s: cannot open %s", s->path, name);
     }
@@ -283,15 +283,11 @@ static int access_rows(hid_t dset, int64_t run, int rank, const hsize_t *inner, 
 
 static int write_provenance(iw_store *s, int64_t run, const iw_run_provenance *prov)
 {
-    int32_t worker = prov->worker_rank, attempt = prov->attempt, restarts = prov->slurm_restart_count;
-    int64_t job = prov->slurm_job_id;
-    if (write_element(s->prov[STORE_PROV_WALL], H5T_NATIVE_DOUBLE, run, &prov->wall_seconds) < 0 ||
-        write_element(s->prov[STORE_PROV_CPU], H5T_NATIVE_DOUBLE, run, &prov->cpu_seconds) < 0 ||
-        write_element(s->prov[STORE_PROV_WORKER_RANK], H5T_NATIVE_INT32, run, &worker) < 0 ||
-        write_element(s->prov[STORE_PROV_ATTEMPT], H5T_NATIVE_INT32, run, &attempt) < 0 ||
-        write_element(s->prov[STORE_PROV_SLURM_JOB_ID], H5T_NATIVE_INT64, run, &job) < 0 ||
-        write_element(s->prov[STORE_PROV_SLURM_RESTART_COUNT], H5T_NATIVE_INT32, run, &restarts) < 0)
-        return h5_fail(NULL, "provenance");
+    for (int p = 0; p < STORE_PROV_COUNT; p++) {
+        const store_prov_def *def = &store_prov_defs[p];
+        if (write_element(s->prov[p], store_memory_type(def->type), run, (const char *)prov + def->offset) < 0)
+            return h5_fail(NULL, "provenance");
+    }
     return 0;
 }
 
@@ -315,8 +311,9 @@ int iw_store_write_run(iw_store *s, int64_t run, const iw_trajectory *traj,
         return iw_error_set(err, "%s: run %lld has a %d x %d x %d boundary, the store %d x %d x %d", s->path,
                             (long long)run, traj->n_boundary, traj->grid, traj->grid, s->shape.n_boundary,
                             s->shape.grid, s->shape.grid);
-    if (traj->status < IW_STATUS_PENDING || traj->status > IW_STATUS_FAILED)
-        return iw_error_set(err, "%s: run %lld: status %d is not one of 0..3", s->path, (long long)run, traj->status);
+    if (traj->status < 0 || traj->status >= IW_STATUS_COUNT)
+        return iw_error_set(err, "%s: run %lld: status %d is not one of 0..%d", s->path, (long long)run, traj->status,
+                            IW_STATUS_COUNT - 1);
     hsize_t row = (hsize_t)s->shape.epochs + 1;
     for (int m = 0; m < IW_METRIC_COUNT; m++)
         if (access_rows(s->metrics[m], run, 2, &row, traj->metrics + (size_t)m * row, 1) < 0)
@@ -333,8 +330,9 @@ int iw_store_write_run(iw_store *s, int64_t run, const iw_trajectory *traj,
 int iw_store_write_status(iw_store *s, int64_t run, int status, const iw_run_provenance *prov, iw_error *err)
 {
     if (check_run(s, run, err) < 0) return -1;
-    if (status < IW_STATUS_PENDING || status > IW_STATUS_FAILED)
-        return iw_error_set(err, "%s: run %lld: status %d is not one of 0..3", s->path, (long long)run, status);
+    if (status < 0 || status >= IW_STATUS_COUNT)
+        return iw_error_set(err, "%s: run %lld: status %d is not one of 0..%d", s->path, (long long)run, status,
+                            IW_STATUS_COUNT - 1);
     if (prov && write_provenance(s, run, prov) < 0)
         return iw_error_set(err, "%s: cannot write the provenance of run %lld", s->path, (long long)run);
     int8_t value = (int8_t)status;

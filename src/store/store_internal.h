@@ -1,5 +1,6 @@
 /* store_internal.h — what the files of the store writer share (store.c, store_create.c,
- * store_util.c): the store handle and the shape of a store. HDF5 helpers: h5_util.h.
+ * store_util.c): the store handle and the shape of a store. HDF5 helpers: h5_util.h; the schema
+ * shared with the reader (provenance table): schema.h.
  * Not a public header: only src/store includes hdf5.h.
  */
 #ifndef IW_STORE_INTERNAL_H
@@ -8,8 +9,8 @@
 #include <mpi.h>
 #include "h5_util.h"
 #include "iw/store.h"
+#include "schema.h"
 
-#define IW_STORE_SCHEMA "iwsweep/1"
 #define IW_STORE_PATH_MAX 4096
 
 /* Sizes fixed by the sweep file: R runs, E epochs (E + 1 points per trajectory, epoch 0 first),
@@ -20,18 +21,6 @@ typedef struct store_shape {
     int n_boundary;
     int grid;
 } store_shape;
-
-/* Provenance datasets under /runs, in this order (indices into iw_store.prov). */
-enum store_prov {
-    STORE_PROV_WALL = 0,
-    STORE_PROV_CPU,
-    STORE_PROV_WORKER_RANK,
-    STORE_PROV_ATTEMPT,
-    STORE_PROV_SLURM_JOB_ID,
-    STORE_PROV_SLURM_RESTART_COUNT,
-    STORE_PROV_COUNT
-};
-extern const char *const store_prov_names[STORE_PROV_COUNT];
 
 struct iw_store {
     MPI_Comm comm;

@@ -1,5 +1,5 @@
 /* store_util.c — small helpers of the store writer: the shape a sweep file asks for, the file
- * access list of serial opens, the names of the provenance datasets.
+ * access list of serial opens.
  */
 #include "store_internal.h"
 
@@ -7,17 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const store_prov_names[STORE_PROV_COUNT] = {
-    "wall_seconds", "cpu_seconds", "worker_rank", "attempt", "slurm_job_id", "slurm_restart_count",
-};
-
 int store_shape_from_spec(const iw_spec *spec, store_shape *shape, iw_error *err)
 {
     int64_t runs = 1;
     if (spec->n_axes < 1) return iw_error_set(err, "%s: the sweep has no grid axes", spec->file);
     for (int a = 0; a < spec->n_axes; a++) {
         if (spec->axes[a].count < 1)
-            return iw_error_set(err, "%s: grid axis '%s' has no values", spec->file, spec->axes[a].name);
+            return iw_error_set(err, "%s: grid axis '%s' has no values", spec->file, spec->axes[a].def->name);
         runs *= spec->axes[a].count;
         if (runs > IW_MAX_RUNS)
             return iw_error_set(err, "%s: the grid has more than %lld runs", spec->file,

@@ -275,10 +275,7 @@ static void describe_run(int64_t run, void *arg, char *buf, size_t n)
     const sweep_ctx *c = arg;
     iw_point p;
     iw_spec_point(c->spec, run, &p);
-    int k = snprintf(buf, n, "weight=%g l2=%g dropout=%g batchnorm=%d seed=%lld", p.importance_weight, p.l2,
-                     p.dropout, p.batchnorm, (long long)p.seed);
-    if (iw_spec_axis_index(c->spec, IW_AXIS_SAMPLING_ID) >= 0 && k > 0 && (size_t)k < n)
-        snprintf(buf + k, n - (size_t)k, " sampling=%s", iw_sampling_name(p.sampling));
+    iw_spec_describe_point(c->spec, &p, buf, n);
 }
 
 /* Heaviest first; equal costs keep grid order. */

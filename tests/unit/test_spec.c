@@ -81,16 +81,16 @@ static void test_full_example(void)
     static const char *names[6] = {"importance_weight", "l2", "dropout", "batchnorm", "seed", "sampling"};
     static const int counts[6] = {3, 3, 2, 2, 2, 2};
     for (int i = 0; i < 6 && i < s.n_axes; i++) {
-        EXPECT(s.axes[i].id == (iw_axis_id)i && !strcmp(s.axes[i].name, names[i]) && s.axes[i].count == counts[i],
-               "axis %d: id %d name %s count %d", i, s.axes[i].id, s.axes[i].name, s.axes[i].count);
+        EXPECT(s.axes[i].id == (iw_axis_id)i && !strcmp(s.axes[i].def->name, names[i]) && s.axes[i].count == counts[i],
+               "axis %d: id %d name %s count %d", i, s.axes[i].id, s.axes[i].def->name, s.axes[i].count);
         EXPECT(iw_spec_axis_index(&s, (iw_axis_id)i) == i, "axis index %d", i);
     }
     EXPECT(s.axes[1].values[1] == 1e-3 && s.axes[0].values[0] == 0.0625, "axis values");
     EXPECT(s.axes[3].values[0] == 1.0 && s.axes[3].values[1] == 0.0, "batchnorm values");
     EXPECT(s.axes[4].values[0] == 3 && s.axes[4].values[1] == 1, "seed values");
     EXPECT(s.axes[5].values[0] == IW_SAMPLING_SUBSAMPLE && s.axes[5].values[1] == IW_SAMPLING_WEIGHT, "sampling values");
-    EXPECT(s.axes[3].type == IW_AXIS_BOOL && s.axes[4].type == IW_AXIS_INT && s.axes[5].type == IW_AXIS_SAMPLING &&
-           s.axes[0].type == IW_AXIS_REAL, "axis types");
+    EXPECT(s.axes[3].def->type == IW_AXIS_FLAG && s.axes[4].def->type == IW_AXIS_INT &&
+           s.axes[5].def->type == IW_AXIS_ENUM && s.axes[0].def->type == IW_AXIS_REAL, "axis types");
     EXPECT(iw_spec_run_count(&s) == 3 * 3 * 2 * 2 * 2 * 2, "run count %lld", (long long)iw_spec_run_count(&s));
     EXPECT(s.text_len == strlen(full_example) && !memcmp(s.text, full_example, s.text_len), "text kept verbatim");
     char digest[65];
@@ -174,12 +174,13 @@ static void test_defaults(void)
     EXPECT(s.n_axes == 5, "five axes");
     static const double defaults[5] = {1, 0, 0, 0, 0};
     for (int i = 0; i < s.n_axes && i < 5; i++)
-        EXPECT(s.axes[i].count == 1 && s.axes[i].values[0] == defaults[i] && s.axes[i].name != NULL, "axis %d default", i);
-    EXPECT(iw_spec_axis_index(&s, IW_AXIS_SAMPLING_ID) == -1, "no sampling axis");
+        EXPECT(s.axes[i].count == 1 && s.axes[i].values[0] == defaults[i] && s.axes[i].def != NULL, "axis %d default", i);
+    EXPECT(iw_spec_axis_index(&s, IW_AXIS_SAMPLING) == -1, "no sampling axis");
     iw_point p;
     iw_spec_point(&s, 0, &p);
-    EXPECT(p.importance_weight == 1 && p.l2 == 0 && p.dropout == 0 && !p.batchnorm && p.seed == 0 &&
-           p.sampling == IW_SAMPLING_WEIGHT, "default point");
+    const double *v = p.value;
+    EXPECT(v[IW_AXIS_IMPORTANCE_WEIGHT] == 1 && v[IW_AXIS_L2] == 0 && v[IW_AXIS_DROPOUT] == 0 && v[IW_AXIS_BATCHNORM] == 0 &&
+           v[IW_AXIS_SEED] == 0 && v[IW_AXIS_SAMPLING] == IW_SAMPLING_WEIGHT, "default point");
     iw_spec_free(&s);
 }
 
@@ -264,9 +265,11 @@ static void test_point_expansion_matches_nested_loops(void)
                             for (int i5 = 0; i5 < n[5]; i5++, r++) {
                                 iw_point p;
                                 iw_spec_point(&s, r, &p);
-                                int same = p.run == r && p.importance_weight == 0.25 * (i0 + 1) && p.l2 == 0.001 * i1 &&
-                                           p.dropout == 0.3 * i2 && p.batchnorm == i3 && p.seed == 7 * i4 + 1 &&
-                                           p.sampling == (with_sampling && i5 ? IW_SAMPLING_SUBSAMPLE : IW_SAMPLING_WEIGHT);
+                                const double *v = p.value;
+                                int same = p.run == r && v[IW_AXIS_IMPORTANCE_WEIGHT] == 0.25 * (i0 + 1) &&
+                                           v[IW_AXIS_L2] == 0.001 * i1 && v[IW_AXIS_DROPOUT] == 0.3 * i2 &&
+                                           v[IW_AXIS_BATCHNORM] == i3 && v[IW_AXIS_SEED] == 7 * i4 + 1 &&
+                                           v[IW_AXIS_SAMPLING] == (with_sampling && i5 ? IW_SAMPLING_SUBSAMPLE : IW_SAMPLING_WEIGHT);
                                 mismatches += !same;
                             }
         EXPECT(mismatches == 0, "trial %d: %lld of %lld points differ from the nested loops", trial,
