@@ -106,7 +106,6 @@ size_t iw_net_buffer_count(const iw_net *net);
 float *iw_net_buffers(iw_net *net);
 int iw_net_layer_count(const iw_net *net);
 struct iw_layer *iw_net_layer(iw_net *net, int i);
-const iw_net_config *iw_net_get_config(const iw_net *net);
 
 /* Sets OpenBLAS to one thread (DESIGN: one thread per rank) and returns its kernel name
  * (openblas_get_corename()). */

@@ -75,8 +75,6 @@ int iw_store_close(iw_store *store, iw_error *err);
 /* What opening did that the user should hear about (e.g. a leftover "<store>.creating" removed),
  * or "" — the same on every rank; the tool prints it on rank 0. */
 const char *iw_store_notice(const iw_store *store);
-/* R, the number of runs of the store. */
-int64_t iw_store_run_count(const iw_store *store);
 /* Reads back one run (independent): metrics, the boundary when traj->boundary is non-NULL and
  * shaped like the store's, and traj->status. For tests and checks. */
 int iw_store_read_run(iw_store *store, int64_t run, iw_trajectory *traj, iw_error *err);

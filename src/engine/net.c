@@ -275,4 +275,3 @@ size_t iw_net_buffer_count(const iw_net *net) { return net->n_buffers; }
 float *iw_net_buffers(iw_net *net) { return net->buffers; }
 int iw_net_layer_count(const iw_net *net) { return net->n_layers; }
 struct iw_layer *iw_net_layer(iw_net *net, int i) { return i >= 0 && i < net->n_layers ? net->layers[i] : NULL; }
-const iw_net_config *iw_net_get_config(const iw_net *net) { return &net->cfg; }

@@ -250,8 +250,6 @@ fail:
 
 const char *iw_store_notice(const iw_store *store) { return store ? store->notice : ""; }
 
-int64_t iw_store_run_count(const iw_store *store) { return store->shape.runs; }
-
 /* One element [run] of a 1-D /runs dataset. */
 static int write_element(hid_t dset, hid_t mtype, int64_t run, const void *value)
 {
