@@ -107,7 +107,7 @@ float *iw_net_buffers(iw_net *net);
 int iw_net_layer_count(const iw_net *net);
 struct iw_layer *iw_net_layer(iw_net *net, int i);
 
-/* Sets OpenBLAS to one thread (DESIGN: one thread per rank) and returns its kernel name
+/* Sets OpenBLAS to one thread (docs/DESIGN.md: one thread per rank) and returns its kernel name
  * (openblas_get_corename()). */
 const char *iw_engine_init_threads(void);
 /* Non-NULL message when OpenBLAS runs a generic kernel on a CPU with AVX2/AVX-512, saying how to

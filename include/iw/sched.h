@@ -1,5 +1,6 @@
 /* sched.h — the rank-0 scheduler and the worker loop (MPI). Knows MPI and run indices only: it
- * calls the run function it is given without knowing what a layer is.
+ * calls the run function it is given without knowing what a layer is. The protocol is in
+ * docs/DESIGN.md ("The scheduler").
  *
  *   rank 0                                   rank k > 0
  *   ──────                                   ──────────

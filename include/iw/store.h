@@ -1,4 +1,4 @@
-/* store.h — the HDF5 store (schema iwsweep/1, see shared DESIGN.md): the only module that includes
+/* store.h — the HDF5 store (schema iwsweep/1, see docs/DESIGN.md): the only module that includes
  * hdf5.h. Writing is parallel (MPI-IO); reading (iwreport, tests) is serial.
  *
  * Life of a sweep's store:
@@ -20,7 +20,7 @@
  * the next open (iw_store_notice says so). A <store> that is not an iwsweep/1 store of this sweep
  * file is refused, never overwritten.
  *
- * Types chosen within DESIGN's schema (so that h5py, xarray's netcdf4 and h5netcdf engines read
+ * Types chosen within the schema (so that h5py, xarray's netcdf4 and h5netcdf engines read
  * the file with named dimensions and no extra code):
  *   /run int64[R] 0..R-1 and /epoch int32[E+1] are dimension scales; every /runs/<x> dataset has
  *     the scale run, every /metrics/<m> the scales (run, epoch), /boundary (run, boundary_epoch,

@@ -1,4 +1,4 @@
-/* store_read.h — serial, read-only access to a sweep's store (schema iwsweep/1, see DESIGN.md),
+/* store_read.h — serial, read-only access to a sweep's store (schema iwsweep/1, see docs/DESIGN.md),
  * for iwreport and tests. The only implementation file that includes hdf5.h is src/store/reader.c.
  *
  * A store may be read while a sweep is still writing it: the parallel writer takes no file lock,

@@ -1,5 +1,5 @@
 /* mpi_util.c — MPI waits that do not spin, and agreement on an error across ranks (mpi_util.h).
- * The sleep between tests starts at 1 ms and doubles to 16 ms: MACHINE-NOTES measured 1.4% of a
+ * The sleep between tests starts at 1 ms and doubles to 16 ms: docs/MACHINE-NOTES.md measured 1.4% of a
  * core for a 1 ms sleep, and the longer pauses make an idle rank's wait cheaper still.
  */
 #include "iw/mpi_util.h"

@@ -4,8 +4,9 @@
  *
  * Why serially: parallel HDF5 1.10 cannot write variable-length strings (/spec) and writes the
  * fill values of contiguous datasets from one rank anyway; a file closed by one process before
- * any rank opens it in parallel is at least as safe as DESIGN's "create collectively, flush once"
- * (all metadata is on disk before the first raw write). Every dataset is contiguous, unfiltered
+ * any rank opens it in parallel is at least as safe as creating it collectively and flushing once,
+ * which docs/MACHINE-NOTES.md found enough against a kill (all metadata is on disk before the
+ * first raw write). Every dataset is contiguous, unfiltered
  * and allocated at creation with its fill value (NaN for real numbers, 0 for integers), so the
  * parallel writers only ever write raw data into place.
  *
