@@ -25,8 +25,10 @@
  *   /run int64[R] 0..R-1 and /epoch int32[E+1] are dimension scales; every /runs/<x> dataset has
  *     the scale run, every /metrics/<m> the scales (run, epoch), /boundary (run, boundary_epoch,
  *     y, x). So xr.open_dataset(store, group="metrics") and group="runs" index by run.
- *   real axes float64, seed int64, batchnorm int8 0/1 and sampling int8 (0 weight, 1 subsample),
- *     each flag dataset with CF attributes flag_values / flag_meanings; status int8 likewise.
+ *   /runs/<axis> typed by the axis table (axis.h): REAL float64, INT int64 (seed), FLAG int8 0/1
+ *     (batchnorm), ENUM int8 index (sampling), FLAG and ENUM with CF attributes flag_values /
+ *     flag_meanings; /runs/status int8 likewise (iw_status_defs); provenance as in
+ *     src/store/schema.c.
  *   strings (root attributes, description, /spec) are variable-length UTF-8.
  *   fill values: NaN for metrics, boundary, wall_seconds, cpu_seconds; 0 for integers (status
  *     0 = pending, attempt 0 = never written).
