@@ -51,7 +51,8 @@ typedef struct iw_axis_def {
     iw_axis_type type;
     const char *names[IW_AXIS_MAX_NAMES]; /* FLAG: "false", "true"; ENUM: the value names */
     int n_names;
-    double lo, hi;              /* REAL, INT: the valid range (+-INFINITY: unbounded) */
+    double lo, hi;              /* REAL, INT: the valid range (+-INFINITY: unbounded; an INT range
+                                   is cut to +-2^53, where doubles stop being exact) */
     int lo_open, hi_open;       /* REAL: 1 = the bound itself is excluded */
     double default_value;       /* the one value of the axis when the file omits it */
     int optional;               /* 0: always in the grid and the store (the one default value when

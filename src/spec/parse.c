@@ -154,10 +154,13 @@ static int read_axis_value(spec_ctx *c, const iw_axis_def *def, const yaml_node_
     int index;
     switch (def->type) {
     case IW_AXIS_REAL: return spec_read_real(c, item, key, def->lo, def->lo_open, def->hi, def->hi_open, v);
-    case IW_AXIS_INT:
-        if (spec_read_int(c, item, key, (long long)def->lo, (long long)def->hi, &whole)) return -1;
+    case IW_AXIS_INT: { /* values travel as doubles: whole numbers are exact up to 2^53 */
+        const double exact = 9007199254740992.0;
+        long long lo = (long long)(def->lo > -exact ? def->lo : -exact), hi = (long long)(def->hi < exact ? def->hi : exact);
+        if (spec_read_int(c, item, key, lo, hi, &whole)) return -1;
         *v = (double)whole;
         return 0;
+    }
     case IW_AXIS_FLAG:
         if (spec_read_bool(c, item, key, &index)) return -1;
         *v = index;
