@@ -71,7 +71,7 @@ static long peak_rss_kib(void)
 static void breakdown(iw_net *net, const float *x, int batch, int reps)
 {
     int n = iw_net_layer_count(net);
-    size_t max_act = iw_shape_size(iw_net_get_config(net)->input), ws = 0;
+    size_t max_act = iw_shape_size(iw_net_layer(net, 0)->in), ws = 0;
     for (int i = 0; i < n; i++) {
         iw_layer *l = iw_net_layer(net, i);
         iw_layer_sizes s;

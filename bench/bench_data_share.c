@@ -26,18 +26,6 @@
 
 static int64_t large_other; /* size of the out-of-class probe, for the printout */
 
-/* This process's Pss in bytes (0 if /proc/self/smaps_rollup cannot be read). */
-static double pss_bytes(void)
-{
-    FILE *f = fopen("/proc/self/smaps_rollup", "r");
-    char line[256];
-    double kib = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "Pss:", 4) == 0) kib = atof(line + 4);
-    if (f) fclose(f);
-    return kib * 1024.0;
-}
-
 /* Reads every value so that every page is mapped into this process. */
 static double touch(const iw_data *data)
 {
@@ -91,7 +79,7 @@ static int measure(const iw_data_spec *spec, int shared, double *pss_sum, double
     if (spec->probe_other) large_other = data.other.n;
     *copy_bytes = (double)iw_data_packed_size(&data);
     MPI_Barrier(MPI_COMM_WORLD); /* every rank has mapped the shared pages before anyone counts */
-    double mine = pss_bytes();
+    double mine = iw_pss_bytes();
     MPI_Reduce(&mine, pss_sum, 1, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
     if (shared) iw_node_data_free(handle, &data);
     else iw_data_free(&data);
@@ -137,7 +125,7 @@ int main(int argc, char **argv)
     const char *dir = argc > 1 ? argv[1] : "/usr/share/datasets/fashion-mnist";
     iw_data_spec tiny = fashion_spec(dir, 0), large = fashion_spec(dir, 1);
 
-    double base_mine = pss_bytes(), base = 0;
+    double base_mine = iw_pss_bytes(), base = 0;
     MPI_Reduce(&base_mine, &base, 1, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
     double pss[3] = {0}, copy[3] = {0}, check[3] = {0};
     int failed = measure(&tiny, 1, &pss[0], &copy[0], &check[0]) || measure(&large, 1, &pss[1], &copy[1], &check[1]) ||

@@ -13,7 +13,7 @@
 # Both start and stop are idempotent. Needs root (SlurmUser=root) and slurm-wlm + munge
 # (scripts/deps.sh check). IW_SLURM_KEEP=1 makes stop keep DIR (logs) after stopping.
 #
-# Choices (see shared MACHINE-NOTES.md, "A real Slurm on one machine"):
+# Choices (see docs/MACHINE-NOTES.md, "A real Slurm on one machine"):
 # - the node line comes from `slurmd -C`, named `hostname -s`, reached at 127.0.0.1;
 # - ProctrackType=proctrack/linuxproc and TaskPlugin=task/none: no cgroups needed (containers);
 # - AuthInfo cred_expire=10: a requeued job restarts after ~13 s instead of ~130 s;

@@ -38,8 +38,21 @@ enum iw_status {
     IW_STATUS_PENDING = 0,
     IW_STATUS_DONE = 1,
     IW_STATUS_DIVERGED = 2, /* non-finite loss: a result, counts as done */
-    IW_STATUS_FAILED = 3
+    IW_STATUS_FAILED = 3,
+    IW_STATUS_COUNT
 };
+
+/* One row per status, indexed by enum iw_status: its name (the store's flag_meanings of
+ * /runs/status, iwreport's words) and, where a word is not enough, what it means (written into
+ * the description of /runs/status). */
+typedef struct iw_status_def {
+    const char *name;         /* "pending", "done", "diverged", "failed" */
+    const char *meaning;      /* NULL, or e.g. "non-finite loss; metrics NaN from that epoch on" */
+} iw_status_def;
+extern const iw_status_def iw_status_defs[IW_STATUS_COUNT];
+
+/* The name of a status, or "unknown" for a value outside 0..IW_STATUS_COUNT-1. */
+const char *iw_status_name(int status);
 
 /* Per-epoch metrics, in the order of /metrics/<name> in the store. */
 enum iw_metric {
@@ -54,12 +67,17 @@ enum iw_metric {
     IW_METRIC_COUNT
 };
 
-/* Store names ("train_loss", ...) and one-line descriptions, indexed by enum iw_metric. */
+/* Store names ("train_loss", ...) and one-line descriptions, indexed by enum iw_metric: the
+ * datasets /metrics/<name> and their description attributes. */
 extern const char *const iw_metric_names[IW_METRIC_COUNT];
 extern const char *const iw_metric_descriptions[IW_METRIC_COUNT];
 
 /* Monotonic wall clock and process CPU time, in seconds. */
 double iw_wall_seconds(void);
 double iw_cpu_seconds(void);
+/* This process's proportional set size in bytes (Linux /proc/self/smaps_rollup: a page shared by
+ * k processes counts 1/k in each), 0 when it cannot be read. What node-shared data saves is
+ * measured with it (test_data_mpi, bench_data_share). */
+double iw_pss_bytes(void);
 
 #endif

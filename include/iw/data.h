@@ -1,6 +1,6 @@
 /* data.h — the data of a sweep: training and test examples of the two classes, and the probes.
  *
- * Loaded once per sweep (and, under MPI, once per node: see sched/node_data.c), read-only after:
+ * Loaded once per sweep (and, under MPI, once per node: see node_data.h), read-only after:
  *
  *   iw_data
  *   ├── train  x (n, C, H, W) float32, normalised; y int32 in {0 = negative, 1 = positive}
@@ -54,6 +54,10 @@ typedef struct iw_data {
  * The result owns its block: release it with iw_data_free (which does nothing to a view's memory). */
 int iw_data_load(const iw_data_spec *spec, iw_data *data, iw_error *err);
 void iw_data_free(iw_data *data);
+
+/* Shape of one example of the spec's source, as iw_data_load will give it, without reading any
+ * file: (1, 28, 28) for fashion-mnist and mnist, (3, 32, 32) for cifar10, (2, 1, 1) synthetic2d. */
+iw_shape iw_data_example_shape(const iw_data_spec *spec);
 
 /* Flat serialisation for sharing: size in bytes, pack into buf (>= that size), and view (no copy;
  * the view points into buf, owns_block = 0). */

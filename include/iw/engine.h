@@ -1,6 +1,6 @@
 /* engine.h — the training engine: networks as a sequence of layers over one arena, weighted
  * losses (cross-entropy and three later remedies for weighting and imbalance), SGD. Knows nothing
- * of MPI, HDF5 or the sweep file's text.
+ * of MPI, HDF5 or the sweep file: src/run translates a grid point into an iw_net_config.
  *
  *   x (B, C, H, W) ──► layer 0 ──► layer 1 ──► ... ──► logits (B, K) ──► weighted loss (iw_loss)
  *                                                                  ◄── dlogits
@@ -20,9 +20,22 @@
 
 #include "iw/common.h"
 #include "iw/rng.h"
-#include "iw/spec.h"
 
 #define IW_MAX_LAYERS 64
+#define IW_MAX_HIDDEN 16   /* mlp hidden layers */
+#define IW_MAX_CHANNELS 8  /* cnn / resnet widths */
+
+/* Network architectures (model_mlp.c, model_cnn.c, model_resnet.c). */
+typedef enum { IW_MODEL_LINEAR, IW_MODEL_MLP, IW_MODEL_CNN, IW_MODEL_RESNET } iw_model_kind;
+
+/* Initialisation of conv and linear layers:
+ *   IW_INIT_HE       weights ~ N(0, 2/fan_in) (He et al. 2015, ReLU gain), biases 0;
+ *   IW_INIT_PYTORCH  weights and biases ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), PyTorch's default. */
+typedef enum { IW_INIT_HE, IW_INIT_PYTORCH } iw_init;
+
+/* Normalisation of the weighted loss of a batch (see "Losses" below): by the sum of the batch's
+ * weights, by the batch size B, or by B times the training set's mean weight. */
+typedef enum { IW_NORMALIZE_WEIGHTS, IW_NORMALIZE_BATCH, IW_NORMALIZE_DATASET } iw_normalize;
 
 typedef struct iw_net_config {
     iw_model_kind kind;
@@ -30,19 +43,16 @@ typedef struct iw_net_config {
     int n_classes;            /* 2 in every sweep */
     int hidden[IW_MAX_HIDDEN];/* mlp hidden widths */
     int n_hidden;
-    int channels[IW_MAX_CHANNELS]; /* cnn/resnet widths, see iw_model_spec; n_channels 0 = defaults */
+    int channels[IW_MAX_CHANNELS]; /* cnn: 5 conv widths; resnet: stem + 3 stages; n_channels 0 = defaults
+                                      (cnn 64,64,128,128,128; resnet 64,64,128,256) */
     int n_channels;
-    int fc[4];                /* cnn hidden fully connected widths */
+    int fc[4];                /* cnn hidden fully connected widths; n_fc 0 = default [512, 128] */
     int n_fc;
     int batchnorm;            /* 0/1: after each conv / hidden linear layer, before ReLU */
     float dropout;            /* drop probability on hidden fully connected layers, 0 = none */
     iw_init init;
     int max_batch;            /* largest batch forward/backward will see (train and evaluation) */
 } iw_net_config;
-
-/* Fills a config from the sweep's model spec and one grid point. */
-void iw_net_config_from_spec(iw_net_config *cfg, const iw_model_spec *model, iw_shape input,
-                             int batchnorm, double dropout, int max_batch);
 
 typedef struct iw_net iw_net;
 
@@ -166,6 +176,13 @@ void iw_net_sgd_step(iw_net *net, float lr, float momentum, float l2);
 /* sqrt of the sum of squared conv/linear weights. */
 double iw_net_weight_norm(const iw_net *net);
 
+/* Multiply-adds of one forward pass for one example, counted from the planned layers: each conv or
+ * linear weight is used once per output position of its layer (a dense layer has one position;
+ * the convolutions of a residual block all produce the block's output resolution), so the count
+ * is sum over layers of n_weights x out.h x out.w. Batch norm, ReLU, pooling and the loss are not
+ * counted (they are small next to the products). For the relative cost of runs (src/run). */
+double iw_net_forward_macs(const iw_net *net);
+
 /* Flat views (for tests, checkpoints, fixtures). Counts in floats. */
 size_t iw_net_param_count(const iw_net *net);
 float *iw_net_params(iw_net *net);
@@ -175,9 +192,8 @@ size_t iw_net_buffer_count(const iw_net *net);
 float *iw_net_buffers(iw_net *net);
 int iw_net_layer_count(const iw_net *net);
 struct iw_layer *iw_net_layer(iw_net *net, int i);
-const iw_net_config *iw_net_get_config(const iw_net *net);
 
-/* Sets OpenBLAS to one thread (DESIGN: one thread per rank) and returns its kernel name
+/* Sets OpenBLAS to one thread (docs/DESIGN.md: one thread per rank) and returns its kernel name
  * (openblas_get_corename()). */
 const char *iw_engine_init_threads(void);
 /* Non-NULL message when OpenBLAS runs a generic kernel on a CPU with AVX2/AVX-512, saying how to

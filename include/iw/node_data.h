@@ -9,9 +9,9 @@
  *
  * The files are read once per node; each rank's iw_data is a view into the window (owns_block = 0)
  * and must be treated as read-only. Errors are agreed over the whole of comm: when a node's loader
- * fails (missing file, bad counts, ...), every rank of comm returns -1 with that loader's message,
- * so no rank is left waiting. No wait spins (MPI_Test + 1 ms sleep): Open MPI's blocking calls
- * would busy-poll a core each.
+ * fails (missing file, bad counts, ...), every rank of comm returns -1 with that loader's message
+ * ("rank r: ..." when the loader is not rank 0 of comm; iw_mpi_agree), so no rank is left waiting.
+ * No wait spins (mpi_util.h): Open MPI's blocking calls would busy-poll a core each.
  */
 #ifndef IW_NODE_DATA_H
 #define IW_NODE_DATA_H

@@ -1,4 +1,4 @@
-/* report.h — what iwreport prints and draws from a store (src/store/report_*.c). These files use
+/* report.h — what iwreport prints and draws from a store (src/report/report_*.c). These files use
  * store_read.h only; reader.c alone talks to HDF5.
  *
  * Vocabulary:

@@ -1,6 +1,6 @@
 /* rng.h — seeded random numbers with independent streams (xoshiro256** seeded by splitmix64).
  *
- * Determinism (DESIGN.md): the run seed alone picks the initialisation, the minibatch order and
+ * Determinism (docs/DESIGN.md): the run seed alone picks the initialisation, the minibatch order and
  * the dropout masks, each from its own stream, so runs that differ only in importance weight or
  * regulariser start from the same network and see the same batches. A stream is identified by
  * (seed, stream id); the state is a plain struct, copied into checkpoints as is.

@@ -1,5 +1,6 @@
 /* run.h — one grid point: build the network from the spec, train it on the data, and produce its
- * per-epoch trajectory. Joins spec, data and engine; knows nothing of MPI or HDF5.
+ * per-epoch trajectory; the relative cost of a run; checkpoints. Joins spec, data and engine; knows
+ * nothing of MPI or HDF5.
  *
  * Trajectory layout: metrics[m * (E + 1) + e] for metric m (enum iw_metric) at epoch e (0 = before
  * training), NaN where not reached (after divergence). boundary[s * G * G + iy * G + ix]: the
@@ -12,6 +13,7 @@
 #include <signal.h>
 #include "iw/common.h"
 #include "iw/data.h"
+#include "iw/engine.h"
 #include "iw/spec.h"
 
 typedef struct iw_trajectory {
@@ -28,6 +30,20 @@ typedef struct iw_trajectory {
 
 int iw_trajectory_alloc(iw_trajectory *t, const iw_spec *spec, iw_error *err); /* NaN-filled */
 void iw_trajectory_free(iw_trajectory *t);
+
+/* The engine's configuration of grid point `point`'s network: the sweep's model (kind, widths,
+ * init), the point's batch norm and dropout, two classes, examples of shape `input`, batches of
+ * up to max_batch examples. */
+void iw_run_net_config(const iw_spec *spec, const iw_point *point, iw_shape input, int max_batch,
+                       iw_net_config *cfg);
+
+/* Relative costs of runs[0..n) into cost[0..n), for heaviest-first scheduling and the ETA (cost.c):
+ * epochs x (3 x training examples + evaluated examples [+ boundary points]) x the multiply-adds of
+ * one forward pass (counted by the engine on the sweep's network) x (1 + the cost_when_set of each
+ * axis whose value is not 0: batch norm 0.25, dropout 0.05). Within one sweep only those axes and
+ * sampling = subsample (fewer training examples) tell runs apart. Builds the network once (no data is read). Every cost is
+ * > 0. 0, or -1 with err when the network cannot be built. */
+int iw_run_costs(const iw_spec *spec, const int64_t *runs, int64_t n, double *cost, iw_error *err);
 
 /* Return values of iw_run_execute besides 0 (finished: done or diverged) and -1 (failed). */
 #define IW_RUN_INTERRUPTED 1
@@ -62,8 +78,21 @@ typedef struct iw_run_hooks {
 int iw_run_execute(const iw_spec *spec, const iw_data *data, const iw_point *point,
                    const iw_run_hooks *hooks, iw_trajectory *traj, iw_error *err);
 
+/* Checkpoint files of a sweep whose store is STORE: the folder "STORE.ckpt", one file
+ * "run-<i>.ckpt" per run in it (docs/DESIGN.md, durability). */
+
 /* 1 when the sweep asks for checkpoints (train.checkpoint_every or train.checkpoint_minutes). */
 int iw_run_checkpoints_enabled(const iw_spec *spec);
+/* "STORE.ckpt/run-<run>.ckpt" into buf. 0, or -1 with err when it does not fit. */
+int iw_run_checkpoint_path(const char *store_path, int64_t run, char *buf, size_t size, iw_error *err);
+/* Before any run is handed out (one process): removes the checkpoints of runs whose status[] is
+ * done or diverged (a kill between storing a run and removing its checkpoint leaves one behind),
+ * then creates the folder when make_folder is set. 0, or -1 with err when the folder cannot be
+ * made. status has `runs` entries. */
+int iw_run_checkpoints_prepare(const char *store_path, const int8_t *status, int64_t runs, int make_folder,
+                               iw_error *err);
+/* After the sweep (one process): removes the folder if it is empty (no run left a checkpoint). */
+void iw_run_checkpoints_finish(const char *store_path);
 /* Removes a run's checkpoint (missing is fine). 0, or -1 with err. */
 int iw_run_checkpoint_remove(const char *path, iw_error *err);
 

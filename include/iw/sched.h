@@ -1,13 +1,14 @@
 /* sched.h — the rank-0 scheduler and the worker loop (MPI). Knows MPI and run indices only: it
- * calls the run function it is given without knowing what a layer is.
+ * calls the run function it is given without knowing what a layer is. The protocol is in
+ * docs/DESIGN.md ("The scheduler").
  *
  *   rank 0                                   rank k > 0
  *   ──────                                   ──────────
  *   todo = runs not done, heaviest first     loop: send REQUEST(last result) ──►
  *   on REQUEST: reply RUN(i) or STOP    ◄──  on RUN(i): fn(i) ; on STOP: leave
  *   progress + ETA on stderr
- * With one rank, rank 0 calls fn itself. No rank busy-polls: every wait is MPI_Test + a sleep of
- * 1 ms growing to 16 ms while nothing arrives (Open MPI's blocking calls spin a whole core).
+ * With one rank, rank 0 calls fn itself. No rank busy-polls: every wait goes through mpi_util.h
+ * (MPI_Test + a sleep of 1 ms growing to 16 ms; Open MPI's blocking calls spin a whole core).
  * On *stop (SIGTERM/SIGINT) rank 0 hands out no more work and tells workers to stop; a worker
  * abandons its run in flight (the run function sees the same flag, which mpirun and srun deliver
  * to every rank) and reports back.
@@ -54,13 +55,8 @@ typedef struct iw_sched_summary {
 } iw_sched_summary;
 
 /* Collective over comm. Returns 0 or -1 (err) when a run function reported a fatal error; then
- * rank 0 hands out nothing more, every rank returns -1 and err (on rank 0: the worker's message,
- * prefixed with its rank) says why. */
+ * rank 0 hands out nothing more, and every rank returns -1 with the same message: the failing
+ * rank's, prefixed "rank k: " when k is not 0 (iw_mpi_agree). */
 int iw_sched_execute(MPI_Comm comm, const iw_sched_config *cfg, iw_sched_summary *summary, iw_error *err);
-
-/* Waits for `req` without spinning (MPI_Test + a sleep from 1 ms growing to 16 ms). */
-int iw_mpi_wait_quietly(MPI_Request *req, MPI_Status *status);
-/* A barrier that does not spin (MPI_Ibarrier + iw_mpi_wait_quietly). */
-int iw_mpi_barrier_quietly(MPI_Comm comm);
 
 #endif

@@ -1,13 +1,14 @@
 /* spec.h — the sweep file: parse, validate, and expand into the list of runs (grid points).
  *
- * A sweep file (YAML, keys fixed by shared DESIGN.md) describes one sweep: data, model, training
- * settings, and a grid whose axes multiply into R runs. Runs are numbered 0..R-1 in grid order,
- * last axis fastest, with the axes in the canonical order
+ * A sweep file (YAML, keys in docs/DESIGN.md) describes one sweep: data, model, training settings,
+ * and a grid whose axes multiply into R runs. The axes are the rows of the axis table (axis.h);
+ * runs are numbered 0..R-1 in grid order, last axis fastest, with the axes in the table's order
  *
  *     importance_weight, l2, dropout, batchnorm, seed, [sampling]
  *
- * whatever order the file writes them in. The five first axes always exist (an axis the file
- * omits has one default value: 1, 0, 0, false, 0); `sampling` exists only when the file names it.
+ * whatever order the file writes them in. An axis that is not optional always exists (one default
+ * value when the file omits it: 1, 0, 0, false, 0); an optional one (sampling) only when the file
+ * names it.
  *
  *     run r  ->  (i_weight, i_l2, i_dropout, i_bn, i_seed[, i_sampling])   mixed-radix digits of r
  *
@@ -25,8 +26,9 @@
  * record.* without synthetic2d, model.hidden without mlp, ...: refused, not ignored).
  * Required: name (non-empty, no '/'). Defaults besides those written below: data.source
  * fashion-mnist; data.path /usr/share/datasets/fashion-mnist or /usr/share/datasets/mnist,
- * required for cifar10, and the folder must exist (relative paths are relative to the current
- * directory); data.classes [0, 6] ([3, 5] for cifar10, [0, 1] for synthetic2d); data.probes
+ * required for cifar10 (whether the folder exists is iw_spec_check_data_path's question; relative
+ * paths are relative to the current directory); data.classes [0, 6] ([3, 5] for cifar10, [0, 1]
+ * for synthetic2d); data.probes
  * [other-classes, noise] for image sources, none for synthetic2d; train_per_class and
  * test_per_class 1000; model.kind mlp, init he; train.epochs 100, checkpoints off;
  * record.boundary_epochs empty (no boundaries stored). cnn/resnet channels and cnn fc are filled
@@ -36,21 +38,16 @@
 #define IW_SPEC_H
 
 #include <stdio.h>
+#include "iw/axis.h"
 #include "iw/common.h"
+#include "iw/engine.h" /* model kinds, init and normalisation: the file names the engine's choices */
 
-#define IW_MAX_AXES 8
 #define IW_MAX_AXIS_VALUES 4096
-#define IW_MAX_HIDDEN 16
-#define IW_MAX_CHANNELS 8
 #define IW_MAX_RECORD_EPOCHS 64
 #define IW_MAX_RUNS ((int64_t)1 << 24) /* a bigger grid is refused: it could not be stored sanely */
 
 typedef enum { IW_SOURCE_SYNTHETIC2D, IW_SOURCE_FASHION_MNIST, IW_SOURCE_MNIST, IW_SOURCE_CIFAR10 } iw_source;
-typedef enum { IW_MODEL_LINEAR, IW_MODEL_MLP, IW_MODEL_CNN, IW_MODEL_RESNET } iw_model_kind;
-typedef enum { IW_INIT_HE, IW_INIT_PYTORCH } iw_init;
-/* Loss normalisation (engine.h, iw_loss). DATASET is engine-only so far: train.normalize reads
- * "weights" and "batch". */
-typedef enum { IW_NORMALIZE_WEIGHTS, IW_NORMALIZE_BATCH, IW_NORMALIZE_DATASET } iw_normalize;
+/* Values of the sampling axis, in the order of its names in the axis table. */
 typedef enum { IW_SAMPLING_WEIGHT, IW_SAMPLING_SUBSAMPLE } iw_sampling;
 
 /* The paper's 2-D data: class 0 ~ N(0, diag(std_x^2, std_y^2)); class 1 is the same cloud rotated
@@ -72,7 +69,9 @@ typedef struct iw_data_spec {
     int noise_count;           /* data.noise_count, default 1000 */
     uint64_t data_seed;        /* data.seed, default 0: synthetic draws, noise images */
     iw_synthetic2d_spec synthetic;
-    int path_line;             /* line of data.path in the file (0 if absent), for later errors */
+    int path_line;             /* line of data.path in the file (0 if absent) */
+    int path_blame_line;       /* line a message about the data folder names: data.path's, else
+                                  data.source's, else data's, else the first line */
 } iw_data_spec;
 
 typedef struct iw_model_spec {
@@ -98,24 +97,13 @@ typedef struct iw_train_spec {
     double checkpoint_minutes; /* train.checkpoint_minutes: also checkpoint after this long, 0 = off */
 } iw_train_spec;
 
-typedef enum { IW_AXIS_REAL, IW_AXIS_BOOL, IW_AXIS_INT, IW_AXIS_SAMPLING } iw_axis_type;
-
-typedef enum {
-    IW_AXIS_IMPORTANCE_WEIGHT = 0,
-    IW_AXIS_L2,
-    IW_AXIS_DROPOUT,
-    IW_AXIS_BATCHNORM,
-    IW_AXIS_SEED,
-    IW_AXIS_SAMPLING_ID,
-    IW_AXIS_KNOWN_COUNT
-} iw_axis_id;
-
+/* One axis of the grid as the file gives it (or its default): the row of the axis table, and its
+ * values in the file's order. */
 typedef struct iw_axis {
     iw_axis_id id;
-    const char *name;          /* static string: "importance_weight", ... (the /runs/<name> dataset) */
-    iw_axis_type type;
+    const iw_axis_def *def;    /* &iw_axis_defs[id] */
     int count;                 /* >= 1 */
-    double *values;            /* count values; bool 0/1, int exact, sampling = iw_sampling */
+    double *values;            /* count distinct values; FLAG 0/1, INT exact, ENUM the name's index */
 } iw_axis;
 
 typedef struct iw_record_spec {
@@ -134,45 +122,45 @@ typedef struct iw_spec {
     iw_data_spec data;
     iw_model_spec model;
     iw_train_spec train;
-    iw_axis axes[IW_MAX_AXES]; /* canonical order, see above */
-    int n_axes;                /* 5 or 6 */
+    iw_axis axes[IW_AXIS_COUNT]; /* the axes of the grid, in canonical order (table order): every
+                                    axis that is not optional, and the optional ones the file names */
+    int n_axes;
     iw_record_spec record;
 } iw_spec;
 
-/* One grid point. */
+/* One grid point: the value of every axis of the table (an axis the grid lacks has its default),
+ * read as point->value[IW_AXIS_L2] etc. (FLAG 0/1, INT exact, ENUM the index of the name). */
 typedef struct iw_point {
     int64_t run;               /* 0..R-1 */
-    double importance_weight;  /* > 0, on the loss of the positive class */
-    double l2;                 /* >= 0 */
-    double dropout;            /* 0 <= p < 1 */
-    int batchnorm;             /* 0/1 */
-    int64_t seed;              /* >= 0 */
-    iw_sampling sampling;      /* IW_SAMPLING_WEIGHT when the axis is absent */
+    double value[IW_AXIS_COUNT];
 } iw_point;
 
-/* Reads and parses `path`. Returns 0, or -1 with "path:line: key 'a.b': what was expected". */
+/* Reads and parses `path`. Returns 0, or -1 with "path:line: key 'a.b': what was expected".
+ * Parsing is pure: besides reading `path` it touches no file (see iw_spec_check_data_path). */
 int iw_spec_load(const char *path, iw_spec *spec, iw_error *err);
 /* Same from memory; `filename` is only used in messages. */
 int iw_spec_parse(const char *text, size_t len, const char *filename, iw_spec *spec, iw_error *err);
 void iw_spec_free(iw_spec *spec);
+/* Checks that data.path names an existing folder (image sources; synthetic2d has none). 0, or -1
+ * with "sweep.yaml:4: key 'data.path': data folder '...' cannot be used (No such file or
+ * directory): install it with `apt-get install dataset-fashion-mnist` or set data.path" (or "is
+ * not a folder"). The caller (iwsweep, before it locks or opens a store) calls it after parsing. */
+int iw_spec_check_data_path(const iw_spec *spec, iw_error *err);
 
 int64_t iw_spec_run_count(const iw_spec *spec);
 /* Fills the grid point of run `run` (0 <= run < R; other values are taken modulo R). */
 void iw_spec_point(const iw_spec *spec, int64_t run, iw_point *point);
-/* Relative cost of a run (for heaviest-first scheduling): larger = slower. About epochs x examples
- * x multiply-adds per example; within one sweep only batchnorm (+25%), dropout (+5%) and
- * sampling = subsample (fewer training examples) change it. Always > 0 for a parsed spec. */
-double iw_spec_run_cost(const iw_spec *spec, const iw_point *point);
-/* Index of an axis by id in spec->axes, or -1 when absent. */
+/* Index of an axis by id in spec->axes, or -1 when the grid lacks it (an optional axis the file
+ * does not name). */
 int iw_spec_axis_index(const iw_spec *spec, iw_axis_id id);
 /* Writes the run list for --dry-run: a header naming the axes, one aligned line per run (index,
- * then each axis value: numbers as %g, true/false, weight/subsample), and a last line
- * "120 runs (5 x 2 x 2 x 2 x 3)" (axis sizes in canonical order; "1 run (...)" for one). */
+ * then each axis value as iw_axis_format writes it), and a last line "120 runs (5 x 2 x 2 x 2 x 3)"
+ * (axis sizes in canonical order; "1 run (...)" for one). */
 void iw_spec_print_runs(const iw_spec *spec, FILE *out);
-/* Name of enum values as written in the file ("fashion-mnist", "mlp", "weight", ...). */
-const char *iw_source_name(iw_source s);
-const char *iw_model_kind_name(iw_model_kind k);
-const char *iw_sampling_name(iw_sampling s);
+/* A short label of a grid point for progress lines, the grid's axes in canonical order:
+ * "weight=4 l2=0 dropout=0.5 batchnorm=1 seed=2 sampling=subsample" (each axis's progress label;
+ * flags as 0/1 to keep the line short, the rest as iw_axis_format writes them). */
+void iw_spec_describe_point(const iw_spec *spec, const iw_point *point, char *buf, size_t size);
 
 /* SHA-256 of a buffer, as 64 lowercase hex digits + NUL. */
 void iw_sha256_hex(const void *data, size_t len, char out[65]);

@@ -1,4 +1,4 @@
-/* store.h — the HDF5 store (schema iwsweep/1, see shared DESIGN.md): the only module that includes
+/* store.h — the HDF5 store (schema iwsweep/1, see docs/DESIGN.md): the only module that includes
  * hdf5.h. Writing is parallel (MPI-IO); reading (iwreport, tests) is serial.
  *
  * Life of a sweep's store:
@@ -20,13 +20,15 @@
  * the next open (iw_store_notice says so). A <store> that is not an iwsweep/1 store of this sweep
  * file is refused, never overwritten.
  *
- * Types chosen within DESIGN's schema (so that h5py, xarray's netcdf4 and h5netcdf engines read
+ * Types chosen within the schema (so that h5py, xarray's netcdf4 and h5netcdf engines read
  * the file with named dimensions and no extra code):
  *   /run int64[R] 0..R-1 and /epoch int32[E+1] are dimension scales; every /runs/<x> dataset has
  *     the scale run, every /metrics/<m> the scales (run, epoch), /boundary (run, boundary_epoch,
  *     y, x). So xr.open_dataset(store, group="metrics") and group="runs" index by run.
- *   real axes float64, seed int64, batchnorm int8 0/1 and sampling int8 (0 weight, 1 subsample),
- *     each flag dataset with CF attributes flag_values / flag_meanings; status int8 likewise.
+ *   /runs/<axis> typed by the axis table (axis.h): REAL float64, INT int64 (seed), FLAG int8 0/1
+ *     (batchnorm), ENUM int8 index (sampling), FLAG and ENUM with CF attributes flag_values /
+ *     flag_meanings; /runs/status int8 likewise (iw_status_defs); provenance as in
+ *     src/store/schema.c.
  *   strings (root attributes, description, /spec) are variable-length UTF-8.
  *   fill values: NaN for metrics, boundary, wall_seconds, cpu_seconds; 0 for integers (status
  *     0 = pending, attempt 0 = never written).
@@ -48,12 +50,14 @@ typedef struct iw_store_info {     /* root attributes written at creation */
     const char *mpi_library;       /* MPI_Get_library_version, first line */
 } iw_store_info;
 
+/* How one run went, written beside its status (/runs/<member>; the table of these datasets, with
+ * their types and descriptions, is src/store/schema.c). */
 typedef struct iw_run_provenance {
-    double wall_seconds, cpu_seconds;
-    int worker_rank;
-    int attempt;                   /* 1 for the first attempt, +1 for each rerun */
+    double wall_seconds, cpu_seconds;  /* of the last attempt */
+    int32_t worker_rank;
+    int32_t attempt;               /* 1 for the first attempt, +1 for each rerun */
     int64_t slurm_job_id;          /* 0 outside Slurm */
-    int slurm_restart_count;       /* SLURM_RESTART_COUNT, 0 outside Slurm or first start */
+    int32_t slurm_restart_count;   /* SLURM_RESTART_COUNT, 0 outside Slurm or first start */
 } iw_run_provenance;
 
 /* Collective over comm. *created is set to 1 when a new store was made. */
@@ -73,8 +77,6 @@ int iw_store_close(iw_store *store, iw_error *err);
 /* What opening did that the user should hear about (e.g. a leftover "<store>.creating" removed),
  * or "" — the same on every rank; the tool prints it on rank 0. */
 const char *iw_store_notice(const iw_store *store);
-/* R, the number of runs of the store. */
-int64_t iw_store_run_count(const iw_store *store);
 /* Reads back one run (independent): metrics, the boundary when traj->boundary is non-NULL and
  * shaped like the store's, and traj->status. For tests and checks. */
 int iw_store_read_run(iw_store *store, int64_t run, iw_trajectory *traj, iw_error *err);

@@ -1,5 +1,6 @@
-/* store_read.h — serial, read-only access to a sweep's store (schema iwsweep/1, see DESIGN.md),
- * for iwreport and tests. The only implementation file that includes hdf5.h is src/store/reader.c.
+/* store_read.h — serial, read-only access to a sweep's store (schema iwsweep/1, see docs/DESIGN.md),
+ * for iwreport and tests. Its implementation (src/store/reader*.c) is, with the writer, the only code
+ * that includes hdf5.h.
  *
  * A store may be read while a sweep is still writing it: the parallel writer takes no file lock,
  * creates every object before its first flush and afterwards writes raw data only, so a reader
@@ -84,7 +85,5 @@ int iw_store_reader_boundary(const iw_store_reader *reader, int64_t run, float *
 
 /* Index of axis `name` in reader->axes, or -1. */
 int iw_store_reader_axis_index(const iw_store_reader *reader, const char *name);
-/* "pending", "done", "diverged", "failed" or "unknown". */
-const char *iw_store_status_name(int status);
 
 #endif

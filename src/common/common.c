@@ -1,9 +1,11 @@
-/* common.c — error messages, metric names and clocks shared by every module. */
+/* common.c — error messages, the tables of run statuses and metrics, and clocks shared by every
+ * module. */
 #define _POSIX_C_SOURCE 200809L
 #include "iw/common.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -39,6 +41,18 @@ int iw_error_prefix(iw_error *err, const char *fmt, ...)
     return -1;
 }
 
+const iw_status_def iw_status_defs[IW_STATUS_COUNT] = {
+    [IW_STATUS_PENDING] = {"pending", NULL},
+    [IW_STATUS_DONE] = {"done", NULL},
+    [IW_STATUS_DIVERGED] = {"diverged", "non-finite loss; metrics NaN from that epoch on"},
+    [IW_STATUS_FAILED] = {"failed", NULL},
+};
+
+const char *iw_status_name(int status)
+{
+    return status >= 0 && status < IW_STATUS_COUNT ? iw_status_defs[status].name : "unknown";
+}
+
 const char *const iw_metric_names[IW_METRIC_COUNT] = {
     "train_loss",           "train_acc",          "train_frac_positive",
     "test_acc",             "test_frac_positive", "other_frac_positive",
@@ -68,4 +82,15 @@ double iw_cpu_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double iw_pss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/smaps_rollup", "r");
+    char line[256];
+    double kib = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "Pss:", 4) == 0) kib = atof(line + 4);
+    if (f) fclose(f);
+    return kib * 1024.0;
 }

@@ -15,6 +15,15 @@
 
 static size_t align_up(size_t n) { return (n + BLOCK_ALIGN - 1) / BLOCK_ALIGN * BLOCK_ALIGN; }
 
+iw_shape iw_data_example_shape(const iw_data_spec *spec)
+{
+    switch (spec->source) {
+    case IW_SOURCE_SYNTHETIC2D: return (iw_shape){2, 1, 1};
+    case IW_SOURCE_CIFAR10: return (iw_shape){3, 32, 32};
+    default: return (iw_shape){1, 28, 28}; /* fashion-mnist, mnist */
+    }
+}
+
 int iw_data_alloc_block(iw_data *data, iw_shape shape, iw_data_counts counts, iw_error *err)
 {
     memset(data, 0, sizeof *data);

@@ -1,7 +1,7 @@
-/* blas.c — OpenBLAS set-up: one thread per process (DESIGN: one thread per rank) and a check that
+/* blas.c — OpenBLAS set-up: one thread per process (docs/DESIGN.md: one thread per rank) and a check that
  * the kernel OpenBLAS picked suits the CPU. OpenBLAS 0.3.21 does not recognise recent CPUs and
  * falls back to a generic kernel ("Prescott"), about 7x slower for sgemm than SkylakeX on a CPU
- * with AVX-512 (MACHINE-NOTES.md); OPENBLAS_CORETYPE overrides its choice. */
+ * with AVX-512 (docs/MACHINE-NOTES.md); OPENBLAS_CORETYPE overrides its choice. */
 #include "iw/engine.h"
 
 #include <cblas.h>

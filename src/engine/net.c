@@ -36,25 +36,6 @@ struct iw_net {
     int trained;        /* 1 when the last forward was a training forward (backward allowed) */
 };
 
-void iw_net_config_from_spec(iw_net_config *cfg, const iw_model_spec *model, iw_shape input,
-                             int batchnorm, double dropout, int max_batch)
-{
-    memset(cfg, 0, sizeof *cfg);
-    cfg->kind = model->kind;
-    cfg->input = input;
-    cfg->n_classes = 2;
-    cfg->n_hidden = model->n_hidden;
-    memcpy(cfg->hidden, model->hidden, sizeof cfg->hidden);
-    cfg->n_channels = model->n_channels;
-    memcpy(cfg->channels, model->channels, sizeof cfg->channels);
-    cfg->n_fc = model->n_fc;
-    memcpy(cfg->fc, model->fc, sizeof cfg->fc);
-    cfg->batchnorm = batchnorm ? 1 : 0;
-    cfg->dropout = (float)dropout;
-    cfg->init = model->init;
-    cfg->max_batch = max_batch;
-}
-
 int iw_net_append(iw_net *net, iw_layer *layer, iw_error *err)
 {
     if (!layer) return iw_error_set(err, "out of memory creating layer %d", net->n_layers);
@@ -276,6 +257,16 @@ double iw_net_weight_norm(const iw_net *net)
     return sqrt(s);
 }
 
+double iw_net_forward_macs(const iw_net *net)
+{
+    double macs = 0.0;
+    for (int i = 0; i < net->n_layers; i++) {
+        const iw_layer *l = net->layers[i];
+        macs += (double)l->n_weights * l->out.h * l->out.w;
+    }
+    return macs;
+}
+
 size_t iw_net_param_count(const iw_net *net) { return net->n_params; }
 float *iw_net_params(iw_net *net) { return net->params; }
 float *iw_net_grads(iw_net *net) { return net->grads; }
@@ -284,4 +275,3 @@ size_t iw_net_buffer_count(const iw_net *net) { return net->n_buffers; }
 float *iw_net_buffers(iw_net *net) { return net->buffers; }
 int iw_net_layer_count(const iw_net *net) { return net->n_layers; }
 struct iw_layer *iw_net_layer(iw_net *net, int i) { return i >= 0 && i < net->n_layers ? net->layers[i] : NULL; }
-const iw_net_config *iw_net_get_config(const iw_net *net) { return &net->cfg; }

@@ -1,9 +1,11 @@
 /* checkpoint.c — save and resume one run's whole training state (issue 5 item 6): a full-scale run
  * outlasts a Slurm time limit, so after a requeue it continues from its last checkpoint instead of
  * epoch 0. Layout and atomicity: see checkpoint.h. Nothing here allocates more than a path.
+ * Also the sweep's checkpoint folder: its name, and what is removed before and after a sweep.
  */
 #include "checkpoint.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -187,4 +189,44 @@ int iw_run_checkpoint_remove(const char *path, iw_error *err)
     if (unlink(path) != 0 && errno != ENOENT)
         return iw_error_set(err, "cannot remove checkpoint %s: %s", path, strerror(errno));
     return 0;
+}
+
+static int folder_of(const char *store_path, char *buf, size_t size)
+{
+    return snprintf(buf, size, "%s.ckpt", store_path) < (int)size ? 0 : -1;
+}
+
+int iw_run_checkpoint_path(const char *store_path, int64_t run, char *buf, size_t size, iw_error *err)
+{
+    if (snprintf(buf, size, "%s.ckpt/run-%lld.ckpt", store_path, (long long)run) >= (int)size)
+        return iw_error_set(err, "checkpoint path too long: %.200s...", store_path);
+    return 0;
+}
+
+int iw_run_checkpoints_prepare(const char *store_path, const int8_t *status, int64_t runs, int make_folder,
+                               iw_error *err)
+{
+    char dir[4096];
+    if (folder_of(store_path, dir, sizeof dir) != 0) return iw_error_set(err, "store path too long: %.200s...", store_path);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        long long run;
+        char tail[8];
+        if (sscanf(e->d_name, "run-%lld.%7s", &run, tail) != 2 || strcmp(tail, "ckpt") != 0) continue;
+        if (run < 0 || run >= runs || (status[run] != IW_STATUS_DONE && status[run] != IW_STATUS_DIVERGED)) continue;
+        char path[4096 + sizeof e->d_name];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d) closedir(d);
+    if (make_folder && mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return iw_error_set(err, "cannot create the checkpoint folder %s: %s", dir, strerror(errno));
+    return 0;
+}
+
+void iw_run_checkpoints_finish(const char *store_path)
+{
+    char dir[4096];
+    if (folder_of(store_path, dir, sizeof dir) == 0) rmdir(dir); /* fails, as it should, when not empty */
 }

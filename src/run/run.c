@@ -20,6 +20,26 @@
  * activations for it stay modest (they are sized for max_batch). */
 static int eval_batch_for(iw_model_kind kind) { return kind == IW_MODEL_CNN || kind == IW_MODEL_RESNET ? 64 : 256; }
 
+void iw_run_net_config(const iw_spec *spec, const iw_point *point, iw_shape input, int max_batch,
+                       iw_net_config *cfg)
+{
+    const iw_model_spec *model = &spec->model;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->kind = model->kind;
+    cfg->input = input;
+    cfg->n_classes = 2;
+    cfg->n_hidden = model->n_hidden;
+    memcpy(cfg->hidden, model->hidden, sizeof cfg->hidden);
+    cfg->n_channels = model->n_channels;
+    memcpy(cfg->channels, model->channels, sizeof cfg->channels);
+    cfg->n_fc = model->n_fc;
+    memcpy(cfg->fc, model->fc, sizeof cfg->fc);
+    cfg->batchnorm = point->value[IW_AXIS_BATCHNORM] != 0.0;
+    cfg->dropout = (float)point->value[IW_AXIS_DROPOUT];
+    cfg->init = model->init;
+    cfg->max_batch = max_batch;
+}
+
 int iw_trajectory_alloc(iw_trajectory *t, const iw_spec *spec, iw_error *err)
 {
     memset(t, 0, sizeof *t);
@@ -93,7 +113,7 @@ static int run_setup(run_ctx *c, iw_trajectory *traj, iw_error *err)
     c->max_batch = spec->train.batch_size > c->eval_batch ? spec->train.batch_size : c->eval_batch;
 
     iw_net_config cfg;
-    iw_net_config_from_spec(&cfg, &spec->model, data->shape, c->point->batchnorm, c->point->dropout, c->max_batch);
+    iw_run_net_config(spec, c->point, data->shape, c->max_batch, &cfg);
     c->net = iw_net_create(&cfg, err);
     if (!c->net) return -1;
 
@@ -108,7 +128,8 @@ static int run_setup(run_ctx *c, iw_trajectory *traj, iw_error *err)
     if (!c->idx || !c->weights || !c->labels || !c->order || !c->x || !c->y || !c->w)
         return iw_error_set(err, "out of memory for the run's buffers (%lld training examples)", (long long)n);
 
-    if (iw_data_training_set(data, c->point->sampling, c->point->importance_weight, (uint64_t)c->point->seed,
+    const double *v = c->point->value;
+    if (iw_data_training_set(data, (iw_sampling)v[IW_AXIS_SAMPLING], v[IW_AXIS_IMPORTANCE_WEIGHT], (uint64_t)v[IW_AXIS_SEED],
                              c->idx, c->weights, &c->n_train, err) != 0)
         return -1;
     if (c->n_train < 1) return iw_error_set(err, "the run's training set is empty");
@@ -241,10 +262,11 @@ static void after_epoch_boundary(run_ctx *c, iw_trajectory *t, int epoch)
 static void fresh_state(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t)
 {
     iw_rng init;
-    iw_rng_seed(&init, (uint64_t)c->point->seed, IW_STREAM_INIT);
+    uint64_t seed = (uint64_t)c->point->value[IW_AXIS_SEED];
+    iw_rng_seed(&init, seed, IW_STREAM_INIT);
     iw_net_init(c->net, &init);
-    iw_rng_seed(&st->batch_rng, (uint64_t)c->point->seed, IW_STREAM_BATCH);
-    iw_rng_seed(&st->dropout_rng, (uint64_t)c->point->seed, IW_STREAM_DROPOUT);
+    iw_rng_seed(&st->batch_rng, seed, IW_STREAM_BATCH);
+    iw_rng_seed(&st->dropout_rng, seed, IW_STREAM_DROPOUT);
     size_t nm = (size_t)IW_METRIC_COUNT * (size_t)(t->epochs + 1);
     for (size_t i = 0; i < nm; i++) t->metrics[i] = NAN;
     for (size_t i = 0; i < (size_t)t->n_boundary * (size_t)t->grid * (size_t)t->grid; i++) t->boundary[i] = NAN;
@@ -258,8 +280,9 @@ static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw
 {
     const iw_train_spec *tr = &c->spec->train;
     const char *ckpt = checkpoints ? hooks->checkpoint_path : NULL;
-    float lr = (float)(c->point->dropout > 0 ? tr->lr_dropout : tr->lr);
-    float momentum = (float)tr->momentum, l2 = (float)c->point->l2;
+    float lr = (float)(c->point->value[IW_AXIS_DROPOUT] > 0 ? tr->lr_dropout : tr->lr);
+    float momentum = (float)tr->momentum, l2 = (float)c->point->value[IW_AXIS_L2];
+    int batchnorm = c->point->value[IW_AXIS_BATCHNORM] != 0.0;
     double ckpt_interval = tr->checkpoint_minutes > 0 ? tr->checkpoint_minutes * 60.0 : 0;
     double last_save = iw_wall_seconds();
     int B = tr->batch_size;
@@ -282,7 +305,7 @@ static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw
             int b = (int)(c->n_train - st->position < B ? c->n_train - st->position : B);
             /* A last minibatch of one example under batch norm is skipped: the batch variance of
              * one value is 0, so the step would be meaningless (PyTorch refuses such a batch). */
-            if (b == 1 && c->point->batchnorm && c->n_train > 1) continue;
+            if (b == 1 && batchnorm && c->n_train > 1) continue;
             for (int i = 0; i < b; i++) {
                 int32_t k = c->order[st->position + i];
                 memcpy(c->x + (size_t)i * c->dim, c->data->train.x + (size_t)c->idx[k] * c->dim, sizeof(float) * c->dim);

@@ -3,19 +3,17 @@
  * Messages (tags below), all small:
  *   worker -> 0  REPORT  {last run or -1, its status, fatal flag, times, error text}
  *   0 -> worker  ASSIGN  int64 run, or -1 = stop
- * Every wait is MPI_Test + a sleep: Open MPI's blocking calls busy-poll a whole core, and rank 0
- * shares the machine with the workers (MACHINE-NOTES: 1.4% of a core with a 1 ms sleep). The sleep
- * starts at 1 ms and doubles up to 16 ms while nothing arrives, so a long wait (rank 0 between
- * hand-outs, an idle rank in the final barrier) costs far less; one message then waits <= 16 ms,
- * nothing next to runs of seconds.
+ * Every wait goes through mpi_util.h (MPI_Test + a sleep of 1 ms growing to 16 ms): Open MPI's
+ * blocking calls busy-poll a whole core, and rank 0 shares the machine with the workers.
  */
 #include "iw/sched.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "iw/mpi_util.h"
 
 enum { TAG_REPORT = 4101, TAG_ASSIGN = 4102 };
 
@@ -26,37 +24,6 @@ typedef struct sched_report {
     double wall_seconds, cpu_seconds;
     char error[sizeof(((iw_error *)0)->message)];
 } sched_report;
-
-#define BACKOFF_MIN_NS 1000000L
-#define BACKOFF_MAX_NS 16000000L
-
-/* Sleeps *ns nanoseconds, then doubles it up to BACKOFF_MAX_NS. */
-static void backoff(long *ns)
-{
-    struct timespec ts = {0, *ns};
-    nanosleep(&ts, NULL);
-    if (*ns < BACKOFF_MAX_NS) *ns *= 2;
-}
-
-int iw_mpi_wait_quietly(MPI_Request *req, MPI_Status *status)
-{
-    long ns = BACKOFF_MIN_NS;
-    for (;;) {
-        int flag = 0;
-        int rc = MPI_Test(req, &flag, status ? status : MPI_STATUS_IGNORE);
-        if (rc != MPI_SUCCESS) return rc;
-        if (flag) return MPI_SUCCESS;
-        backoff(&ns);
-    }
-}
-
-int iw_mpi_barrier_quietly(MPI_Comm comm)
-{
-    MPI_Request req;
-    int rc = MPI_Ibarrier(comm, &req);
-    if (rc != MPI_SUCCESS) return rc;
-    return iw_mpi_wait_quietly(&req, MPI_STATUS_IGNORE);
-}
 
 static void format_duration(double s, char *buf, size_t n)
 {
@@ -141,22 +108,23 @@ static int execute_rank0(MPI_Comm comm, int size, const iw_sched_config *cfg, pr
     sched_report rep;
     MPI_Request req;
     MPI_Irecv(&rep, (int)sizeof rep, MPI_BYTE, MPI_ANY_SOURCE, TAG_REPORT, comm, &req);
-    long ns = BACKOFF_MIN_NS;
+    long pause = 0;
     while (active > 0) {
-        int flag = 0;
         MPI_Status st;
-        MPI_Test(&req, &flag, &st);
-        if (!flag) {
+        int arrived = iw_mpi_test(&req, &st, &pause, err);
+        if (arrived < 0) {
+            free(slot_of_rank);
+            return -1;
+        }
+        if (!arrived) {
             if (cfg->stop && *cfg->stop && !told_stop && cfg->progress) {
                 told_stop = 1;
                 fprintf(cfg->progress, "%siwsweep: stop requested: no more runs handed out, abandoning the runs in flight\n",
                         p->live ? "\n" : "");
                 fflush(cfg->progress);
             }
-            backoff(&ns);
             continue;
         }
-        ns = BACKOFF_MIN_NS;
         int src = st.MPI_SOURCE;
         if (rep.run >= 0 && slot_of_rank[src] >= 0) {
             int64_t slot = slot_of_rank[src];
@@ -197,7 +165,10 @@ static int execute_worker(MPI_Comm comm, const iw_sched_config *cfg, iw_sched_su
         int64_t run = -1;
         MPI_Request req;
         MPI_Irecv(&run, 1, MPI_INT64_T, 0, TAG_ASSIGN, comm, &req);
-        iw_mpi_wait_quietly(&req, MPI_STATUS_IGNORE);
+        if (iw_mpi_wait(&req, MPI_STATUS_IGNORE, err) != 0) {
+            *fatal = 1;
+            return -1;
+        }
         if (run < 0) return 0;
         iw_sched_outcome o = {IW_STATUS_PENDING, 0, 0};
         memset(&rep, 0, sizeof rep);
@@ -251,17 +222,17 @@ int iw_sched_execute(MPI_Comm comm, const iw_sched_config *cfg, iw_sched_summary
         fflush(local.progress);
     }
 
-    /* Agree on the outcome without spinning: {fatal, stop seen by rank 0}. */
-    int mine[2] = {fatal, rank == 0 && local.stop && *local.stop}, all[2] = {0, 0};
-    MPI_Request req;
-    MPI_Iallreduce(mine, all, 2, MPI_INT, MPI_MAX, comm, &req);
-    iw_mpi_wait_quietly(&req, MPI_STATUS_IGNORE);
-    summary->interrupted = all[1] && !all[0] && (rank != 0 || summary->abandoned > 0);
+    /* Agree on the outcome: whether rank 0 saw a stop, and the first fatal error (rank 0 holds a
+     * worker's as "rank k: ...", so every rank leaves with the same message). */
+    int stop_seen = rank == 0 && local.stop && *local.stop;
+    iw_error mpi_err;
+    if (iw_mpi_allreduce_int(comm, &stop_seen, 1, MPI_MAX, &mpi_err) != 0) {
+        if (!fatal) *err = mpi_err;
+        fatal = 1;
+    }
+    int agreed = iw_mpi_agree(comm, fatal ? -1 : 0, err);
+    summary->interrupted = stop_seen && agreed == 0 && (rank != 0 || summary->abandoned > 0);
     summary->wall_seconds = iw_wall_seconds() - wall0;
     summary->rank0_cpu_seconds = rank == 0 ? iw_cpu_seconds() - cpu0 : 0;
-    if (all[0]) {
-        if (!fatal) iw_error_set(err, "another rank reported a fatal error");
-        return -1;
-    }
-    return 0;
+    return agreed;
 }

@@ -21,7 +21,7 @@ void iw_spec_free(iw_spec *spec)
     free(spec->text);
     spec->text = NULL;
     spec->text_len = 0;
-    for (int i = 0; i < IW_MAX_AXES; i++) {
+    for (int i = 0; i < IW_AXIS_COUNT; i++) {
         free(spec->axes[i].values);
         spec->axes[i].values = NULL;
         spec->axes[i].count = 0;

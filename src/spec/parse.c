@@ -16,27 +16,10 @@ const char *const spec_source_names[4] = {"synthetic2d", "fashion-mnist", "mnist
 const char *const spec_model_names[4] = {"linear", "mlp", "cnn", "resnet"};
 const char *const spec_init_names[2] = {"he", "pytorch"};
 const char *const spec_normalize_names[2] = {"weights", "batch"};
-const char *const spec_sampling_names[2] = {"weight", "subsample"};
 static const char *const probe_names[2] = {"other-classes", "noise"};
 
 #define MAX_EXAMPLES_PER_CLASS 10000000LL
 #define MAX_LAYER_WIDTH 65536LL
-#define MAX_SEED ((long long)1 << 53) /* grid seeds are stored as doubles: exact up to 2^53 */
-
-static const struct {
-    const char *name;
-    iw_axis_type type;
-} axis_info[IW_AXIS_KNOWN_COUNT] = {
-    [IW_AXIS_IMPORTANCE_WEIGHT] = {"importance_weight", IW_AXIS_REAL},
-    [IW_AXIS_L2] = {"l2", IW_AXIS_REAL},
-    [IW_AXIS_DROPOUT] = {"dropout", IW_AXIS_REAL},
-    [IW_AXIS_BATCHNORM] = {"batchnorm", IW_AXIS_BOOL},
-    [IW_AXIS_SEED] = {"seed", IW_AXIS_INT},
-    [IW_AXIS_SAMPLING_ID] = {"sampling", IW_AXIS_SAMPLING},
-};
-
-const char *spec_axis_name(iw_axis_id id) { return axis_info[id].name; }
-iw_axis_type spec_axis_type(iw_axis_id id) { return axis_info[id].type; }
 
 static void item_key(char *buf, size_t size, const char *key, int i) { snprintf(buf, size, "%s[%d]", key, i); }
 
@@ -164,39 +147,55 @@ static int read_boundary_range(spec_ctx *c, const yaml_node_t *node)
     return 0;
 }
 
-/* One grid axis: a non-empty list of distinct values of the axis's type. */
-static int read_axis(spec_ctx *c, iw_axis_id id, const char *key, const yaml_node_t *node)
+/* One value of an axis, checked against its row of the axis table. */
+static int read_axis_value(spec_ctx *c, const iw_axis_def *def, const yaml_node_t *item, const char *key, double *v)
 {
-    static const char *const examples[IW_AXIS_KNOWN_COUNT] = {
-        "[0.25, 1, 4]", "[0, 0.001]", "[0, 0.5]", "[false, true]", "[0, 1, 2]", "[weight, subsample]"};
+    long long whole;
+    int index;
+    switch (def->type) {
+    case IW_AXIS_REAL: return spec_read_real(c, item, key, def->lo, def->lo_open, def->hi, def->hi_open, v);
+    case IW_AXIS_INT: { /* values travel as doubles: whole numbers are exact up to 2^53 */
+        const double exact = 9007199254740992.0;
+        long long lo = (long long)(def->lo > -exact ? def->lo : -exact), hi = (long long)(def->hi < exact ? def->hi : exact);
+        if (spec_read_int(c, item, key, lo, hi, &whole)) return -1;
+        *v = (double)whole;
+        return 0;
+    }
+    case IW_AXIS_FLAG:
+        if (spec_read_bool(c, item, key, &index)) return -1;
+        *v = index;
+        return 0;
+    case IW_AXIS_ENUM:
+        if (spec_read_enum(c, item, key, def->names, def->n_names, &index)) return -1;
+        *v = index;
+        return 0;
+    }
+    return spec_fail(c, spec_line(item), key, "internal error: axis type %d", (int)def->type);
+}
+
+/* grid.<axis>: a non-empty list of distinct values of the axis's type, into spec->axes[id] (the
+ * axes are put in canonical order once the whole file is read, validate.c). */
+static int read_axis(spec_ctx *c, iw_axis_id id, const yaml_node_t *node)
+{
+    const iw_axis_def *def = &iw_axis_defs[id];
     iw_axis *axis = &c->spec->axes[id];
+    char key[96];
+    snprintf(key, sizeof key, "grid.%s", def->name);
     yaml_node_item_t *items;
     int n;
-    if (spec_read_list(c, node, key, 0, IW_MAX_AXIS_VALUES, examples[id], &items, &n)) return -1;
-    if (n == 0) return spec_fail(c, spec_line(node), key, "empty axis: give at least one value, like %s", examples[id]);
+    if (spec_read_list(c, node, key, 0, IW_MAX_AXIS_VALUES, def->example, &items, &n)) return -1;
+    if (n == 0) return spec_fail(c, spec_line(node), key, "empty axis: give at least one value, like %s", def->example);
     axis->id = id;
-    axis->name = axis_info[id].name;
-    axis->type = axis_info[id].type;
+    axis->def = def;
     axis->values = malloc((size_t)n * sizeof *axis->values);
     if (!axis->values) return spec_fail(c, spec_line(node), key, "out of memory");
     axis->count = n;
     for (int i = 0; i < n; i++) {
-        char k[96];
+        char k[128];
         yaml_node_t *item = spec_item(c, items, i);
         double v = 0;
-        long long whole;
-        int flag;
         item_key(k, sizeof k, key, i);
-        int rc = 0;
-        switch (id) {
-        case IW_AXIS_IMPORTANCE_WEIGHT: rc = spec_read_real(c, item, k, 0, 1, INFINITY, 0, &v); break;
-        case IW_AXIS_L2: rc = spec_read_real(c, item, k, 0, 0, INFINITY, 0, &v); break;
-        case IW_AXIS_DROPOUT: rc = spec_read_real(c, item, k, 0, 0, 1, 1, &v); break;
-        case IW_AXIS_BATCHNORM: rc = spec_read_bool(c, item, k, &flag), v = flag; break;
-        case IW_AXIS_SEED: rc = spec_read_int(c, item, k, 0, MAX_SEED, &whole), v = (double)whole; break;
-        default: rc = spec_read_enum(c, item, k, spec_sampling_names, 2, &flag), v = flag; break;
-        }
-        if (rc) return -1;
+        if (read_axis_value(c, def, item, k, &v)) return -1;
         for (int j = 0; j < i; j++)
             if (axis->values[j] == v)
                 return spec_fail(c, spec_line(item), k, "duplicate axis value (the same as %s[%d] on line %d); each value must appear once",
@@ -280,12 +279,6 @@ static int read_leaf(spec_ctx *c, spec_key id, const yaml_node_t *node)
         return 0;
     case SPEC_KEY_TRAIN_CHECKPOINT_MINUTES:
         return spec_read_real(c, node, key, 0, 0, INFINITY, 0, &s->train.checkpoint_minutes);
-    case SPEC_KEY_GRID_IMPORTANCE_WEIGHT: return read_axis(c, IW_AXIS_IMPORTANCE_WEIGHT, key, node);
-    case SPEC_KEY_GRID_L2: return read_axis(c, IW_AXIS_L2, key, node);
-    case SPEC_KEY_GRID_DROPOUT: return read_axis(c, IW_AXIS_DROPOUT, key, node);
-    case SPEC_KEY_GRID_BATCHNORM: return read_axis(c, IW_AXIS_BATCHNORM, key, node);
-    case SPEC_KEY_GRID_SEED: return read_axis(c, IW_AXIS_SEED, key, node);
-    case SPEC_KEY_GRID_SAMPLING: return read_axis(c, IW_AXIS_SAMPLING_ID, key, node);
     case SPEC_KEY_RECORD_BOUNDARY_EPOCHS: return read_boundary_epochs(c, node);
     case SPEC_KEY_RECORD_BOUNDARY_GRID:
         if (spec_read_int(c, node, key, 2, 1024, &v)) return -1;
@@ -306,9 +299,10 @@ static int is_section(spec_key id)
 static void list_keys(const char *parent, char *buf, size_t size)
 {
     size_t plen = strlen(parent);
+    char scratch[96];
     buf[0] = '\0';
-    for (int k = 0; k < SPEC_KEY_COUNT; k++) {
-        const char *name = spec_key_names[k], *leaf = strrchr(name, '.');
+    for (int k = 0; k < SPEC_KNOWN_KEYS; k++) {
+        const char *name = spec_known_key(k, scratch, sizeof scratch), *leaf = strrchr(name, '.');
         leaf = leaf ? leaf + 1 : name;
         int direct = plen == 0 ? leaf == name : ((size_t)(leaf - name) == plen + 1 && !strncmp(name, parent, plen));
         if (!direct) continue;
@@ -326,8 +320,8 @@ static int unknown_key(spec_ctx *c, const char *parent, const char *given, int l
     if (strchr(given, '.'))
         return spec_fail(c, line, NULL, "unknown key '%s': keys are nested, not dotted (write '%.*s:' and indent the rest below it); "
                          "keys of %s: %s", dotted, (int)strcspn(given, "."), given, where, known);
-    const char *hint = spec_suggest_key(parent, given);
-    if (hint)
+    char hint[96];
+    if (spec_suggest_key(parent, given, hint, sizeof hint))
         return spec_fail(c, line, NULL, "unknown key '%s' (did you mean '%s'?); keys of %s: %s", dotted, hint, where, known);
     return spec_fail(c, line, NULL, "unknown key '%s'; keys of %s: %s", dotted, where, known);
 }
@@ -360,9 +354,20 @@ static int walk_mapping(spec_ctx *c, const char *parent, const yaml_node_t *node
         char dotted[160];
         snprintf(dotted, sizeof dotted, "%s%s%s", parent, parent[0] ? "." : "", given);
         int id = -1;
-        if (klen > 0 && !strchr(given, '.'))
-            for (int k = 0; k < SPEC_KEY_COUNT && id < 0; k++)
-                if (!strcmp(spec_key_names[k], dotted)) id = k;
+        const iw_axis_def *axis = NULL;
+        if (klen > 0 && !strchr(given, '.')) {
+            if (!strcmp(parent, "grid")) axis = iw_axis_find(given);
+            else
+                for (int k = 0; k < SPEC_KEY_COUNT && id < 0; k++)
+                    if (!strcmp(spec_key_names[k], dotted)) id = k;
+        }
+        if (axis) {
+            iw_axis_id a = (iw_axis_id)(axis - iw_axis_defs);
+            if (c->axis_line[a]) return spec_fail(c, line, dotted, "duplicate key (first given on line %d)", c->axis_line[a]);
+            c->axis_line[a] = line;
+            if (read_axis(c, a, value)) return -1;
+            continue;
+        }
         if (id < 0) {
             if (klen == 0) {
                 char got[80];

@@ -9,8 +9,9 @@
 #include <yaml.h>
 #include "iw/spec.h"
 
-/* Every key a sweep file may contain, sections included, as dotted names. The parent of a key is
- * its name up to the last dot ("" for the top level). Order: each section right before its keys. */
+/* Every key a sweep file may contain, sections included, as dotted names, except the keys under
+ * grid: those are the axis table's names (axis.h), grid.<name>. The parent of a key is its name up
+ * to the last dot ("" for the top level). Order: each section right before its keys. */
 #define SPEC_KEYS(X)                                                                              \
     X(NAME, "name") X(DATA, "data") X(DATA_SOURCE, "data.source") X(DATA_PATH, "data.path")      \
     X(DATA_CLASSES, "data.classes") X(DATA_TRAIN_PER_CLASS, "data.train_per_class")              \
@@ -25,9 +26,7 @@
     X(TRAIN_MOMENTUM, "train.momentum") X(TRAIN_NORMALIZE, "train.normalize")                     \
     X(TRAIN_CHECKPOINT_EVERY, "train.checkpoint_every")                                           \
     X(TRAIN_CHECKPOINT_MINUTES, "train.checkpoint_minutes")                                       \
-    X(GRID, "grid") X(GRID_IMPORTANCE_WEIGHT, "grid.importance_weight") X(GRID_L2, "grid.l2")     \
-    X(GRID_DROPOUT, "grid.dropout") X(GRID_BATCHNORM, "grid.batchnorm") X(GRID_SEED, "grid.seed") \
-    X(GRID_SAMPLING, "grid.sampling") X(RECORD, "record")                                         \
+    X(GRID, "grid") X(RECORD, "record")                                                           \
     X(RECORD_BOUNDARY_EPOCHS, "record.boundary_epochs")                                           \
     X(RECORD_BOUNDARY_GRID, "record.boundary_grid")                                               \
     X(RECORD_BOUNDARY_RANGE, "record.boundary_range")
@@ -44,6 +43,7 @@ typedef struct spec_ctx {
     iw_spec *spec;
     iw_error *err;
     int key_line[SPEC_KEY_COUNT];                /* 1-based line where each key was given, 0 = absent */
+    int axis_line[IW_AXIS_COUNT];                /* the same for grid.<axis> */
     int boundary_line[IW_MAX_RECORD_EPOCHS];     /* line of each record.boundary_epochs value */
     int top_line;                                /* line where the top-level mapping starts */
 } spec_ctx;
@@ -71,12 +71,16 @@ int spec_read_list(spec_ctx *c, const yaml_node_t *node, const char *key, int mi
                    const char *example, yaml_node_item_t **items, int *n);
 yaml_node_t *spec_item(spec_ctx *c, const yaml_node_item_t *items, int i);
 
-/* Closest known key to `given` under section `parent` ("" = top level) for "did you mean". */
-const char *spec_suggest_key(const char *parent, const char *given);
+/* Every known key in the file's order, grid.<axis> for each axis right after "grid": the k-th of
+ * SPEC_KNOWN_KEYS (k >= 0), its dotted name written into buf when needed. */
+#define SPEC_KNOWN_KEYS (SPEC_KEY_COUNT + IW_AXIS_COUNT)
+const char *spec_known_key(int k, char *buf, size_t size);
+
+/* Closest known key to `given` under section `parent` ("" = top level) for "did you mean", into
+ * out; 0 when none is close. */
+int spec_suggest_key(const char *parent, const char *given, char *out, size_t size);
 
 /* ---- parse.c / validate.c ---- */
-const char *spec_axis_name(iw_axis_id id);
-iw_axis_type spec_axis_type(iw_axis_id id);
 int spec_parse_document(spec_ctx *c);   /* walks the document into c->spec */
 int spec_validate(spec_ctx *c);         /* defaults that depend on other keys, cross-key checks */
 
@@ -84,6 +88,5 @@ extern const char *const spec_source_names[4];
 extern const char *const spec_model_names[4];
 extern const char *const spec_init_names[2];
 extern const char *const spec_normalize_names[2];
-extern const char *const spec_sampling_names[2];
 
 #endif

@@ -1,6 +1,8 @@
 /* validate.c — the sweep file's defaults and the checks that involve more than one key: which keys
- * a data source or model kind uses, the data folder, boundary epochs against train.epochs, the
- * grid's default axes and its size (refused above IW_MAX_RUNS, computed without overflow).
+ * a data source or model kind uses, the default data folder, boundary epochs against train.epochs,
+ * the grid's default axes and its size (refused above IW_MAX_RUNS, computed without overflow).
+ * Parsing touches no file; iw_spec_check_data_path (here too) is the one check of the file
+ * system, made by the caller.
  * Keys that do not apply (data.synthetic with an image source, model.hidden with a cnn, ...) are
  * errors rather than silently ignored: a user who writes them believes they matter.
  */
@@ -46,35 +48,45 @@ static int refuse_if_given(spec_ctx *c, spec_key id, const char *why)
     return spec_fail(c, c->key_line[id], spec_key_names[id], "%s; remove it", why);
 }
 
-static int check_data_folder(spec_ctx *c)
+/* The default data folder of an image source; data.path is required for cifar10. No file-system
+ * access here: iw_spec_check_data_path does that, for the caller. */
+static int default_data_folder(spec_ctx *c)
 {
     iw_data_spec *d = &c->spec->data;
+    d->path_blame_line = blame_line(c, SPEC_KEY_DATA_PATH, SPEC_KEY_DATA_SOURCE);
+    if (c->key_line[SPEC_KEY_DATA_PATH]) return 0;
+    if (!c->key_line[SPEC_KEY_DATA_SOURCE]) d->path_blame_line = blame_line(c, SPEC_KEY_DATA, SPEC_KEY_DATA);
+    if (d->source == IW_SOURCE_CIFAR10)
+        return spec_fail(c, d->path_blame_line, "data.path",
+                         "missing: required for source cifar10 (the folder holding data_batch_1.bin ... test_batch.bin)");
+    snprintf(d->path, sizeof d->path, "%s",
+             d->source == IW_SOURCE_MNIST ? "/usr/share/datasets/mnist" : "/usr/share/datasets/fashion-mnist");
+    return 0;
+}
+
+int iw_spec_check_data_path(const iw_spec *spec, iw_error *err)
+{
+    const iw_data_spec *d = &spec->data;
+    if (d->source == IW_SOURCE_SYNTHETIC2D) return 0;
+    spec_ctx c = {.file = spec->file, .err = err};
     const char *source = spec_source_names[d->source];
-    int given = c->key_line[SPEC_KEY_DATA_PATH] != 0;
-    int line = blame_line(c, SPEC_KEY_DATA_PATH, SPEC_KEY_DATA_SOURCE);
-    if (!given) {
-        if (!c->key_line[SPEC_KEY_DATA_SOURCE]) line = blame_line(c, SPEC_KEY_DATA, SPEC_KEY_DATA);
-        if (d->source == IW_SOURCE_CIFAR10)
-            return spec_fail(c, line, "data.path",
-                             "missing: required for source cifar10 (the folder holding data_batch_1.bin ... test_batch.bin)");
-        snprintf(d->path, sizeof d->path, "%s",
-                 d->source == IW_SOURCE_MNIST ? "/usr/share/datasets/mnist" : "/usr/share/datasets/fashion-mnist");
-    }
+    int given = d->path_line != 0;
     static const char *const hints[4] = {
         "",
         "install it with `apt-get install dataset-fashion-mnist` or set data.path",
         "set data.path to the folder of the MNIST IDX files (train-images-idx3-ubyte[.gz], ...)",
         "set data.path to CIFAR-10's binary version folder (cifar-10-batches-bin: data_batch_1.bin ... test_batch.bin)",
     };
-    const char *hint = hints[d->source];
     struct stat st;
     if (stat(d->path, &st) != 0) {
         int e = errno;
-        return spec_fail(c, line, "data.path", "data folder '%s'%s%s%s cannot be used (%s): %s", d->path,
-                         given ? "" : " (the default for ", given ? "" : source, given ? "" : ")", strerror(e), hint);
+        return spec_fail(&c, d->path_blame_line, "data.path", "data folder '%s'%s%s%s cannot be used (%s): %s", d->path,
+                         given ? "" : " (the default for ", given ? "" : source, given ? "" : ")", strerror(e),
+                         hints[d->source]);
     }
     if (!S_ISDIR(st.st_mode))
-        return spec_fail(c, line, "data.path", "'%s' is not a folder: expected the folder holding the %s files", d->path, source);
+        return spec_fail(&c, d->path_blame_line, "data.path", "'%s' is not a folder: expected the folder holding the %s files",
+                         d->path, source);
     return 0;
 }
 
@@ -106,7 +118,7 @@ static int check_data(spec_ctx *c)
         d->classes[0] = d->source == IW_SOURCE_CIFAR10 ? 3 : 0;
         d->classes[1] = d->source == IW_SOURCE_CIFAR10 ? 5 : 6;
     }
-    return check_data_folder(c);
+    return default_data_folder(c);
 }
 
 static int check_model(spec_ctx *c)
@@ -155,33 +167,36 @@ static int check_record(spec_ctx *c)
     return 0;
 }
 
-/* Fills the axes the file omits and checks the product of the axis sizes. */
+/* Fills the axes the file omits (each non-optional one with its default value), puts the grid's
+ * axes in canonical order at the front of spec->axes, and checks the product of the axis sizes. */
 static int check_grid(spec_ctx *c)
 {
     iw_spec *s = c->spec;
-    static const double defaults[IW_AXIS_KNOWN_COUNT] = {1.0, 0.0, 0.0, 0.0, 0.0, IW_SAMPLING_WEIGHT};
-    int with_sampling = s->axes[IW_AXIS_SAMPLING_ID].count > 0;
-    s->n_axes = with_sampling ? 6 : 5;
-    for (int id = 0; id < s->n_axes; id++) {
-        iw_axis *a = &s->axes[id];
-        if (a->count > 0) continue;
-        a->values = malloc(sizeof *a->values);
-        if (!a->values) return spec_fail(c, c->top_line, NULL, "out of memory");
-        a->values[0] = defaults[id];
-        a->count = 1;
-        a->id = (iw_axis_id)id;
-        a->name = spec_axis_name((iw_axis_id)id);
-        a->type = spec_axis_type((iw_axis_id)id);
+    s->n_axes = 0;
+    for (int id = 0; id < IW_AXIS_COUNT; id++) {
+        iw_axis a = s->axes[id]; /* read_axis put a given axis at its id; n_axes <= id */
+        const iw_axis_def *def = &iw_axis_defs[id];
+        memset(&s->axes[id], 0, sizeof s->axes[id]);
+        if (a.count == 0) {
+            if (def->optional) continue;
+            a.values = malloc(sizeof *a.values);
+            if (!a.values) return spec_fail(c, c->top_line, NULL, "out of memory");
+            a.values[0] = def->default_value;
+            a.count = 1;
+            a.id = (iw_axis_id)id;
+            a.def = def;
+        }
+        s->axes[s->n_axes++] = a;
     }
     int64_t runs = 1;
     char sizes[256] = "";
     int too_many = 0;
-    for (int id = 0; id < s->n_axes; id++) {
-        int64_t n = s->axes[id].count;
+    for (int i = 0; i < s->n_axes; i++) {
+        int64_t n = s->axes[i].count;
         if (runs > IW_MAX_RUNS / n) too_many = 1; /* runs * n would exceed the limit (or overflow) */
         else runs *= n;
         char part[32];
-        snprintf(part, sizeof part, "%s%lld", id ? " x " : "", (long long)n);
+        snprintf(part, sizeof part, "%s%lld", i ? " x " : "", (long long)n);
         strncat(sizes, part, sizeof sizes - strlen(sizes) - 1);
     }
     if (too_many)
@@ -189,12 +204,13 @@ static int check_grid(spec_ctx *c)
                          "grid too large: %s runs is more than the limit of %lld; split the sweep into several files",
                          sizes, (long long)IW_MAX_RUNS);
     /* The paper's ResNet has no dropout layer: refuse here rather than fail every such run later. */
+    const iw_axis *dropout = &s->axes[iw_spec_axis_index(s, IW_AXIS_DROPOUT)];
+    int dropout_line = c->axis_line[IW_AXIS_DROPOUT] ? c->axis_line[IW_AXIS_DROPOUT] : blame_line(c, SPEC_KEY_GRID, SPEC_KEY_GRID);
     if (s->model.kind == IW_MODEL_RESNET)
-        for (int i = 0; i < s->axes[IW_AXIS_DROPOUT].count; i++)
-            if (s->axes[IW_AXIS_DROPOUT].values[i] != 0.0)
-                return spec_fail(c, blame_line(c, SPEC_KEY_GRID_DROPOUT, SPEC_KEY_GRID), "grid.dropout",
-                                 "model kind resnet has no dropout layers; expected [0], got %g",
-                                 s->axes[IW_AXIS_DROPOUT].values[i]);
+        for (int i = 0; i < dropout->count; i++)
+            if (dropout->values[i] != 0.0)
+                return spec_fail(c, dropout_line, "grid.dropout", "model kind resnet has no dropout layers; expected [0], got %g",
+                                 dropout->values[i]);
     return 0;
 }
 

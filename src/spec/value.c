@@ -310,6 +310,16 @@ static int edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
+const char *spec_known_key(int k, char *buf, size_t size)
+{
+    if (k <= SPEC_KEY_GRID) return spec_key_names[k];
+    if (k <= SPEC_KEY_GRID + IW_AXIS_COUNT) {
+        snprintf(buf, size, "grid.%s", iw_axis_defs[k - SPEC_KEY_GRID - 1].name);
+        return buf;
+    }
+    return spec_key_names[k - IW_AXIS_COUNT];
+}
+
 static const char *leaf_of(const char *dotted)
 {
     const char *dot = strrchr(dotted, '.');
@@ -324,23 +334,28 @@ static int parent_is(const char *dotted, const char *parent)
     return (size_t)(leaf - dotted) == n + 1 && !strncmp(dotted, parent, n);
 }
 
-const char *spec_suggest_key(const char *parent, const char *given)
+int spec_suggest_key(const char *parent, const char *given, char *out, size_t size)
 {
+    char buf[96];
     /* 1. the same name in another section (top-level "epochs" -> "train.epochs") */
-    for (int k = 0; k < SPEC_KEY_COUNT; k++)
-        if (!parent_is(spec_key_names[k], parent) && !strcmp(leaf_of(spec_key_names[k]), given))
-            return spec_key_names[k];
+    for (int k = 0; k < SPEC_KNOWN_KEYS; k++) {
+        const char *key = spec_known_key(k, buf, sizeof buf);
+        if (!parent_is(key, parent) && !strcmp(leaf_of(key), given)) return snprintf(out, size, "%s", key) > 0;
+    }
     /* 2. the closest name in this section, then anywhere, within a third of its length */
-    const char *best = NULL;
-    int best_d = 1 << 30;
-    for (int pass = 0; pass < 2 && !best; pass++) {
-        for (int k = 0; k < SPEC_KEY_COUNT; k++) {
-            if (pass == 0 && !parent_is(spec_key_names[k], parent)) continue;
-            const char *leaf = leaf_of(spec_key_names[k]);
+    int best_d = 1 << 30, found = 0;
+    for (int pass = 0; pass < 2 && !found; pass++) {
+        for (int k = 0; k < SPEC_KNOWN_KEYS; k++) {
+            const char *key = spec_known_key(k, buf, sizeof buf);
+            if (pass == 0 && !parent_is(key, parent)) continue;
+            const char *leaf = leaf_of(key);
             int d = edit_distance(given, leaf);
             int limit = (int)strlen(leaf) / 3 > 1 ? (int)strlen(leaf) / 3 : 1;
-            if (d <= limit && d < best_d) best = spec_key_names[k], best_d = d;
+            if (d <= limit && d < best_d) {
+                snprintf(out, size, "%s", key);
+                best_d = d, found = 1;
+            }
         }
     }
-    return best;
+    return found;
 }

@@ -2,14 +2,14 @@
  *
  * Tolerant of how the writer chose types: numeric datasets are read through HDF5's conversion into
  * native double / int32 / int64 / float; enum and string axes become labels; strings may be fixed
- * or variable length. HDF5's own error printing is silenced while we work (library code never
- * prints) and restored before returning. File locking is off: a parallel writer takes none, and a
+ * or variable length. Every call may fail on a file written by another tool, and the failure is an
+ * answer (the object is absent or of another type): HDF5's own error printing is off inside each
+ * public function and restored before it returns. File locking is off: a parallel writer takes none, and a
  * reader holding a lock could only get in the way of a later writer.
  */
 #include "iw/store_read.h"
 #include "reader_internal.h"
 
-#include <hdf5.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,92 +19,10 @@ typedef struct reader_impl {
     hid_t file;
 } reader_impl;
 
-/* ---- error-stack silencing (HDF5 prints by default) ---- */
-typedef struct quiet {
-    H5E_auto2_t func;
-    void *data;
-} quiet;
-static void quiet_begin(quiet *q) { H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data); H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
-static void quiet_end(const quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
-
-/* ---- small helpers ---- */
-int reader_link_exists(hid_t loc, const char *path)
-{
-    /* H5Lexists on "a/b" fails when "a" is missing, so check each component. */
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + (buf[0] == '/'); ; ) {
-        char *slash = strchr(p, '/');
-        if (slash) *slash = '\0';
-        if (H5Lexists(loc, buf, H5P_DEFAULT) <= 0) return 0;
-        if (!slash) return 1;
-        *slash = '/';
-        p = slash + 1;
-    }
-}
-
-/* Reads a string from an attribute (is_attr) or a dataset, fixed or variable length, scalar or a
- * one-element array. Returns a malloc'd NUL-terminated string or NULL. */
-char *reader_read_string(hid_t obj, int is_attr)
-{
-    hid_t ftype = is_attr ? H5Aget_type(obj) : H5Dget_type(obj);
-    if (ftype < 0) return NULL;
-    char *out = NULL;
-    if (H5Tget_class(ftype) == H5T_STRING) {
-        hid_t mtype = H5Tcopy(H5T_C_S1);
-        if (H5Tis_variable_str(ftype) > 0) {
-            H5Tset_size(mtype, H5T_VARIABLE);
-            H5Tset_cset(mtype, H5Tget_cset(ftype));
-            char *vs = NULL;
-            hid_t space = is_attr ? H5Aget_space(obj) : H5Dget_space(obj);
-            hssize_t n = H5Sget_simple_extent_npoints(space);
-            if (n == 1) {
-                herr_t rc = is_attr ? H5Aread(obj, mtype, &vs) : H5Dread(obj, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, &vs);
-                if (rc >= 0) {
-                    out = strdup(vs ? vs : "");
-                    H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, &vs);
-                }
-            }
-            H5Sclose(space);
-        } else {
-            size_t size = H5Tget_size(ftype);
-            H5Tset_size(mtype, size + 1);
-            H5Tset_strpad(mtype, H5T_STR_NULLTERM);
-            out = calloc(size + 2, 1);
-            herr_t rc = out ? (is_attr ? H5Aread(obj, mtype, out) : H5Dread(obj, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out)) : -1;
-            if (rc < 0) { free(out); out = NULL; }
-        }
-        H5Tclose(mtype);
-    }
-    H5Tclose(ftype);
-    return out;
-}
-
-static void read_root_attr(hid_t file, const char *name, char *dst, size_t size)
-{
-    dst[0] = '\0';
-    if (H5Aexists(file, name) <= 0) return;
-    hid_t a = H5Aopen(file, name, H5P_DEFAULT);
-    if (a < 0) return;
-    char *s = reader_read_string(a, 1);
-    if (s) { snprintf(dst, size, "%s", s); free(s); }
-    H5Aclose(a);
-}
-
-/* Length of a 1-D dataset, -1 when it is missing or not 1-D. */
 int64_t reader_dataset_length(hid_t file, const char *path)
 {
-    if (!reader_link_exists(file, path)) return -1;
-    hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
-    if (d < 0) return -1;
-    hid_t s = H5Dget_space(d);
-    hsize_t dims[8];
-    int rank = H5Sget_simple_extent_ndims(s);
-    int64_t n = -1;
-    if (rank == 1 && H5Sget_simple_extent_dims(s, dims, NULL) == 1) n = (int64_t)dims[0];
-    H5Sclose(s);
-    H5Dclose(d);
-    return n;
+    hsize_t n;
+    return h5_dataset_dims(file, path, &n, 1) == 1 ? (int64_t)n : -1;
 }
 
 /* Reads a whole numeric dataset of n elements through conversion to `mtype`. 0 or -1. */
@@ -154,7 +72,7 @@ static int cmp_metric_name(const void *a, const void *b)
 
 static int read_boundary_info(iw_store_reader *rd, hid_t file, iw_error *err)
 {
-    if (!reader_link_exists(file, "/boundary")) return 0;
+    if (!h5_link_exists(file, "/boundary")) return 0;
     hid_t d = H5Dopen2(file, "/boundary", H5P_DEFAULT);
     hid_t s = d >= 0 ? H5Dget_space(d) : -1;
     hsize_t dims[4] = {0, 0, 0, 0};
@@ -191,21 +109,21 @@ static int reader_load(iw_store_reader *rd, iw_error *err)
 {
     reader_impl *impl = rd->impl;
     hid_t file = impl->file;
-    read_root_attr(file, "schema", rd->schema, sizeof rd->schema);
-    if (strcmp(rd->schema, "iwsweep/1") != 0) {
+    h5_read_string_attr(file, "schema", rd->schema, sizeof rd->schema);
+    if (strcmp(rd->schema, IW_STORE_SCHEMA) != 0) {
         if (rd->schema[0] == '\0')
             return iw_error_set(err, "%s: not an iwsweep store (no 'schema' attribute on /)", rd->path);
-        return iw_error_set(err, "%s: schema is '%s', this iwreport reads 'iwsweep/1'", rd->path, rd->schema);
+        return iw_error_set(err, "%s: schema is '%s', this iwreport reads '%s'", rd->path, rd->schema, IW_STORE_SCHEMA);
     }
-    read_root_attr(file, "name", rd->name, sizeof rd->name);
-    read_root_attr(file, "spec_sha256", rd->spec_sha256, sizeof rd->spec_sha256);
-    read_root_attr(file, "created", rd->created, sizeof rd->created);
-    read_root_attr(file, "version", rd->version, sizeof rd->version);
-    read_root_attr(file, "openblas_core", rd->openblas_core, sizeof rd->openblas_core);
-    read_root_attr(file, "mpi_library", rd->mpi_library, sizeof rd->mpi_library);
-    if (reader_link_exists(file, "/spec")) {
+    h5_read_string_attr(file, "name", rd->name, sizeof rd->name);
+    h5_read_string_attr(file, "spec_sha256", rd->spec_sha256, sizeof rd->spec_sha256);
+    h5_read_string_attr(file, "created", rd->created, sizeof rd->created);
+    h5_read_string_attr(file, "version", rd->version, sizeof rd->version);
+    h5_read_string_attr(file, "openblas_core", rd->openblas_core, sizeof rd->openblas_core);
+    h5_read_string_attr(file, "mpi_library", rd->mpi_library, sizeof rd->mpi_library);
+    if (h5_link_exists(file, "/spec")) {
         hid_t d = H5Dopen2(file, "/spec", H5P_DEFAULT);
-        if (d >= 0) { rd->spec_text = reader_read_string(d, 0); H5Dclose(d); }
+        if (d >= 0) { rd->spec_text = h5_read_string(d, 0); H5Dclose(d); }
     }
     if (!rd->spec_text) rd->spec_text = strdup("");
     rd->runs = reader_dataset_length(file, "/runs/status");
@@ -233,7 +151,7 @@ static int reader_load(iw_store_reader *rd, iw_error *err)
         memset(rd->slurm_job_id, 0, (size_t)R * sizeof *rd->slurm_job_id);
     if (reader_read_axes(rd, file, err) < 0) return -1;
 
-    if (!reader_link_exists(file, "/metrics")) return iw_error_set(err, "%s: group /metrics is missing", rd->path);
+    if (!h5_link_exists(file, "/metrics")) return iw_error_set(err, "%s: group /metrics is missing", rd->path);
     metric_scan ms = {rd, file};
     hid_t g = H5Gopen2(file, "/metrics", H5P_DEFAULT);
     if (g < 0) return iw_error_set(err, "%s: cannot open /metrics", rd->path);
@@ -276,8 +194,8 @@ int iw_store_reader_open(const char *path, iw_store_reader **reader, iw_error *e
     snprintf(rd->path, sizeof rd->path, "%s", path);
     rd->impl = impl;
     impl->file = -1;
-    quiet q;
-    quiet_begin(&q);
+    h5_quiet q;
+    h5_quiet_begin(&q);
     int rc = -1;
     if (H5Fis_hdf5(path) <= 0) {
         iw_error_set(err, "%s: not an HDF5 file (an iwsweep store is written by iwsweep)", path);
@@ -290,7 +208,7 @@ int iw_store_reader_open(const char *path, iw_store_reader **reader, iw_error *e
         if (impl->file < 0) iw_error_set(err, "%s: HDF5 cannot open it (damaged, or still being created?)", path);
         else rc = reader_load(rd, err);
     }
-    quiet_end(&q);
+    h5_quiet_end(&q);
     if (rc < 0) { iw_store_reader_close(rd); return -1; }
     *reader = rd;
     return 0;
@@ -301,10 +219,10 @@ void iw_store_reader_close(iw_store_reader *rd)
     if (!rd) return;
     reader_impl *impl = rd->impl;
     if (impl && impl->file >= 0) {
-        quiet q;
-        quiet_begin(&q);
+        h5_quiet q;
+        h5_quiet_begin(&q);
         H5Fclose(impl->file);
-        quiet_end(&q);
+        h5_quiet_end(&q);
     }
     free(impl);
     for (int a = 0; a < rd->n_axes; a++) {
@@ -347,8 +265,8 @@ static int read_float_slab(const iw_store_reader *rd, const char *path, int rank
                            const hsize_t *count, float *out, iw_error *err)
 {
     reader_impl *impl = rd->impl;
-    quiet q;
-    quiet_begin(&q);
+    h5_quiet q;
+    h5_quiet_begin(&q);
     int rc = -1;
     hid_t d = H5Dopen2(impl->file, path, H5P_DEFAULT);
     if (d >= 0) {
@@ -363,7 +281,7 @@ static int read_float_slab(const iw_store_reader *rd, const char *path, int rank
         H5Sclose(fs);
         H5Dclose(d);
     }
-    quiet_end(&q);
+    h5_quiet_end(&q);
     if (rc < 0) return iw_error_set(err, "%s: cannot read %s", rd->path, path);
     return 0;
 }
@@ -396,15 +314,4 @@ int iw_store_reader_boundary(const iw_store_reader *rd, int64_t run, float *out,
     hsize_t start[4] = {(hsize_t)run, 0, 0, 0};
     hsize_t count[4] = {1, (hsize_t)rd->boundary_count, (hsize_t)rd->boundary_grid, (hsize_t)rd->boundary_grid};
     return read_float_slab(rd, "/boundary", 4, start, count, out, err);
-}
-
-const char *iw_store_status_name(int status)
-{
-    switch (status) {
-    case IW_STATUS_PENDING: return "pending";
-    case IW_STATUS_DONE: return "done";
-    case IW_STATUS_DIVERGED: return "diverged";
-    case IW_STATUS_FAILED: return "failed";
-    default: return "unknown";
-    }
 }

@@ -2,43 +2,34 @@
  * numbers (float or integer, through conversion to double), integers with CF flag attributes
  * (flag_values / flag_meanings, as the writer stores batchnorm and sampling), HDF5 enums (h5py's
  * bool and enum types) and strings. Every axis gets its per-run values, its sorted distinct values
- * and a printable label for each ("1/256", "0.001", "true", "subsample").
- * Which /runs datasets are axes: every 1-D dataset of length R that is not provenance.
+ * and a printable label for each ("1/256", "0.001", "true", "subsample"). The axis table (axis.h)
+ * gives the canonical order and how a known axis prints; an axis it does not know is read the
+ * same way and comes after the known ones, by name.
+ * Which /runs datasets are axes: every 1-D dataset of length R that is not a run record (status,
+ * provenance: schema.h).
  */
 #include "iw/store_read.h"
 #include "reader_internal.h"
 
-#include <hdf5.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- axes ---- */
-static const char *const canonical_axes[] = {"importance_weight", "l2", "dropout", "batchnorm",
-                                             "seed", "sampling"};
-/* /runs datasets that describe a run's execution rather than its grid point. */
-static const char *const provenance_names[] = {
-    "status", "wall_seconds", "cpu_seconds", "worker_rank", "attempt", "slurm_job_id",
-    "slurm_restart_count", "diverged_epoch", "hostname", "host", "started", "finished", "run"};
+#include "iw/axis.h"
 
-static int is_provenance(const char *name)
-{
-    for (size_t i = 0; i < sizeof provenance_names / sizeof *provenance_names; i++)
-        if (strcmp(name, provenance_names[i]) == 0) return 1;
-    return 0;
-}
-
+/* Position of an axis in the canonical order: the axis table's, then any other name. */
 static int canonical_rank(const char *name)
 {
-    for (size_t i = 0; i < sizeof canonical_axes / sizeof *canonical_axes; i++)
-        if (strcmp(name, canonical_axes[i]) == 0) return (int)i;
-    return 100;
+    const iw_axis_def *def = iw_axis_find(name);
+    return def ? (int)(def - iw_axis_defs) : IW_AXIS_COUNT;
 }
 
-static void format_number(const char *axis, double v, char *out, size_t size)
+/* A number as reports print it: "%.6g", or "1/k" for an axis whose table row asks for it (the
+ * importance weights 1/256 ... 1/4). */
+static void format_number(const iw_axis_def *def, double v, char *out, size_t size)
 {
     double inv = v > 0 ? 1.0 / v : 0;
-    if (strcmp(axis, "importance_weight") == 0 && v > 0 && v < 1 && fabs(inv - round(inv)) < 1e-9 * inv)
+    if (def && def->reciprocal_labels && v > 0 && v < 1 && fabs(inv - round(inv)) < 1e-9 * inv)
         snprintf(out, size, "1/%.0f", inv);
     else
         snprintf(out, size, "%.6g", v);
@@ -111,7 +102,7 @@ static int read_label_axis(hid_t d, hid_t ftype, int64_t R, char ***labels_out)
 static int flag_labels(hid_t d, const double *values, int64_t R, char ***labels_out)
 {
     hid_t a = H5Aopen(d, "flag_meanings", H5P_DEFAULT);
-    char *meanings = a >= 0 ? reader_read_string(a, 1) : NULL;
+    char *meanings = a >= 0 ? h5_read_string(a, 1) : NULL;
     if (a >= 0) H5Aclose(a);
     if (!meanings) return -1;
     char *words[64];
@@ -188,10 +179,11 @@ static int axis_finish(iw_read_axis *axis, int64_t R, char **run_labels)
             while (lo < hi) { int mid = (lo + hi) / 2; if (axis->distinct[mid] < axis->values[r]) lo = mid + 1; else hi = mid; }
             axis->index[r] = lo;
         }
-        if (strcmp(axis->name, "batchnorm") == 0) axis->is_bool = 1;
+        const iw_axis_def *def = iw_axis_find(axis->name);
+        if (def && def->type == IW_AXIS_FLAG) axis->is_bool = 1; /* stored as plain 0/1 numbers */
         for (int k = 0; k < n; k++) {
             if (axis->is_bool) snprintf(axis->labels[k], IW_READ_NAME, "%s", axis->distinct[k] != 0 ? "true" : "false");
-            else format_number(axis->name, axis->distinct[k], axis->labels[k], IW_READ_NAME);
+            else format_number(def, axis->distinct[k], axis->labels[k], IW_READ_NAME);
         }
     }
     axis->n_distinct = n;
@@ -210,7 +202,7 @@ static herr_t scan_runs(hid_t group, const char *name, const H5L_info_t *info, v
     axis_scan *scan = ctx;
     (void)group; (void)info;
     char path[IW_READ_NAME + 8];
-    if (strlen(name) >= IW_READ_NAME || is_provenance(name)) return 0;
+    if (strlen(name) >= IW_READ_NAME || store_is_run_record(name)) return 0;
     snprintf(path, sizeof path, "/runs/%s", name);
     if (reader_dataset_length(scan->file, path) != scan->R || scan->n == IW_READ_MAX_AXES) return 0;
     snprintf(scan->names[scan->n++], IW_READ_NAME, "%s", name);

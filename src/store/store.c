@@ -13,6 +13,8 @@
  */
 #include "store_internal.h"
 
+#include "iw/mpi_util.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -30,8 +32,8 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-int store_validate_file(const char *path, const char *shown, const iw_spec *spec,
-                        const store_shape *shape, iw_error *err)
+static int validate_quietly(const char *path, const char *shown, const iw_spec *spec, const store_shape *shape,
+                            iw_error *err)
 {
     static const char *advice = "iwsweep never overwrites a file: move it away or use another -o path";
     htri_t is_hdf5 = H5Fis_hdf5(path);
@@ -42,36 +44,36 @@ int store_validate_file(const char *path, const char *shown, const iw_spec *spec
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
     if (file < 0) {
-        store_h5_fail(err, "%s exists but cannot be opened as HDF5", shown);
+        h5_fail(err, "%s exists but cannot be opened as HDF5", shown);
         size_t n = strlen(err ? err->message : "");
         if (err) snprintf(err->message + n, sizeof err->message - n, "; it may be damaged; %s", advice);
         return -1;
     }
     char value[256];
     int rc = 0;
-    if (store_read_string_attr(file, "schema", value, sizeof value) < 0 || strcmp(value, IW_STORE_SCHEMA) != 0) {
+    if (h5_read_string_attr(file, "schema", value, sizeof value) < 0 || strcmp(value, IW_STORE_SCHEMA) != 0) {
         rc = iw_error_set(err, "%s is an HDF5 file but not an %s store (its schema attribute is %s%s%s); %s",
                           shown, IW_STORE_SCHEMA, value[0] ? "'" : "missing", value, value[0] ? "'" : "", advice);
-    } else if (store_read_string_attr(file, "spec_sha256", value, sizeof value) < 0 ||
+    } else if (h5_read_string_attr(file, "spec_sha256", value, sizeof value) < 0 ||
                strcmp(value, spec->sha256) != 0) {
         rc = iw_error_set(err, "%s was made from a different sweep file (sha %.12s vs %.12s for %s); use another -o path or remove it",
                           shown, value[0] ? value : "missing", spec->sha256, spec->file);
     } else {
         hsize_t dims[4];
-        int ok = store_dataset_dims(file, "/runs/status", dims, 1) == 1 && dims[0] == (hsize_t)shape->runs;
+        int ok = h5_dataset_dims(file, "/runs/status", dims, 1) == 1 && dims[0] == (hsize_t)shape->runs;
         for (int m = 0; ok && m < IW_METRIC_COUNT; m++) {
             char name[128];
             snprintf(name, sizeof name, "/metrics/%s", iw_metric_names[m]);
-            ok = store_dataset_dims(file, name, dims, 2) == 2 && dims[0] == (hsize_t)shape->runs &&
+            ok = h5_dataset_dims(file, name, dims, 2) == 2 && dims[0] == (hsize_t)shape->runs &&
                  dims[1] == (hsize_t)shape->epochs + 1;
         }
         for (int p = 0; ok && p < STORE_PROV_COUNT; p++) {
             char name[128];
-            snprintf(name, sizeof name, "/runs/%s", store_prov_names[p]);
-            ok = store_dataset_dims(file, name, dims, 1) == 1 && dims[0] == (hsize_t)shape->runs;
+            snprintf(name, sizeof name, "/runs/%s", store_prov_defs[p].name);
+            ok = h5_dataset_dims(file, name, dims, 1) == 1 && dims[0] == (hsize_t)shape->runs;
         }
         if (ok && shape->n_boundary > 0)
-            ok = store_dataset_dims(file, "/boundary", dims, 4) == 4 && dims[1] == (hsize_t)shape->n_boundary &&
+            ok = h5_dataset_dims(file, "/boundary", dims, 4) == 4 && dims[1] == (hsize_t)shape->n_boundary &&
                  dims[2] == (hsize_t)shape->grid && dims[3] == (hsize_t)shape->grid;
         if (!ok)
             rc = iw_error_set(err, "%s has the sweep file's sha but not its shape (%lld runs x %d epochs%s expected): "
@@ -84,6 +86,19 @@ int store_validate_file(const char *path, const char *shown, const iw_spec *spec
     return rc;
 }
 
+/* Checks with a serial, read-only open that `path` is an iwsweep/1 store of this sweep file and
+ * shape (`shown` is the path named in messages). HDF5's error printing is off meanwhile: the file
+ * may be anything. */
+static int validate_file(const char *path, const char *shown, const iw_spec *spec, const store_shape *shape,
+                         iw_error *err)
+{
+    h5_quiet q;
+    h5_quiet_begin(&q);
+    int rc = validate_quietly(path, shown, spec, shape, err);
+    h5_quiet_end(&q);
+    return rc;
+}
+
 /* Rank 0: what to do with `path`, removing a leftover PATH.creating. */
 static int probe(const char *path, const iw_spec *spec, const store_shape *shape, char *notice,
                  size_t notice_size, iw_error *err)
@@ -93,7 +108,7 @@ static int probe(const char *path, const iw_spec *spec, const store_shape *shape
     if (file_exists(path)) {
         if (file_exists(creating) && unlink(creating) == 0)
             snprintf(notice, notice_size, "removed %.800s, left by a sweep stopped while creating a store (it held no results)", creating);
-        return store_validate_file(path, path, spec, shape, err) < 0 ? -1 : ACTION_OPEN;
+        return validate_file(path, path, spec, shape, err) < 0 ? -1 : ACTION_OPEN;
     }
     if (file_exists(creating)) {
         if (unlink(creating) != 0)
@@ -156,26 +171,29 @@ static int open_parallel(iw_store *s, iw_error *err)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_fapl_mpio(fapl, s->comm, MPI_INFO_NULL);
+    h5_quiet q; /* fails when the store is not on a file system every rank sees: err says so */
+    h5_quiet_begin(&q);
     s->file = H5Fopen(s->path, H5F_ACC_RDWR, fapl);
+    h5_quiet_end(&q);
     H5Pclose(fapl);
     if (s->file < 0)
-        return store_h5_fail(err, "cannot open the store %s for writing (it must be on a file system every rank sees)", s->path);
+        return h5_fail(err, "cannot open the store %s for writing (it must be on a file system every rank sees)", s->path);
     s->status = H5Dopen2(s->file, "/runs/status", H5P_DEFAULT);
-    if (s->status < 0) return store_h5_fail(err, "%s: cannot open /runs/status", s->path);
+    if (s->status < 0) return h5_fail(err, "%s: cannot open /runs/status", s->path);
     for (int p = 0; p < STORE_PROV_COUNT; p++) {
         char name[128];
-        snprintf(name, sizeof name, "/runs/%s", store_prov_names[p]);
+        snprintf(name, sizeof name, "/runs/%s", store_prov_defs[p].name);
         if ((s->prov[p] = H5Dopen2(s->file, name, H5P_DEFAULT)) < 0)
-            return store_h5_fail(err, "%s: cannot open %s", s->path, name);
+            return h5_fail(err, "%s: cannot open %s", s->path, name);
     }
     for (int m = 0; m < IW_METRIC_COUNT; m++) {
         char name[128];
         snprintf(name, sizeof name, "/metrics/%s", iw_metric_names[m]);
         if ((s->metrics[m] = H5Dopen2(s->file, name, H5P_DEFAULT)) < 0)
-            return store_h5_fail(err, "%s: cannot open %s", s->path, name);
+            return h5_fail(err, "%s: cannot open %s", s->path, name);
     }
     if (s->shape.n_boundary > 0 && (s->boundary = H5Dopen2(s->file, "/boundary", H5P_DEFAULT)) < 0)
-        return store_h5_fail(err, "%s: cannot open /boundary", s->path);
+        return h5_fail(err, "%s: cannot open /boundary", s->path);
     return 0;
 }
 
@@ -184,7 +202,6 @@ int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw
 {
     *store = NULL;
     if (created) *created = 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* HDF5 must not print: errors come back in err */
     int rank;
     MPI_Comm_rank(comm, &rank);
     iw_store *s = calloc(1, sizeof *s);
@@ -203,11 +220,11 @@ int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw
     char sha[65];
     memcpy(sha, spec->sha256, sizeof sha);
     sha[64] = '\0';
-    if (store_mpi_bcast(comm, sha, (int)sizeof sha) != 0) rc = iw_error_set(err, "store: MPI_Ibcast failed");
+    if (iw_mpi_bcast(comm, sha, (int)sizeof sha, 0, err) != 0) rc = -1;
     else if (rc == 0 && strcmp(sha, spec->sha256) != 0)
         rc = iw_error_set(err, "rank %d read a different sweep file than rank 0 (sha %.12s vs %.12s)", rank,
                           spec->sha256, sha);
-    if (store_mpi_agree(comm, rc, err) < 0) goto fail;
+    if (iw_mpi_agree(comm, rc, err) < 0) goto fail;
 
     /* Rank 0 decides (and creates); the others wait without spinning. */
     struct { int action; char notice[1024]; } decision = {0, ""};
@@ -216,17 +233,14 @@ int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw
         rc = decision.action < 0 ? -1 : 0;
         if (decision.action == ACTION_CREATE) rc = create_and_rename(path, spec, info, &s->shape, err);
     }
-    if (store_mpi_agree(comm, rc, err) < 0) goto fail;
-    if (store_mpi_bcast(comm, &decision, (int)sizeof decision) != 0) {
-        iw_error_set(err, "store: MPI_Ibcast failed");
-        goto fail;
-    }
+    if (iw_mpi_agree(comm, rc, err) < 0) goto fail;
+    if (iw_mpi_bcast(comm, &decision, (int)sizeof decision, 0, err) != 0) goto fail;
     decision.notice[sizeof decision.notice - 1] = '\0';
     memcpy(s->notice, decision.notice, sizeof s->notice);
     if (created) *created = decision.action == ACTION_CREATE;
 
     rc = open_parallel(s, err);
-    if (store_mpi_agree(comm, rc, err) < 0) goto fail;
+    if (iw_mpi_agree(comm, rc, err) < 0) goto fail;
     *store = s;
     return 0;
 fail:
@@ -235,8 +249,6 @@ fail:
 }
 
 const char *iw_store_notice(const iw_store *store) { return store ? store->notice : ""; }
-
-int64_t iw_store_run_count(const iw_store *store) { return store->shape.runs; }
 
 /* One element [run] of a 1-D /runs dataset. */
 static int write_element(hid_t dset, hid_t mtype, int64_t run, const void *value)
@@ -269,15 +281,11 @@ static int access_rows(hid_t dset, int64_t run, int rank, const hsize_t *inner, 
 
 static int write_provenance(iw_store *s, int64_t run, const iw_run_provenance *prov)
 {
-    int32_t worker = prov->worker_rank, attempt = prov->attempt, restarts = prov->slurm_restart_count;
-    int64_t job = prov->slurm_job_id;
-    if (write_element(s->prov[STORE_PROV_WALL], H5T_NATIVE_DOUBLE, run, &prov->wall_seconds) < 0 ||
-        write_element(s->prov[STORE_PROV_CPU], H5T_NATIVE_DOUBLE, run, &prov->cpu_seconds) < 0 ||
-        write_element(s->prov[STORE_PROV_WORKER_RANK], H5T_NATIVE_INT32, run, &worker) < 0 ||
-        write_element(s->prov[STORE_PROV_ATTEMPT], H5T_NATIVE_INT32, run, &attempt) < 0 ||
-        write_element(s->prov[STORE_PROV_SLURM_JOB_ID], H5T_NATIVE_INT64, run, &job) < 0 ||
-        write_element(s->prov[STORE_PROV_SLURM_RESTART_COUNT], H5T_NATIVE_INT32, run, &restarts) < 0)
-        return store_h5_fail(NULL, "provenance");
+    for (int p = 0; p < STORE_PROV_COUNT; p++) {
+        const store_prov_def *def = &store_prov_defs[p];
+        if (write_element(s->prov[p], store_memory_type(def->type), run, (const char *)prov + def->offset) < 0)
+            return h5_fail(NULL, "provenance");
+    }
     return 0;
 }
 
@@ -301,17 +309,18 @@ int iw_store_write_run(iw_store *s, int64_t run, const iw_trajectory *traj,
         return iw_error_set(err, "%s: run %lld has a %d x %d x %d boundary, the store %d x %d x %d", s->path,
                             (long long)run, traj->n_boundary, traj->grid, traj->grid, s->shape.n_boundary,
                             s->shape.grid, s->shape.grid);
-    if (traj->status < IW_STATUS_PENDING || traj->status > IW_STATUS_FAILED)
-        return iw_error_set(err, "%s: run %lld: status %d is not one of 0..3", s->path, (long long)run, traj->status);
+    if (traj->status < 0 || traj->status >= IW_STATUS_COUNT)
+        return iw_error_set(err, "%s: run %lld: status %d is not one of 0..%d", s->path, (long long)run, traj->status,
+                            IW_STATUS_COUNT - 1);
     hsize_t row = (hsize_t)s->shape.epochs + 1;
     for (int m = 0; m < IW_METRIC_COUNT; m++)
         if (access_rows(s->metrics[m], run, 2, &row, traj->metrics + (size_t)m * row, 1) < 0)
-            return store_h5_fail(err, "%s: cannot write /metrics/%s of run %lld", s->path, iw_metric_names[m],
+            return h5_fail(err, "%s: cannot write /metrics/%s of run %lld", s->path, iw_metric_names[m],
                                  (long long)run);
     if (s->shape.n_boundary > 0 && traj->boundary) {
         hsize_t inner[3] = {(hsize_t)s->shape.n_boundary, (hsize_t)s->shape.grid, (hsize_t)s->shape.grid};
         if (access_rows(s->boundary, run, 4, inner, traj->boundary, 1) < 0)
-            return store_h5_fail(err, "%s: cannot write /boundary of run %lld", s->path, (long long)run);
+            return h5_fail(err, "%s: cannot write /boundary of run %lld", s->path, (long long)run);
     }
     return iw_store_write_status(s, run, traj->status, prov, err);
 }
@@ -319,22 +328,23 @@ int iw_store_write_run(iw_store *s, int64_t run, const iw_trajectory *traj,
 int iw_store_write_status(iw_store *s, int64_t run, int status, const iw_run_provenance *prov, iw_error *err)
 {
     if (check_run(s, run, err) < 0) return -1;
-    if (status < IW_STATUS_PENDING || status > IW_STATUS_FAILED)
-        return iw_error_set(err, "%s: run %lld: status %d is not one of 0..3", s->path, (long long)run, status);
+    if (status < 0 || status >= IW_STATUS_COUNT)
+        return iw_error_set(err, "%s: run %lld: status %d is not one of 0..%d", s->path, (long long)run, status,
+                            IW_STATUS_COUNT - 1);
     if (prov && write_provenance(s, run, prov) < 0)
         return iw_error_set(err, "%s: cannot write the provenance of run %lld", s->path, (long long)run);
     int8_t value = (int8_t)status;
     if (write_element(s->status, H5T_NATIVE_INT8, run, &value) < 0)
-        return store_h5_fail(err, "%s: cannot write the status of run %lld", s->path, (long long)run);
+        return h5_fail(err, "%s: cannot write the status of run %lld", s->path, (long long)run);
     return 0;
 }
 
 int iw_store_read_status(iw_store *s, int8_t *status, int32_t *attempt, iw_error *err)
 {
     if (status && H5Dread(s->status, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status) < 0)
-        return store_h5_fail(err, "%s: cannot read /runs/status", s->path);
+        return h5_fail(err, "%s: cannot read /runs/status", s->path);
     if (attempt && H5Dread(s->prov[STORE_PROV_ATTEMPT], H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, attempt) < 0)
-        return store_h5_fail(err, "%s: cannot read /runs/attempt", s->path);
+        return h5_fail(err, "%s: cannot read /runs/attempt", s->path);
     return 0;
 }
 
@@ -346,13 +356,13 @@ int iw_store_read_run(iw_store *s, int64_t run, iw_trajectory *traj, iw_error *e
     hsize_t row = (hsize_t)s->shape.epochs + 1;
     for (int m = 0; m < IW_METRIC_COUNT; m++)
         if (access_rows(s->metrics[m], run, 2, &row, traj->metrics + (size_t)m * row, 0) < 0)
-            return store_h5_fail(err, "%s: cannot read /metrics/%s of run %lld", s->path, iw_metric_names[m],
+            return h5_fail(err, "%s: cannot read /metrics/%s of run %lld", s->path, iw_metric_names[m],
                                  (long long)run);
     if (s->shape.n_boundary > 0 && traj->boundary && traj->n_boundary == s->shape.n_boundary &&
         traj->grid == s->shape.grid) {
         hsize_t inner[3] = {(hsize_t)s->shape.n_boundary, (hsize_t)s->shape.grid, (hsize_t)s->shape.grid};
         if (access_rows(s->boundary, run, 4, inner, traj->boundary, 0) < 0)
-            return store_h5_fail(err, "%s: cannot read /boundary of run %lld", s->path, (long long)run);
+            return h5_fail(err, "%s: cannot read /boundary of run %lld", s->path, (long long)run);
     }
     int8_t status;
     hsize_t start = (hsize_t)run, count = 1;
@@ -362,7 +372,7 @@ int iw_store_read_run(iw_store *s, int64_t run, iw_trajectory *traj, iw_error *e
              H5Dread(s->status, H5T_NATIVE_INT8, mspace, fspace, H5P_DEFAULT, &status) < 0 ? -1 : 0;
     H5Sclose(mspace);
     H5Sclose(fspace);
-    if (rc < 0) return store_h5_fail(err, "%s: cannot read the status of run %lld", s->path, (long long)run);
+    if (rc < 0) return h5_fail(err, "%s: cannot read the status of run %lld", s->path, (long long)run);
     traj->status = status;
     return 0;
 }
@@ -376,6 +386,6 @@ int iw_store_close(iw_store *s, iw_error *err)
     char path[IW_STORE_PATH_MAX];
     memcpy(path, s->path, sizeof path);
     store_free(s); /* closes the datasets */
-    int rc = file >= 0 && H5Fclose(file) < 0 ? store_h5_fail(err, "cannot close the store %s", path) : 0;
-    return store_mpi_agree(comm, rc, err);
+    int rc = file >= 0 && H5Fclose(file) < 0 ? h5_fail(err, "cannot close the store %s", path) : 0;
+    return iw_mpi_agree(comm, rc, err);
 }

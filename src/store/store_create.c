@@ -1,11 +1,12 @@
-/* store_create.c — makes a complete iwsweep/1 store (schema in shared DESIGN.md): every group,
+/* store_create.c — makes a complete iwsweep/1 store (schema in docs/DESIGN.md): every group,
  * dataset and attribute, the grid's axis values and the dimension scales, written by one process
  * (rank 0) with HDF5's serial driver, then closed and fsynced.
  *
  * Why serially: parallel HDF5 1.10 cannot write variable-length strings (/spec) and writes the
  * fill values of contiguous datasets from one rank anyway; a file closed by one process before
- * any rank opens it in parallel is at least as safe as DESIGN's "create collectively, flush once"
- * (all metadata is on disk before the first raw write). Every dataset is contiguous, unfiltered
+ * any rank opens it in parallel is at least as safe as creating it collectively and flushing once,
+ * which docs/MACHINE-NOTES.md found enough against a kill (all metadata is on disk before the
+ * first raw write). Every dataset is contiguous, unfiltered
  * and allocated at creation with its fill value (NaN for real numbers, 0 for integers), so the
  * parallel writers only ever write raw data into place.
  *
@@ -40,21 +41,6 @@ typedef struct creation {
     int n;
 } creation;
 
-static const char *axis_description(const iw_axis *axis)
-{
-    switch (axis->id) {
-    case IW_AXIS_IMPORTANCE_WEIGHT:
-        return "grid axis: weight on the loss of the positive class (data.classes[1]); the negative class has weight 1";
-    case IW_AXIS_L2: return "grid axis: L2 strength; the objective adds (l2/2) * sum of squared conv/linear weights";
-    case IW_AXIS_DROPOUT: return "grid axis: drop probability on hidden fully connected layers";
-    case IW_AXIS_BATCHNORM: return "grid axis: batch normalisation after each conv / hidden linear layer (0 = false, 1 = true)";
-    case IW_AXIS_SEED: return "grid axis: seed of the initialisation, minibatch order and dropout masks";
-    case IW_AXIS_SAMPLING_ID:
-        return "grid axis: how the positive class is emphasised (0 = weight: importance weight on the loss; 1 = subsample: the training data are sub-sampled instead)";
-    default: return "grid axis";
-    }
-}
-
 /* Contiguous, allocated and filled at creation, no timestamps (so that stores of the same sweep
  * differ only in their data and root attributes). fill may be NULL (HDF5's default, zero). */
 static hid_t dataset_create(creation *c, const char *path, hid_t ftype, int rank, const hsize_t *dims,
@@ -68,7 +54,7 @@ static hid_t dataset_create(creation *c, const char *path, hid_t ftype, int rank
         H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0 &&
         (!fill || H5Pset_fill_value(dcpl, fill_type, fill) >= 0))
         dset = H5Dcreate2(c->file, path, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (dset >= 0 && store_write_string_attr(dset, "description", description) < 0) {
+    if (dset >= 0 && h5_write_string_attr(dset, "description", description) < 0) {
         H5Dclose(dset);
         dset = H5I_INVALID_HID;
     }
@@ -87,16 +73,23 @@ static void attach_later(creation *c, const char *path, int rank, const char *s0
     a->scale[0] = s0, a->scale[1] = s1, a->scale[2] = s2, a->scale[3] = s3;
 }
 
-/* CF-convention flag attributes (xarray shows them; h5py users read the description). */
-static int write_flags(hid_t dset, const int8_t *values, int n, const char *meanings)
+/* CF-convention flag attributes (xarray shows them; h5py users read the description): values
+ * 0..n-1 named names[0..n-1]. */
+static int write_flags(hid_t dset, const char *const *names, int n)
 {
+    int8_t values[128];
+    char meanings[1024] = "";
+    for (int k = 0; k < n && k < 128; k++) {
+        values[k] = (int8_t)k;
+        snprintf(meanings + strlen(meanings), sizeof meanings - strlen(meanings), "%s%s", k ? " " : "", names[k]);
+    }
     hsize_t dim = (hsize_t)n;
     hid_t space = H5Screate_simple(1, &dim, NULL);
     hid_t attr = H5Acreate2(dset, "flag_values", H5T_STD_I8LE, space, H5P_DEFAULT, H5P_DEFAULT);
     int rc = attr >= 0 && H5Awrite(attr, H5T_NATIVE_INT8, values) >= 0 ? 0 : -1;
     if (attr >= 0) H5Aclose(attr);
     H5Sclose(space);
-    if (rc == 0) rc = store_write_string_attr(dset, "flag_meanings", meanings);
+    if (rc == 0) rc = h5_write_string_attr(dset, "flag_meanings", meanings);
     return rc;
 }
 
@@ -170,10 +163,10 @@ static int write_dimension_scales(creation *c, const char *const *scales, int n_
     return rc;
 }
 
-/* /run (0..R-1) and /runs/<axis> (the axis value of each run, last axis fastest). */
+/* /run (0..R-1) and /runs/<axis> (the axis value of each run, last axis fastest), typed by the
+ * axis table: REAL float64 (fill NaN), INT int64, FLAG and ENUM int8 with flag attributes. */
 static int write_run_columns(creation *c, const iw_spec *spec, int64_t runs)
 {
-    static const int8_t bool_flags[2] = {0, 1};
     hsize_t dim = (hsize_t)runs;
     int64_t *block = malloc(BLOCK * sizeof *block);
     if (!block) return -1;
@@ -181,25 +174,25 @@ static int write_run_columns(creation *c, const iw_spec *spec, int64_t runs)
     /* column -1 is /run; column a >= 0 is spec->axes[a] */
     for (int a = -1; a < spec->n_axes && rc == 0; a++) {
         const iw_axis *axis = a >= 0 ? &spec->axes[a] : NULL;
-        int is_real = axis && axis->type == IW_AXIS_REAL;
-        int is_flag = axis && (axis->type == IW_AXIS_BOOL || axis->type == IW_AXIS_SAMPLING);
+        const iw_axis_def *def = axis ? axis->def : NULL;
+        int is_real = def && def->type == IW_AXIS_REAL;
+        int is_flag = def && (def->type == IW_AXIS_FLAG || def->type == IW_AXIS_ENUM);
         hid_t ftype = is_real ? H5T_IEEE_F64LE : is_flag ? H5T_STD_I8LE : H5T_STD_I64LE;
         hid_t mtype = is_real ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64;
         char path[160];
         int64_t stride = 1;
         if (axis) {
-            snprintf(path, sizeof path, "/runs/%s", axis->name);
+            snprintf(path, sizeof path, "/runs/%s", def->name);
             for (int b = a + 1; b < spec->n_axes; b++) stride *= spec->axes[b].count;
         } else {
             snprintf(path, sizeof path, "/run");
         }
         const double nan = NAN;
         hid_t dset = dataset_create(c, path, ftype, 1, &dim, H5T_NATIVE_DOUBLE, is_real ? &nan : NULL,
-                                    axis ? axis_description(axis)
+                                    axis ? def->description
                                          : "run index 0..R-1 in grid order (last grid axis fastest): the row of every /runs and /metrics dataset");
         if (dset < 0) { rc = -1; break; }
-        if (axis && axis->type == IW_AXIS_BOOL) rc = write_flags(dset, bool_flags, 2, "false true");
-        if (axis && axis->type == IW_AXIS_SAMPLING) rc = write_flags(dset, bool_flags, 2, "weight subsample");
+        if (is_flag) rc = write_flags(dset, def->names, def->n_names);
         if (axis) attach_later(c, path, 1, "/run", NULL, NULL, NULL);
         hid_t fspace = H5Dget_space(dset);
         for (int64_t first = 0; first < runs && rc == 0; first += BLOCK) {
@@ -242,7 +235,7 @@ static int create_group(hid_t file, const char *path, const char *description)
     hid_t group = H5Gcreate2(file, path, H5P_DEFAULT, gcpl, H5P_DEFAULT);
     H5Pclose(gcpl);
     if (group < 0) return -1;
-    int rc = store_write_string_attr(group, "description", description);
+    int rc = h5_write_string_attr(group, "description", description);
     H5Gclose(group);
     return rc;
 }
@@ -257,14 +250,14 @@ static int write_root(creation *c, const iw_spec *spec, const iw_store_info *inf
     hid_t root = H5Gopen2(c->file, "/", H5P_DEFAULT);
     if (root < 0) return -1;
     int rc = 0;
-    rc |= store_write_string_attr(root, "schema", IW_STORE_SCHEMA);
-    rc |= store_write_string_attr(root, "name", spec->name);
-    rc |= store_write_string_attr(root, "spec_sha256", spec->sha256);
-    rc |= store_write_string_attr(root, "created", created);
-    rc |= store_write_string_attr(root, "version", info && info->version ? info->version : IW_VERSION);
-    rc |= store_write_string_attr(root, "openblas_core", info && info->openblas_core ? info->openblas_core : "unknown");
-    rc |= store_write_string_attr(root, "mpi_library", info && info->mpi_library ? info->mpi_library : "unknown");
-    rc |= store_write_string_attr(root, "description",
+    rc |= h5_write_string_attr(root, "schema", IW_STORE_SCHEMA);
+    rc |= h5_write_string_attr(root, "name", spec->name);
+    rc |= h5_write_string_attr(root, "spec_sha256", spec->sha256);
+    rc |= h5_write_string_attr(root, "created", created);
+    rc |= h5_write_string_attr(root, "version", info && info->version ? info->version : IW_VERSION);
+    rc |= h5_write_string_attr(root, "openblas_core", info && info->openblas_core ? info->openblas_core : "unknown");
+    rc |= h5_write_string_attr(root, "mpi_library", info && info->mpi_library ? info->mpi_library : "unknown");
+    rc |= h5_write_string_attr(root, "description",
                                   "iwsweep store: per-epoch trajectories of every run of one sweep (schema iwsweep/1; the sweep file is /spec)");
     H5Gclose(root);
     if (rc) return -1;
@@ -278,7 +271,7 @@ static int write_root(creation *c, const iw_spec *spec, const iw_store_info *inf
     hid_t dset = H5Dcreate2(c->file, "/spec", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     const char *text = spec->text ? spec->text : "";
     if (dset < 0 || H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0 ||
-        store_write_string_attr(dset, "description", "the sweep file this store was made from, verbatim") < 0)
+        h5_write_string_attr(dset, "description", "the sweep file this store was made from, verbatim") < 0)
         rc = -1;
     if (dset >= 0) H5Dclose(dset);
     H5Pclose(dcpl);
@@ -287,34 +280,39 @@ static int write_root(creation *c, const iw_spec *spec, const iw_store_info *inf
     return rc;
 }
 
+/* "run status: 0 pending, 1 done, 2 diverged (non-finite loss; ...), 3 failed; written after the
+ * run's metrics", from the status table. */
+static void status_description(char *buf, size_t size)
+{
+    size_t n = (size_t)snprintf(buf, size, "run status: ");
+    for (int k = 0; k < IW_STATUS_COUNT && n < size; k++) {
+        const iw_status_def *st = &iw_status_defs[k];
+        n += (size_t)snprintf(buf + n, size - n, "%s%d %s%s%s%s", k ? ", " : "", k, st->name, st->meaning ? " (" : "",
+                              st->meaning ? st->meaning : "", st->meaning ? ")" : "");
+    }
+    if (n < size) snprintf(buf + n, size - n, "; written after the run's metrics");
+}
+
 static int write_runs_group(creation *c, const iw_spec *spec, const store_shape *shape)
 {
-    static const int8_t status_flags[4] = {IW_STATUS_PENDING, IW_STATUS_DONE, IW_STATUS_DIVERGED, IW_STATUS_FAILED};
-    static const char *const prov_descriptions[STORE_PROV_COUNT] = {
-        "wall-clock seconds of the run's last attempt (NaN until written)",
-        "CPU seconds used by the process during the run's last attempt (NaN until written)",
-        "MPI rank that ran the last attempt (0 until written: see status)",
-        "attempt that wrote the row: 1 for the first, +1 for each rerun; 0 = never written",
-        "SLURM_JOB_ID of the job that ran the last attempt (0 outside Slurm)",
-        "SLURM_RESTART_COUNT of that job (0 outside Slurm or on the job's first start)",
-    };
-    hid_t types[STORE_PROV_COUNT] = {H5T_IEEE_F64LE, H5T_IEEE_F64LE, H5T_STD_I32LE,
-                                     H5T_STD_I32LE,  H5T_STD_I64LE,  H5T_STD_I32LE};
+    const char *status_names[IW_STATUS_COUNT];
+    for (int k = 0; k < IW_STATUS_COUNT; k++) status_names[k] = iw_status_defs[k].name;
+    char description[512];
+    status_description(description, sizeof description);
     hsize_t dim = (hsize_t)shape->runs;
     const double nan = NAN;
     if (write_run_columns(c, spec, shape->runs) < 0) return -1;
-    hid_t dset = dataset_create(c, "/runs/status", H5T_STD_I8LE, 1, &dim, H5T_NATIVE_INT8, NULL,
-                                "run status: 0 pending, 1 done, 2 diverged (non-finite loss; metrics NaN from that epoch on), 3 failed; written after the run's metrics");
+    hid_t dset = dataset_create(c, "/runs/status", H5T_STD_I8LE, 1, &dim, H5T_NATIVE_INT8, NULL, description);
     if (dset < 0) return -1;
-    int rc = write_flags(dset, status_flags, 4, "pending done diverged failed");
+    int rc = write_flags(dset, status_names, IW_STATUS_COUNT);
     H5Dclose(dset);
     attach_later(c, "/runs/status", 1, "/run", NULL, NULL, NULL);
     for (int p = 0; p < STORE_PROV_COUNT && rc == 0; p++) {
+        const store_prov_def *def = &store_prov_defs[p];
         char path[160];
-        snprintf(path, sizeof path, "/runs/%s", store_prov_names[p]);
-        int is_real = p == STORE_PROV_WALL || p == STORE_PROV_CPU;
-        dset = dataset_create(c, path, types[p], 1, &dim, H5T_NATIVE_DOUBLE, is_real ? &nan : NULL,
-                              prov_descriptions[p]);
+        snprintf(path, sizeof path, "/runs/%s", def->name);
+        dset = dataset_create(c, path, store_file_type(def->type), 1, &dim, H5T_NATIVE_DOUBLE,
+                              def->type == STORE_F64 ? &nan : NULL, def->description);
         if (dset < 0) return -1;
         H5Dclose(dset);
         attach_later(c, path, 1, "/run", NULL, NULL, NULL);
@@ -376,7 +374,7 @@ int store_create_file(const char *path, const iw_spec *spec, const iw_store_info
     c.file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
     H5Pclose(fapl);
     H5Pclose(fcpl);
-    if (c.file < 0) return store_h5_fail(err, "cannot create %s", path);
+    if (c.file < 0) return h5_fail(err, "cannot create %s", path);
     hsize_t n_epochs = (hsize_t)shape->epochs + 1;
     int32_t *epochs = malloc(n_epochs * sizeof *epochs);
     int rc = epochs ? 0 : -1;
@@ -395,11 +393,11 @@ int store_create_file(const char *path, const iw_spec *spec, const iw_store_info
         rc = write_dimension_scales(&c, scales, shape->n_boundary > 0 ? 5 : 2);
     }
     if (rc < 0) {
-        store_h5_fail(err, "cannot write the store %s", path);
+        h5_fail(err, "cannot write the store %s", path);
         H5Fclose(c.file);
         return -1;
     }
-    if (H5Fclose(c.file) < 0) return store_h5_fail(err, "cannot close %s after creating it", path);
+    if (H5Fclose(c.file) < 0) return h5_fail(err, "cannot close %s after creating it", path);
     int fd = open(path, O_RDONLY);
     if (fd < 0 || fsync(fd) != 0) {
         if (fd >= 0) close(fd);

@@ -6,7 +6,8 @@
  *   iwreport plot    STORE [-o DIR]
  *
  * Reads the store through store_read.h (works while a sweep is still writing it); the reports
- * themselves live in src/store/report_*.c. For synthetic2d stores, `plot` regenerates the training
+ * themselves live in src/report/report_*.c. main() reads the command line, then dispatches to
+ * the command's row of the `commands` table. For synthetic2d stores, `plot` regenerates the training
  * points from the sweep file kept in /spec (the data are a deterministic function of it) to draw
  * the decision boundaries over them.
  */
@@ -96,98 +97,149 @@ static int split_metrics(char *list, iw_table_options *o)
     return o->n_metrics ? 0 : -1;
 }
 
-int main(int argc, char **argv)
+/* The command line, once read. */
+typedef struct args {
+    const char *command, *store, *epochs, *outdir;
+    char *metrics;
+    int probes, done_only;
+} args;
+
+static int run_summary(const iw_store_reader *rd, const args *a, iw_error *err)
 {
-    const char *command = NULL, *store = NULL, *epochs = NULL, *outdir = NULL;
-    char *metrics = NULL;
-    int probes = 0, done_only = 0;
+    (void)a;
+    return iw_report_summary(rd, stdout, err);
+}
+
+static int run_table(const iw_store_reader *rd, const args *a, iw_error *err)
+{
+    iw_table_options o;
+    memset(&o, 0, sizeof o);
+    if (a->metrics && split_metrics(a->metrics, &o) < 0) return iw_error_set(err, "--metric: expected NAME[,NAME...]");
+    if (!a->metrics) o.metrics[o.n_metrics++] = "test_frac_positive";
+    if (a->probes) {
+        o.metrics[o.n_metrics++] = "other_frac_positive";
+        o.metrics[o.n_metrics++] = "noise_frac_positive";
+    }
+    if (a->epochs) {
+        if (iw_report_parse_epochs(rd, a->epochs, &o, err) < 0) return -1;
+    } else {
+        iw_report_default_epochs(rd, &o);
+    }
+    return iw_report_table(rd, &o, stdout, err);
+}
+
+static int run_csv(const iw_store_reader *rd, const args *a, iw_error *err)
+{
+    return iw_report_csv(rd, a->done_only, stdout, err);
+}
+
+static int run_plot(const iw_store_reader *rd, const args *a, iw_error *err)
+{
+    char dir[1100];
+    if (a->outdir) {
+        snprintf(dir, sizeof dir, "%s", a->outdir);
+    } else {
+        size_t n = strlen(a->store);
+        if (n > 3 && !strcmp(a->store + n - 3, ".h5")) n -= 3;
+        snprintf(dir, sizeof dir, "%.*s-plots", (int)n, a->store);
+    }
+    double *xy = NULL;
+    int32_t *label = NULL;
+    int64_t n = 0;
+    int rc = 0;
+    if (rd->boundary_count > 0 && load_points(rd, &xy, &label, &n) < 0) rc = iw_error_set(err, "out of memory");
+    iw_plot_points points = {xy, label, n};
+    if (rc == 0) rc = iw_report_plot(rd, dir, n > 0 ? &points : NULL, stdout, err);
+    free(xy);
+    free(label);
+    return rc;
+}
+
+/* The commands, and which options belong to which (an option given to another command is an
+ * error, in this order of checking). */
+static const struct command {
+    const char *name;
+    int (*run)(const iw_store_reader *rd, const args *a, iw_error *err);
+} commands[] = {
+    {"summary", run_summary},
+    {"table", run_table},
+    {"csv", run_csv},
+    {"plot", run_plot},
+};
+
+static const char *option_misplaced(const args *a, const char *command)
+{
+    if ((a->epochs || a->metrics || a->probes) && strcmp(command, "table") != 0)
+        return "--epochs, --metric and --probes belong to 'table'";
+    if (a->done_only && strcmp(command, "csv") != 0) return "--done-only belongs to 'csv'";
+    if (a->outdir && strcmp(command, "plot") != 0) return "-o belongs to 'plot'";
+    return NULL;
+}
+
+/* Reads argv into a. 0, 1 when --help was asked (usage printed), 2 on a bad command line (message
+ * printed). */
+static int read_args(int argc, char **argv, args *a)
+{
+    memset(a, 0, sizeof *a);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "help")) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help") || !strcmp(arg, "help")) {
             fputs(usage, stdout);
-            return 0;
-        } else if (!strcmp(a, "--epochs") || !strcmp(a, "--metric") || !strcmp(a, "-o")) {
+            return 1;
+        } else if (!strcmp(arg, "--epochs") || !strcmp(arg, "--metric") || !strcmp(arg, "-o")) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "iwreport: %s needs a value\n", a);
+                fprintf(stderr, "iwreport: %s needs a value\n", arg);
                 return 2;
             }
-            if (!strcmp(a, "--epochs")) epochs = argv[++i];
-            else if (!strcmp(a, "--metric")) metrics = argv[++i];
-            else outdir = argv[++i];
-        } else if (!strcmp(a, "--probes")) {
-            probes = 1;
-        } else if (!strcmp(a, "--done-only")) {
-            done_only = 1;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "iwreport: unknown option '%s' (see iwreport --help)\n", a);
+            if (!strcmp(arg, "--epochs")) a->epochs = argv[++i];
+            else if (!strcmp(arg, "--metric")) a->metrics = argv[++i];
+            else a->outdir = argv[++i];
+        } else if (!strcmp(arg, "--probes")) {
+            a->probes = 1;
+        } else if (!strcmp(arg, "--done-only")) {
+            a->done_only = 1;
+        } else if (arg[0] == '-') {
+            fprintf(stderr, "iwreport: unknown option '%s' (see iwreport --help)\n", arg);
             return 2;
-        } else if (!command) {
-            command = a;
-        } else if (!store) {
-            store = a;
+        } else if (!a->command) {
+            a->command = arg;
+        } else if (!a->store) {
+            a->store = arg;
         } else {
-            fprintf(stderr, "iwreport: unexpected argument '%s' (see iwreport --help)\n", a);
+            fprintf(stderr, "iwreport: unexpected argument '%s' (see iwreport --help)\n", arg);
             return 2;
         }
     }
-    if (!command) {
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    args a;
+    int rc = read_args(argc, argv, &a);
+    if (rc) return rc == 1 ? 0 : 2;
+    if (!a.command) {
         fputs(usage, stderr);
         return 2;
     }
-    int cmd = !strcmp(command, "summary") ? 1 : !strcmp(command, "table") ? 2 : !strcmp(command, "csv") ? 3
-            : !strcmp(command, "plot") ? 4 : 0;
+    const struct command *cmd = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(a.command, commands[i].name)) cmd = &commands[i];
     if (!cmd) {
-        fprintf(stderr, "iwreport: unknown command '%s' (expected summary, table, csv or plot)\n", command);
+        fprintf(stderr, "iwreport: unknown command '%s' (expected summary, table, csv or plot)\n", a.command);
         return 2;
     }
-    if (!store) {
-        fprintf(stderr, "iwreport %s: missing STORE (the .h5 file a sweep wrote)\n", command);
+    if (!a.store) {
+        fprintf(stderr, "iwreport %s: missing STORE (the .h5 file a sweep wrote)\n", a.command);
         return 2;
     }
-    if ((epochs || metrics || probes) && cmd != 2) return fail("--epochs, --metric and --probes belong to 'table'");
-    if (done_only && cmd != 3) return fail("--done-only belongs to 'csv'");
-    if (outdir && cmd != 4) return fail("-o belongs to 'plot'");
+    const char *misplaced = option_misplaced(&a, cmd->name);
+    if (misplaced) return fail(misplaced);
 
     iw_error err;
     iw_store_reader *rd;
-    if (iw_store_reader_open(store, &rd, &err) < 0) return fail(err.message);
-    int rc = 0;
-    if (cmd == 1) {
-        rc = iw_report_summary(rd, stdout, &err);
-    } else if (cmd == 2) {
-        iw_table_options o;
-        memset(&o, 0, sizeof o);
-        if (metrics && split_metrics(metrics, &o) < 0) rc = iw_error_set(&err, "--metric: expected NAME[,NAME...]");
-        if (!metrics) o.metrics[o.n_metrics++] = "test_frac_positive";
-        if (probes) {
-            o.metrics[o.n_metrics++] = "other_frac_positive";
-            o.metrics[o.n_metrics++] = "noise_frac_positive";
-        }
-        if (rc == 0) {
-            if (epochs) rc = iw_report_parse_epochs(rd, epochs, &o, &err);
-            else iw_report_default_epochs(rd, &o);
-        }
-        if (rc == 0) rc = iw_report_table(rd, &o, stdout, &err);
-    } else if (cmd == 3) {
-        rc = iw_report_csv(rd, done_only, stdout, &err);
-    } else {
-        char dir[1100];
-        if (outdir) {
-            snprintf(dir, sizeof dir, "%s", outdir);
-        } else {
-            size_t n = strlen(store);
-            if (n > 3 && !strcmp(store + n - 3, ".h5")) n -= 3;
-            snprintf(dir, sizeof dir, "%.*s-plots", (int)n, store);
-        }
-        double *xy = NULL;
-        int32_t *label = NULL;
-        int64_t n = 0;
-        if (rd->boundary_count > 0 && load_points(rd, &xy, &label, &n) < 0) rc = iw_error_set(&err, "out of memory");
-        iw_plot_points points = {xy, label, n};
-        if (rc == 0) rc = iw_report_plot(rd, dir, n > 0 ? &points : NULL, stdout, &err);
-        free(xy);
-        free(label);
-    }
+    if (iw_store_reader_open(a.store, &rd, &err) < 0) return fail(err.message);
+    rc = cmd->run(rd, &a, &err);
     iw_store_reader_close(rd);
     if (fflush(stdout) != 0 && rc == 0) rc = iw_error_set(&err, "cannot write to stdout");
     if (rc < 0) return fail(err.message);

@@ -2,11 +2,18 @@
  *
  *   iwsweep [-o STORE] [--dry-run] [--retry-failed] SWEEP_FILE     (under mpirun / srun, or alone)
  *
- * Wiring (every step is collective unless it says rank 0; errors are agreed over all ranks, so a
- * bad input stops every rank cleanly, never with a hang or MPI_Abort):
- *   sweep file (rank 0 reads, all parse) -> output folder writable? (rank 0) -> lock (rank 0)
- *   -> store open/create -> status -> todo (not done, heaviest first) -> node-shared data
- *   -> scheduler: each worker trains a run (src/run) and writes it (src/store) -> close -> summary.
+ * main() is a list of steps (the step_* functions, in this order); each is collective unless it
+ * says rank 0, and errors are agreed over all ranks (iw_mpi_agree), so a bad input stops every
+ * rank cleanly, never with a hang or MPI_Abort:
+ *   load_spec        the sweep file: rank 0 reads it, every rank parses the same bytes
+ *   check_inputs     rank 0: data folder there? output folder writable? then --dry-run's listing,
+ *                    or the store's lock
+ *   open_store       open or create the store
+ *   plan             statuses -> runs to do; rank 0 orders them heaviest first (src/run's costs)
+ *   prepare_workers  node-shared data, checkpoint folder, a trajectory buffer per rank
+ *   schedule         rank 0 hands out runs; each worker trains one (src/run), writes it (src/store)
+ *   close            close the store, free the data, drop the lock
+ *   summarize        rank 0: the store's counts, this invocation's, and the exit status
  *
  * Exit status: 0 every run of the grid is done or diverged; 1 error, or failed runs remain;
  * 2 bad command line, sweep file, output path, or a store that belongs to another sweep;
@@ -17,7 +24,6 @@
  * recorded as status 3 and the sweep goes on).
  */
 #include <errno.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <mpi.h>
@@ -30,6 +36,7 @@
 
 #include "iw/data.h"
 #include "iw/engine.h"
+#include "iw/mpi_util.h"
 #include "iw/node_data.h"
 #include "iw/run.h"
 #include "iw/sched.h"
@@ -85,33 +92,27 @@ static int parse_args(int argc, char **argv, options *o, iw_error *err)
     return 0;
 }
 
-/* 1 on every rank when `ok` is 1 on every rank; waits without spinning. */
-static int all_ok(int ok)
+/* After a collective step: 1 when it succeeded on every rank. Otherwise rank 0 prints the agreed
+ * reason (the lowest failing rank's message, "rank r: ..." when r is not 0) and 0 is returned. */
+static int agree(int rank, int ok, iw_error *err)
 {
-    int all = 0;
-    MPI_Request req;
-    MPI_Iallreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &req);
-    iw_mpi_wait_quietly(&req, MPI_STATUS_IGNORE);
-    return all;
-}
-
-/* After a collective step: 1 when it succeeded on every rank. Otherwise the reason is printed
- * once (rank 0's message, or each failing rank's own when rank 0 succeeded) and 0 returned. */
-static int agree(int rank, int ok, const iw_error *err)
-{
-    if (all_ok(ok)) return 1;
-    int root_ok = ok;
-    MPI_Bcast(&root_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (!ok && rank == 0) fprintf(stderr, "iwsweep: %s\n", err->message);
-    else if (!ok && root_ok) fprintf(stderr, "iwsweep: rank %d: %s\n", rank, err->message);
+    if (iw_mpi_agree(MPI_COMM_WORLD, ok ? 0 : -1, err) == 0) return 1;
+    if (rank == 0) fprintf(stderr, "iwsweep: %s\n", err->message);
     return 0;
 }
 
 static int finish(int code)
 {
-    iw_mpi_barrier_quietly(MPI_COMM_WORLD); /* MPI_Finalize would spin while others finish */
+    iw_mpi_barrier(MPI_COMM_WORLD, NULL); /* MPI_Finalize would spin while others finish */
     MPI_Finalize();
     return code;
+}
+
+/* Rank 0's int, on every rank. */
+static int from_rank0(int value)
+{
+    iw_mpi_bcast(MPI_COMM_WORLD, &value, (int)sizeof value, 0, NULL);
+    return value;
 }
 
 /* Sweep file: rank 0 reads it, every rank parses the same bytes. */
@@ -119,19 +120,19 @@ static int load_spec(int rank, const char *path, iw_spec *spec, iw_error *err)
 {
     int64_t len = -1;
     if (rank == 0 && iw_spec_load(path, spec, err) == 0) len = (int64_t)spec->text_len;
-    MPI_Bcast(&len, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
-    if (len < 0) return -1;
-    if (rank == 0) {
-        MPI_Bcast(spec->text, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD);
-        return all_ok(1) ? 0 : iw_error_set(err, "another rank could not parse %s", path);
+    if (iw_mpi_bcast(MPI_COMM_WORLD, &len, (int)sizeof len, 0, err) != 0 || len < 0) return -1;
+    char *text = rank == 0 ? spec->text : malloc((size_t)len + 1);
+    if (iw_mpi_agree(MPI_COMM_WORLD, text ? 0 : iw_error_set(err, "out of memory"), err) != 0) {
+        if (rank != 0) free(text);
+        return -1;
     }
-    char *text = malloc((size_t)len + 1);
-    if (!text) return iw_error_set(err, "out of memory");
-    MPI_Bcast(text, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD);
-    text[len] = '\0';
-    int ok = iw_spec_parse(text, (size_t)len, path, spec, err) == 0;
-    free(text);
-    return all_ok(ok) ? 0 : -1;
+    int rc = iw_mpi_bcast(MPI_COMM_WORLD, text, (int)len, 0, err);
+    if (rc == 0 && rank != 0) {
+        text[len] = '\0';
+        rc = iw_spec_parse(text, (size_t)len, path, spec, err);
+    }
+    if (rank != 0) free(text);
+    return iw_mpi_agree(MPI_COMM_WORLD, rc, err);
 }
 
 /* mkdir -p of `dir`. */
@@ -207,25 +208,6 @@ static void resume_command(int argc, char **argv, int size, int add_retry, char 
     }
 }
 
-/* Removes the checkpoints of runs already done or diverged (a kill between storing a run and
- * removing its checkpoint leaves one behind). Rank 0, before any run is handed out. */
-static void remove_stale_checkpoints(const char *dir, const int8_t *status, int64_t R)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        long long run;
-        char tail[8];
-        if (sscanf(e->d_name, "run-%lld.%7s", &run, tail) != 2 || strcmp(tail, "ckpt") != 0) continue;
-        if (run < 0 || run >= R || (status[run] != IW_STATUS_DONE && status[run] != IW_STATUS_DIVERGED)) continue;
-        char path[4200 + sizeof e->d_name];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-}
-
 /* What a worker needs to train and store one run. */
 typedef struct sweep_ctx {
     const iw_spec *spec;
@@ -233,7 +215,8 @@ typedef struct sweep_ctx {
     iw_store *store;
     const int32_t *attempt;  /* [R] from the store at start */
     iw_trajectory traj;      /* reused by every run of this rank */
-    const char *ckpt_dir;    /* NULL: checkpoints off */
+    const char *store_path;
+    int checkpoints;         /* the sweep asks for checkpoints */
     int rank;
     int64_t slurm_job_id;
     int slurm_restart_count;
@@ -258,8 +241,8 @@ static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
     iw_point point;
     iw_spec_point(c->spec, run, &point);
     char ckpt[4200];
-    if (c->ckpt_dir) snprintf(ckpt, sizeof ckpt, "%s/run-%lld.ckpt", c->ckpt_dir, (long long)run);
-    iw_run_hooks hooks = {&stop_requested, c->ckpt_dir ? ckpt : NULL, NULL, NULL};
+    if (c->checkpoints && iw_run_checkpoint_path(c->store_path, run, ckpt, sizeof ckpt, err) != 0) return -1;
+    iw_run_hooks hooks = {&stop_requested, c->checkpoints ? ckpt : NULL, NULL, NULL};
     iw_run_provenance prov = {0, 0, c->rank, c->attempt[run] + 1, c->slurm_job_id, c->slurm_restart_count};
     iw_error rerr = {{0}};
     int rc;
@@ -281,7 +264,7 @@ static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
                     c->traj.resumed_epoch);
         if (iw_store_write_run(c->store, run, &c->traj, &prov, err) != 0)
             return iw_error_prefix(err, "run %lld: cannot write it to the store", (long long)run);
-        if (c->ckpt_dir && iw_run_checkpoint_remove(ckpt, &rerr) != 0)
+        if (c->checkpoints && iw_run_checkpoint_remove(ckpt, &rerr) != 0)
             fprintf(stderr, "iwsweep: warning: %s\n", rerr.message);
         out->status = c->traj.status;
         return 0;
@@ -298,10 +281,7 @@ static void describe_run(int64_t run, void *arg, char *buf, size_t n)
     const sweep_ctx *c = arg;
     iw_point p;
     iw_spec_point(c->spec, run, &p);
-    int k = snprintf(buf, n, "weight=%g l2=%g dropout=%g batchnorm=%d seed=%lld", p.importance_weight, p.l2,
-                     p.dropout, p.batchnorm, (long long)p.seed);
-    if (iw_spec_axis_index(c->spec, IW_AXIS_SAMPLING_ID) >= 0 && k > 0 && (size_t)k < n)
-        snprintf(buf + k, n - (size_t)k, " sampling=%s", iw_sampling_name(p.sampling));
+    iw_spec_describe_point(c->spec, &p, buf, n);
 }
 
 /* Heaviest first; equal costs keep grid order. */
@@ -321,14 +301,243 @@ static void format_time(double s, char *buf, size_t n)
     else snprintf(buf, n, "%.1fs", s);
 }
 
+/* Everything main's steps share. Arrays of R are on every rank; todo, cost and result matter on
+ * rank 0 only (the scheduler hands out the runs). */
+typedef struct sweep {
+    int argc;
+    char **argv;
+    int rank, size;
+    double wall0, cpu0;       /* rank 0's share of the work is measured from MPI_Init on */
+    options opt;
+    iw_error err;
+    iw_spec spec;
+    char store_path[4096];
+    int lock_fd;              /* rank 0: the store's lock file, -1 when not held */
+    const char *kernel;       /* OpenBLAS kernel name */
+    iw_store *store;
+    int created;              /* the store was made by this invocation */
+    int64_t runs;             /* R */
+    int8_t *status;           /* [R] in the store at start */
+    int32_t *attempt;         /* [R] */
+    int64_t before[IW_STATUS_COUNT]; /* runs of each status at start */
+    int64_t *todo;            /* [n_todo] runs to do, heaviest first (grid order on ranks > 0) */
+    double *cost;             /* [n_todo] their relative costs */
+    int8_t *result;           /* [n_todo] status each run came back with (rank 0) */
+    int64_t n_todo;
+    iw_data data;
+    iw_node_data *shared;
+    sweep_ctx ctx;
+    iw_sched_summary summary;
+    int scheduled_ok;         /* the scheduler returned without a fatal error */
+} sweep;
+
+/* Step: the sweep file, read by rank 0 and parsed by every rank. */
+static int step_load_spec(sweep *w)
+{
+    if (load_spec(w->rank, w->opt.sweep, &w->spec, &w->err) != 0) {
+        if (w->rank == 0) fprintf(stderr, "iwsweep: %s\n", w->err.message);
+        return -1;
+    }
+    w->runs = iw_spec_run_count(&w->spec);
+    if (w->opt.store) snprintf(w->store_path, sizeof w->store_path, "%s", w->opt.store);
+    else snprintf(w->store_path, sizeof w->store_path, "results/%s.h5", w->spec.name);
+    return 0;
+}
+
+/* Step (rank 0 checks, every rank learns the verdict): the data folder, the output folder, then
+ * --dry-run's listing or the store's lock. */
+static int step_check_inputs(sweep *w)
+{
+    int ok = 1;
+    if (w->rank == 0) {
+        ok = iw_spec_check_data_path(&w->spec, &w->err) == 0 && check_output(w->store_path, !w->opt.dry_run, &w->err) == 0;
+        if (ok && w->opt.dry_run) {
+            iw_spec_print_runs(&w->spec, stdout);
+            struct stat st;
+            printf("store: %s (%s)\n", w->store_path,
+                   stat(w->store_path, &st) == 0 ? "exists: a real run resumes it" : "would be created");
+        } else if (ok) {
+            w->lock_fd = iw_store_lock(w->store_path, &w->err);
+            ok = w->lock_fd >= 0;
+        }
+        if (!ok) fprintf(stderr, "iwsweep: %s\n", w->err.message);
+    }
+    return from_rank0(ok) ? 0 : -1;
+}
+
+/* Step: open the store (or create it), collectively. */
+static int step_open_store(sweep *w)
+{
+    w->kernel = iw_engine_init_threads();
+    char mpi_lib[MPI_MAX_LIBRARY_VERSION_STRING];
+    int mpi_len = 0;
+    MPI_Get_library_version(mpi_lib, &mpi_len);
+    mpi_lib[strcspn(mpi_lib, "\n")] = '\0';
+    iw_store_info info = {IW_VERSION, w->kernel, mpi_lib};
+    int ok = iw_store_open(MPI_COMM_WORLD, w->store_path, &w->spec, &info, &w->store, &w->created, &w->err) == 0;
+    if (!agree(w->rank, ok, &w->err)) return -1;
+    const char *notice = iw_store_notice(w->store); /* e.g. a half-created store was removed */
+    if (w->rank == 0 && notice && *notice) fprintf(stderr, "iwsweep: %s\n", notice);
+    return 0;
+}
+
+/* Step: what is left to do (runs pending, and failed ones with --retry-failed), heaviest first. */
+static int step_plan(sweep *w)
+{
+    int64_t R = w->runs;
+    w->status = malloc((size_t)R);
+    w->attempt = malloc(sizeof(int32_t) * (size_t)R);
+    w->todo = malloc(sizeof(int64_t) * (size_t)R);
+    w->cost = malloc(sizeof(double) * (size_t)R);
+    w->result = malloc((size_t)R);
+    todo_item *items = malloc(sizeof(todo_item) * (size_t)R);
+    int ok = w->status && w->attempt && w->todo && w->cost && w->result && items;
+    if (!ok) iw_error_set(&w->err, "out of memory for %lld runs", (long long)R);
+    else ok = iw_store_read_status(w->store, w->status, w->attempt, &w->err) == 0;
+    for (int64_t r = 0; ok && r < R; r++) {
+        int s = w->status[r] >= 0 && w->status[r] < IW_STATUS_COUNT ? w->status[r] : IW_STATUS_PENDING;
+        w->before[s]++;
+        if (s == IW_STATUS_PENDING || (w->opt.retry_failed && s == IW_STATUS_FAILED)) w->todo[w->n_todo++] = r;
+    }
+    if (ok && w->rank == 0) {
+        ok = iw_run_costs(&w->spec, w->todo, w->n_todo, w->cost, &w->err) == 0;
+        for (int64_t i = 0; ok && i < w->n_todo; i++) items[i] = (todo_item){w->todo[i], w->cost[i]};
+        if (ok) qsort(items, (size_t)w->n_todo, sizeof *items, heavier_first);
+        for (int64_t i = 0; ok && i < w->n_todo; i++) {
+            w->todo[i] = items[i].run;
+            w->cost[i] = items[i].cost;
+        }
+    }
+    free(items);
+    return agree(w->rank, ok, &w->err) ? 0 : -1;
+}
+
+/* Step: the data, once per node; then what the workers need to train: the checkpoint folder and a
+ * trajectory buffer. Nothing to do: nothing loaded. */
+static int step_prepare_workers(sweep *w)
+{
+    if (w->n_todo > 0 && iw_node_data_load(MPI_COMM_WORLD, &w->spec.data, &w->data, &w->shared, &w->err) != 0) {
+        if (w->rank == 0) fprintf(stderr, "iwsweep: %s\n", w->err.message); /* the same message on every rank */
+        return -1;
+    }
+    const char *job = getenv("SLURM_JOB_ID"), *restarts = getenv("SLURM_RESTART_COUNT");
+    w->ctx = (sweep_ctx){.spec = &w->spec, .data = &w->data, .store = w->store, .attempt = w->attempt,
+                         .store_path = w->store_path, .checkpoints = iw_run_checkpoints_enabled(&w->spec),
+                         .rank = w->rank, .slurm_job_id = job ? strtoll(job, NULL, 10) : 0,
+                         .slurm_restart_count = restarts ? atoi(restarts) : 0, .fail_runs = getenv("IW_TEST_FAIL_RUN")};
+    int ok = 1;
+    if (w->ctx.checkpoints && w->rank == 0)
+        ok = iw_run_checkpoints_prepare(w->store_path, w->status, w->runs, w->n_todo > 0, &w->err) == 0;
+    if (ok && w->n_todo > 0) ok = iw_trajectory_alloc(&w->ctx.traj, &w->spec, &w->err) == 0;
+    return agree(w->rank, ok, &w->err) ? 0 : -1;
+}
+
+/* Step: the runs, handed out by rank 0 to the workers. */
+static void step_schedule(sweep *w)
+{
+    if (w->rank == 0) {
+        const char *warning = iw_engine_kernel_warning();
+        if (warning) fprintf(stderr, "iwsweep: warning: %s\n", warning);
+        fprintf(stderr, "iwsweep: sweep '%s': %lld runs, %lld to do; %d rank%s (%s); OpenBLAS %s; store %s (%s)\n",
+                w->spec.name, (long long)w->runs, (long long)w->n_todo, w->size, w->size > 1 ? "s" : "",
+                w->size > 1 ? "rank 0 schedules" : "rank 0 trains", w->kernel, w->store_path, w->created ? "new" : "resumed");
+    }
+    w->scheduled_ok = 1;
+    if (w->n_todo == 0) return;
+    int64_t done_before = w->before[IW_STATUS_DONE] + w->before[IW_STATUS_DIVERGED] +
+                          (w->opt.retry_failed ? 0 : w->before[IW_STATUS_FAILED]);
+    iw_sched_config cfg = {.todo = w->todo, .cost = w->cost, .result = w->result, .n_todo = w->n_todo,
+                           .n_total = w->runs, .n_done_before = done_before, .run = run_one, .ctx = &w->ctx,
+                           .stop = &stop_requested, .progress = stderr, .describe = describe_run};
+    w->scheduled_ok = iw_sched_execute(MPI_COMM_WORLD, &cfg, &w->summary, &w->err) == 0;
+    if (!w->scheduled_ok && w->rank == 0) fprintf(stderr, "iwsweep: stopping the sweep: %s\n", w->err.message);
+}
+
+/* Step: close the store (collective) and let go of the data, the lock and an empty checkpoint
+ * folder. Returns 1 when the store closed cleanly. */
+static int step_close(sweep *w)
+{
+    iw_mpi_barrier(MPI_COMM_WORLD, NULL);
+    iw_trajectory_free(&w->ctx.traj);
+    if (w->shared) iw_node_data_free(w->shared, &w->data);
+    w->shared = NULL;
+    iw_error cerr = {{0}};
+    int closed = 1;
+    if (w->store) closed = iw_store_close(w->store, &cerr) == 0;
+    w->store = NULL;
+    if (!closed) fprintf(stderr, "iwsweep: closing the store: %s\n", cerr.message);
+    if (w->rank == 0) {
+        iw_store_unlock(w->lock_fd);
+        w->lock_fd = -1;
+        if (iw_run_checkpoints_enabled(&w->spec)) iw_run_checkpoints_finish(w->store_path);
+    }
+    return closed;
+}
+
+/* Step (rank 0): what the store holds now, what this invocation did, and the exit status. */
+static int step_summarize(sweep *w, int went_well)
+{
+    if (w->rank != 0) return EXIT_COMPLETE;
+    int64_t now[IW_STATUS_COUNT];
+    memcpy(now, w->before, sizeof now);
+    for (int64_t i = 0; i < w->n_todo && w->scheduled_ok >= 0; i++) {
+        int was = w->status[w->todo[i]] >= 0 && w->status[w->todo[i]] < IW_STATUS_COUNT ? w->status[w->todo[i]]
+                                                                                          : IW_STATUS_PENDING;
+        if (w->result[i] == IW_STATUS_PENDING) continue;
+        now[was]--;
+        now[w->result[i]]++;
+    }
+    double wall = iw_wall_seconds() - w->wall0, cpu = iw_cpu_seconds() - w->cpu0;
+    char wall_text[32];
+    format_time(wall, wall_text, sizeof wall_text);
+    const iw_sched_summary *sum = &w->summary;
+    printf("iwsweep: '%s': %lld runs: %lld done, %lld diverged, %lld failed, %lld pending; store %s\n", w->spec.name,
+           (long long)w->runs, (long long)now[IW_STATUS_DONE], (long long)now[IW_STATUS_DIVERGED],
+           (long long)now[IW_STATUS_FAILED], (long long)now[IW_STATUS_PENDING], w->store_path);
+    printf("iwsweep: this invocation: %lld runs finished in %s on %d worker%s; rank 0 CPU %.2f s (%.1f%% of a core; "
+           "%.2f s in the scheduler)\n",
+           (long long)(sum->done + sum->diverged + sum->failed), wall_text, w->size > 1 ? w->size - 1 : 1,
+           w->size > 2 ? "s" : "", cpu, wall > 0 ? 100.0 * cpu / wall : 0.0, sum->rank0_cpu_seconds);
+    fflush(stdout);
+    char cmd[8192];
+    if (!went_well) return EXIT_ERROR;
+    if (sum->interrupted || (stop_requested && now[IW_STATUS_PENDING] > 0)) {
+        resume_command(w->argc, w->argv, w->size, 0, cmd, sizeof cmd);
+        fprintf(stderr, "iwsweep: interrupted: %lld of %lld runs done; resume with: %s\n",
+                (long long)(now[IW_STATUS_DONE] + now[IW_STATUS_DIVERGED]), (long long)w->runs, cmd);
+        return EXIT_INTERRUPTED;
+    }
+    if (now[IW_STATUS_FAILED] > 0) {
+        int64_t n = now[IW_STATUS_FAILED];
+        resume_command(w->argc, w->argv, w->size, !w->opt.retry_failed, cmd, sizeof cmd);
+        fprintf(stderr, "iwsweep: %lld run%s failed (messages above); rerun %s with: %s\n", (long long)n, n > 1 ? "s" : "",
+                n > 1 ? "them" : "it", cmd);
+        return EXIT_ERROR;
+    }
+    if (now[IW_STATUS_PENDING] > 0) {
+        fprintf(stderr, "iwsweep: %lld runs still pending\n", (long long)now[IW_STATUS_PENDING]);
+        return EXIT_ERROR;
+    }
+    return EXIT_COMPLETE;
+}
+
+static int finish_sweep(sweep *w, int code)
+{
+    free(w->status);
+    free(w->attempt);
+    free(w->todo);
+    free(w->cost);
+    free(w->result);
+    iw_spec_free(&w->spec);
+    return finish(code);
+}
 
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
-    double wall0 = iw_wall_seconds(), cpu0 = iw_cpu_seconds(); /* rank 0's share is measured from here */
-    int rank, size;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    sweep w = {.argc = argc, .argv = argv, .lock_fd = -1, .wall0 = iw_wall_seconds(), .cpu0 = iw_cpu_seconds()};
+    MPI_Comm_rank(MPI_COMM_WORLD, &w.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &w.size);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -338,196 +547,24 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL); /* Slurm --signal=B:USR1 (time limit near), forwarded by the batch scripts */
 
-    iw_error err = {{0}};
-    options opt;
-    if (parse_args(argc, argv, &opt, &err) != 0) {
-        if (rank == 0) fprintf(stderr, "iwsweep: %s\n%s", err.message, usage);
+    if (parse_args(argc, argv, &w.opt, &w.err) != 0) {
+        if (w.rank == 0) fprintf(stderr, "iwsweep: %s\n%s", w.err.message, usage);
         return finish(EXIT_BAD_INPUT);
     }
-    if (opt.help) {
-        if (rank == 0) fputs(usage, stdout);
+    if (w.opt.help) {
+        if (w.rank == 0) fputs(usage, stdout);
         return finish(EXIT_COMPLETE);
     }
-
-    iw_spec spec;
-    memset(&spec, 0, sizeof spec);
-    if (load_spec(rank, opt.sweep, &spec, &err) != 0) {
-        if (rank == 0) fprintf(stderr, "iwsweep: %s\n", err.message);
-        iw_spec_free(&spec);
-        return finish(EXIT_BAD_INPUT);
+    if (step_load_spec(&w) != 0 || step_check_inputs(&w) != 0) return finish_sweep(&w, EXIT_BAD_INPUT);
+    if (w.opt.dry_run) return finish_sweep(&w, EXIT_COMPLETE);
+    if (step_open_store(&w) != 0) {
+        if (w.rank == 0) iw_store_unlock(w.lock_fd);
+        return finish_sweep(&w, EXIT_BAD_INPUT);
     }
-    int64_t R = iw_spec_run_count(&spec);
-    char store_path[4096];
-    snprintf(store_path, sizeof store_path, "%s", opt.store ? opt.store : "");
-    if (!opt.store) snprintf(store_path, sizeof store_path, "results/%s.h5", spec.name);
-
-    /* Output folder, then the lock: rank 0 checks, everyone learns the verdict. */
-    int lock_fd = -1, ok = 1;
-    if (rank == 0) {
-        ok = check_output(store_path, !opt.dry_run, &err) == 0;
-        if (ok && opt.dry_run) {
-            iw_spec_print_runs(&spec, stdout);
-            struct stat st;
-            printf("store: %s (%s)\n", store_path, stat(store_path, &st) == 0 ? "exists: a real run resumes it" : "would be created");
-        } else if (ok) {
-            lock_fd = iw_store_lock(store_path, &err);
-            ok = lock_fd >= 0;
-        }
-        if (!ok) fprintf(stderr, "iwsweep: %s\n", err.message);
-    }
-    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (!ok || opt.dry_run) {
-        iw_spec_free(&spec);
-        return finish(ok ? EXIT_COMPLETE : EXIT_BAD_INPUT);
-    }
-
-    const char *kernel = iw_engine_init_threads();
-    char mpi_lib[MPI_MAX_LIBRARY_VERSION_STRING];
-    int mpi_len = 0;
-    MPI_Get_library_version(mpi_lib, &mpi_len);
-    mpi_lib[strcspn(mpi_lib, "\n")] = '\0';
-    iw_store_info info = {IW_VERSION, kernel, mpi_lib};
-    iw_store *store = NULL;
-    int created = 0;
-    ok = iw_store_open(MPI_COMM_WORLD, store_path, &spec, &info, &store, &created, &err) == 0;
-    if (!agree(rank, ok, &err)) {
-        if (rank == 0) iw_store_unlock(lock_fd);
-        iw_spec_free(&spec);
-        return finish(EXIT_BAD_INPUT);
-    }
-    if (rank == 0) {
-        const char *notice = iw_store_notice(store); /* e.g. a half-created store was removed */
-        if (notice && *notice) fprintf(stderr, "iwsweep: %s\n", notice);
-    }
-
-    /* What is left to do, heaviest first. */
-    int8_t *status = malloc((size_t)R);
-    int32_t *attempt = malloc(sizeof(int32_t) * (size_t)R);
-    todo_item *items = malloc(sizeof(todo_item) * (size_t)R);
-    int64_t *todo = malloc(sizeof(int64_t) * (size_t)R);
-    double *cost = malloc(sizeof(double) * (size_t)R);
-    int8_t *result = malloc((size_t)R);
-    ok = status && attempt && items && todo && cost && result;
-    if (!ok) iw_error_set(&err, "out of memory for %lld runs", (long long)R);
-    else ok = iw_store_read_status(store, status, attempt, &err) == 0;
-    int64_t n_todo = 0, before[4] = {0, 0, 0, 0};
-    if (ok) {
-        for (int64_t r = 0; r < R; r++) {
-            int s = status[r] >= 0 && status[r] <= 3 ? status[r] : IW_STATUS_PENDING;
-            before[s]++;
-            if (s == IW_STATUS_PENDING || (opt.retry_failed && s == IW_STATUS_FAILED)) {
-                iw_point p;
-                iw_spec_point(&spec, r, &p);
-                items[n_todo].run = r;
-                items[n_todo++].cost = iw_spec_run_cost(&spec, &p);
-            }
-        }
-        qsort(items, (size_t)n_todo, sizeof *items, heavier_first);
-        for (int64_t i = 0; i < n_todo; i++) {
-            todo[i] = items[i].run;
-            cost[i] = items[i].cost;
-        }
-    }
-
-    /* The data, once per node. */
-    iw_data data;
-    memset(&data, 0, sizeof data);
-    iw_node_data *shared = NULL;
-    int go = agree(rank, ok, &err);
-    if (go && n_todo > 0) {
-        ok = iw_node_data_load(MPI_COMM_WORLD, &spec.data, &data, &shared, &err) == 0;
-        if (!ok && rank == 0) fprintf(stderr, "iwsweep: %s\n", err.message); /* same message on every rank */
-        go = ok;
-    }
-
-    sweep_ctx ctx = {.spec = &spec, .data = &data, .store = store, .attempt = attempt, .rank = rank,
-                     .fail_runs = getenv("IW_TEST_FAIL_RUN")};
-    const char *job = getenv("SLURM_JOB_ID"), *restarts = getenv("SLURM_RESTART_COUNT");
-    ctx.slurm_job_id = job ? strtoll(job, NULL, 10) : 0;
-    ctx.slurm_restart_count = restarts ? atoi(restarts) : 0;
-    char ckpt_dir[4200];
-    snprintf(ckpt_dir, sizeof ckpt_dir, "%s.ckpt", store_path);
-    if (iw_run_checkpoints_enabled(&spec)) {
-        ctx.ckpt_dir = ckpt_dir;
-        if (rank == 0 && ok) remove_stale_checkpoints(ckpt_dir, status, R);
-        if (rank == 0 && ok && n_todo > 0 && mkdir(ckpt_dir, 0777) != 0 && errno != EEXIST) {
-            iw_error_set(&err, "cannot create the checkpoint folder %s: %s", ckpt_dir, strerror(errno));
-            ok = 0;
-        }
-    }
-    if (go && ok && n_todo > 0 && iw_trajectory_alloc(&ctx.traj, &spec, &err) != 0) ok = 0;
-    if (go) go = agree(rank, ok, &err);
-
-    if (rank == 0 && go) {
-        const char *warning = iw_engine_kernel_warning();
-        if (warning) fprintf(stderr, "iwsweep: warning: %s\n", warning);
-        fprintf(stderr, "iwsweep: sweep '%s': %lld runs, %lld to do; %d rank%s (%s); OpenBLAS %s; store %s (%s)\n",
-                spec.name, (long long)R, (long long)n_todo, size, size > 1 ? "s" : "",
-                size > 1 ? "rank 0 schedules" : "rank 0 trains", kernel, store_path, created ? "new" : "resumed");
-    }
-
-    iw_sched_summary sum;
-    memset(&sum, 0, sizeof sum);
-    int sched_ok = 1;
-    if (go && n_todo > 0) {
-        iw_sched_config cfg = {.todo = todo, .cost = cost, .result = result, .n_todo = n_todo, .n_total = R,
-                               .n_done_before = before[IW_STATUS_DONE] + before[IW_STATUS_DIVERGED] +
-                                                (opt.retry_failed ? 0 : before[IW_STATUS_FAILED]),
-                               .run = run_one, .ctx = &ctx, .stop = &stop_requested, .progress = stderr,
-                               .describe = describe_run};
-        sched_ok = iw_sched_execute(MPI_COMM_WORLD, &cfg, &sum, &err) == 0;
-        if (!sched_ok && rank == 0) fprintf(stderr, "iwsweep: stopping the sweep: %s\n", err.message);
-    }
-
-    iw_mpi_barrier_quietly(MPI_COMM_WORLD);
-    iw_trajectory_free(&ctx.traj);
-    if (shared) iw_node_data_free(shared, &data);
-    iw_error cerr = {{0}};
-    int closed = iw_store_close(store, &cerr) == 0;
-    if (!closed) fprintf(stderr, "iwsweep: closing the store: %s\n", cerr.message);
-
-    int code = EXIT_COMPLETE;
-    if (rank == 0) {
-        iw_store_unlock(lock_fd);
-        if (ctx.ckpt_dir) rmdir(ckpt_dir); /* only when empty: no run left a checkpoint */
-        int64_t now[4] = {before[0], before[1], before[2], before[3]};
-        for (int64_t i = 0; go && i < n_todo; i++) {
-            int s = status[todo[i]] >= 0 && status[todo[i]] <= 3 ? status[todo[i]] : 0;
-            if (result[i] != IW_STATUS_PENDING) {
-                now[s]--;
-                now[result[i]]++;
-            }
-        }
-        double wall = iw_wall_seconds() - wall0, cpu = iw_cpu_seconds() - cpu0;
-        char wall_text[32];
-        format_time(wall, wall_text, sizeof wall_text);
-        printf("iwsweep: '%s': %lld runs: %lld done, %lld diverged, %lld failed, %lld pending; store %s\n", spec.name,
-               (long long)R, (long long)now[1], (long long)now[2], (long long)now[3], (long long)now[0], store_path);
-        printf("iwsweep: this invocation: %lld runs finished in %s on %d worker%s; rank 0 CPU %.2f s (%.1f%% of a core; "
-               "%.2f s in the scheduler)\n",
-               (long long)(sum.done + sum.diverged + sum.failed), wall_text, size > 1 ? size - 1 : 1,
-               size > 2 ? "s" : "", cpu, wall > 0 ? 100.0 * cpu / wall : 0.0, sum.rank0_cpu_seconds);
-        fflush(stdout);
-        char cmd[8192];
-        if (!go || !sched_ok || !closed) {
-            code = EXIT_ERROR;
-        } else if (sum.interrupted || (stop_requested && now[0] > 0)) {
-            resume_command(argc, argv, size, 0, cmd, sizeof cmd);
-            fprintf(stderr, "iwsweep: interrupted: %lld of %lld runs done; resume with: %s\n",
-                    (long long)(now[1] + now[2]), (long long)R, cmd);
-            code = EXIT_INTERRUPTED;
-        } else if (now[3] > 0) {
-            resume_command(argc, argv, size, !opt.retry_failed, cmd, sizeof cmd);
-            fprintf(stderr, "iwsweep: %lld run%s failed (messages above); rerun %s with: %s\n", (long long)now[3],
-                    now[3] > 1 ? "s" : "", now[3] > 1 ? "them" : "it", cmd);
-            code = EXIT_ERROR;
-        } else if (now[0] > 0) {
-            fprintf(stderr, "iwsweep: %lld runs still pending\n", (long long)now[0]);
-            code = EXIT_ERROR;
-        }
-    }
-    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    free(status); free(attempt); free(items); free(todo); free(cost); free(result);
-    iw_spec_free(&spec);
-    return finish(code);
+    int went_well = step_plan(&w) == 0 && step_prepare_workers(&w) == 0;
+    if (went_well) step_schedule(&w);
+    else w.scheduled_ok = -1; /* nothing was handed out */
+    went_well = step_close(&w) && went_well && w.scheduled_ok == 1;
+    int code = from_rank0(step_summarize(&w, went_well));
+    return finish_sweep(&w, code);
 }

@@ -24,11 +24,17 @@ static void check_point(const iw_spec *spec, int64_t run)
     iw_point p;
     iw_spec_point(spec, run, &p);
     if (p.run != run) __builtin_trap();
-    if (!(p.importance_weight > 0) || !isfinite(p.importance_weight)) __builtin_trap();
-    if (!(p.l2 >= 0) || !isfinite(p.l2) || !(p.dropout >= 0 && p.dropout < 1)) __builtin_trap();
-    if (p.seed < 0 || (p.batchnorm != 0 && p.batchnorm != 1)) __builtin_trap();
-    double cost = iw_spec_run_cost(spec, &p);
-    if (!(cost > 0) || !isfinite(cost)) __builtin_trap();
+    /* every value within its axis's documented range (axis.h) */
+    for (int a = 0; a < IW_AXIS_COUNT; a++) {
+        const iw_axis_def *def = &iw_axis_defs[a];
+        double v = p.value[a];
+        if (!isfinite(v)) __builtin_trap();
+        if (def->type == IW_AXIS_REAL && (def->lo_open ? !(v > def->lo) : !(v >= def->lo))) __builtin_trap();
+        if (def->type == IW_AXIS_REAL && (def->hi_open ? !(v < def->hi) : !(v <= def->hi))) __builtin_trap();
+        if (def->type == IW_AXIS_INT && (v != (double)(int64_t)v || v < def->lo || v > def->hi)) __builtin_trap();
+        if ((def->type == IW_AXIS_FLAG || def->type == IW_AXIS_ENUM) && (v != (int)v || v < 0 || v >= def->n_names))
+            __builtin_trap();
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """check_store.py — checks a store written by the C store writer against schema iwsweep/1
-(shared DESIGN.md) with h5py, numpy and xarray, and against the values the test programs wrote
+(docs/DESIGN.md) with h5py, numpy and xarray, and against the values the test programs wrote
 (tests/unit/store_fixture.h):
 
     check_store.py pattern STORE RANKS   every dataset, attribute, dimension scale and description;

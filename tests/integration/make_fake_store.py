@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make_fake_store.py — writes a small store that follows the iwsweep/1 schema (DESIGN.md) with
+"""make_fake_store.py — writes a small store that follows the iwsweep/1 schema (docs/DESIGN.md) with
 h5py, for testing the reader and iwreport without running a sweep.
 
     /usr/bin/python3 make_fake_store.py OUT.h5 [--sampling] [--boundary]

@@ -20,7 +20,11 @@ one() { # one FILE: prints "ok - ..." or "# ...\nnot ok - ..."
   local f=$1 name expect out rc
   name=$(basename "$f" .yaml)
   expect=$(sed -n '1s/^# expect: //p' "$f")
-  out=$(OMPI_MCA_ess_singleton_isolated=1 "$IWS" --dry-run -o "$IW_TMP/unused-$name.h5" "$f" 2>&1); rc=$?
+  # each singleton gets its own session folder: concurrent ones sharing one sometimes fail in
+  # MPI_Init ("A call to mkdir was unable to create the desired directory") as another cleans up
+  mkdir -p "$IW_TMP/ompi-$name"
+  out=$(OMPI_MCA_orte_tmpdir_base=$IW_TMP/ompi-$name OMPI_MCA_ess_singleton_isolated=1 \
+        "$IWS" --dry-run -o "$IW_TMP/unused-$name.h5" "$f" 2>&1); rc=$?
   if [ -z "$expect" ]; then echo "# $f has no '# expect:' first line"; echo "not ok - bad sweep $name"
   elif [ $rc = 2 ] && printf '%s' "$out" | grep -qF -- "$expect" && printf '%s' "$out" | grep -qF -- "$(basename "$f")"; then
     echo "ok - bad sweep $name: exit 2, message names the file and says '$expect'"

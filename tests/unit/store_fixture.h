@@ -30,11 +30,10 @@ static double fixture_iw[] = {0.25, 1, 4}, fixture_l2[] = {0, 0.001}, fixture_dr
 static double fixture_seed[FIXTURE_MAX_SEEDS];
 static char fixture_text[FIXTURE_MAX_SEEDS * 8 + 1024];
 
-static inline void fixture_axis(iw_spec *spec, iw_axis_id id, const char *name, iw_axis_type type,
-                                double *values, int count)
+static inline void fixture_axis(iw_spec *spec, iw_axis_id id, double *values, int count)
 {
     iw_axis *a = &spec->axes[spec->n_axes++];
-    a->id = id, a->name = name, a->type = type, a->values = values, a->count = count;
+    a->id = id, a->def = &iw_axis_defs[id], a->values = values, a->count = count;
 }
 
 /* A sweep of 3 x 2 x 1 x 2 x n_seeds runs (x 2 with synthetic: a sampling axis, and a boundary
@@ -66,13 +65,13 @@ static inline void fixture_spec_sized(iw_spec *spec, int synthetic, char sha_tag
     snprintf(spec->name, sizeof spec->name, "%s", synthetic ? "store-test-2d" : "store-test");
     spec->data.source = synthetic ? IW_SOURCE_SYNTHETIC2D : IW_SOURCE_FASHION_MNIST;
     spec->train.epochs = epochs;
-    fixture_axis(spec, IW_AXIS_IMPORTANCE_WEIGHT, "importance_weight", IW_AXIS_REAL, fixture_iw, 3);
-    fixture_axis(spec, IW_AXIS_L2, "l2", IW_AXIS_REAL, fixture_l2, 2);
-    fixture_axis(spec, IW_AXIS_DROPOUT, "dropout", IW_AXIS_REAL, fixture_dropout, 1);
-    fixture_axis(spec, IW_AXIS_BATCHNORM, "batchnorm", IW_AXIS_BOOL, fixture_bn, 2);
-    fixture_axis(spec, IW_AXIS_SEED, "seed", IW_AXIS_INT, fixture_seed, n_seeds);
+    fixture_axis(spec, IW_AXIS_IMPORTANCE_WEIGHT, fixture_iw, 3);
+    fixture_axis(spec, IW_AXIS_L2, fixture_l2, 2);
+    fixture_axis(spec, IW_AXIS_DROPOUT, fixture_dropout, 1);
+    fixture_axis(spec, IW_AXIS_BATCHNORM, fixture_bn, 2);
+    fixture_axis(spec, IW_AXIS_SEED, fixture_seed, n_seeds);
     if (synthetic) {
-        fixture_axis(spec, IW_AXIS_SAMPLING_ID, "sampling", IW_AXIS_SAMPLING, fixture_sampling, 2);
+        fixture_axis(spec, IW_AXIS_SAMPLING, fixture_sampling, 2);
         spec->record.n_boundary_epochs = 2;
         spec->record.boundary_epochs[0] = 1;
         spec->record.boundary_epochs[1] = 3;

@@ -11,6 +11,7 @@
  */
 #include "engine/conv.h"
 #include "test.h"
+#include "torch_fixture.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -18,91 +19,24 @@
 #define FIXTURE "tests/fixtures/conv_torch.bin"
 #define TOL 1e-4
 
-typedef struct record {
-    char name[128];
-    int ndim;
-    uint32_t dims[8];
-    size_t n;
-    float *data;
-} record;
+static torch_fixture fixture;
 
-static record *records_;
-static int n_records_;
-
-static int read_u32(FILE *f, uint32_t *v)
-{
-    unsigned char b[4];
-    if (fread(b, 1, 4, f) != 4) return -1;
-    *v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-    return 0;
-}
-
-/* Loads the whole fixture; returns 0, or -1 after printing why. */
-static int load_fixture(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        printf("# cannot open %s (run from the repository root)\n", path);
-        return -1;
-    }
-    char magic[8];
-    uint32_t version, count;
-    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, "IWCONVFX", 8) != 0 || read_u32(f, &version) ||
-        version != 1 || read_u32(f, &count)) {
-        printf("# %s: not a version-1 IWCONVFX file\n", path);
-        fclose(f);
-        return -1;
-    }
-    records_ = calloc(count, sizeof *records_);
-    for (uint32_t i = 0; i < count; i++) {
-        record *r = &records_[i];
-        uint32_t len, ndim;
-        if (read_u32(f, &len) || len >= sizeof r->name || fread(r->name, 1, len, f) != len ||
-            read_u32(f, &ndim) || ndim > 8) {
-            printf("# %s: record %u is malformed\n", path, i);
-            fclose(f);
-            return -1;
-        }
-        r->ndim = (int)ndim;
-        r->n = 1;
-        for (uint32_t d = 0; d < ndim; d++) {
-            if (read_u32(f, &r->dims[d])) break;
-            r->n *= r->dims[d];
-        }
-        r->data = malloc(sizeof(float) * (r->n ? r->n : 1));
-        for (size_t k = 0; k < r->n; k++) {
-            uint32_t u;
-            if (read_u32(f, &u)) {
-                printf("# %s: record %s is truncated\n", path, r->name);
-                fclose(f);
-                return -1;
-            }
-            memcpy(&r->data[k], &u, 4);
-        }
-        n_records_++;
-    }
-    fclose(f);
-    return 0;
-}
-
-static const record *find(const char *case_name, const char *array)
+static const torch_record *find(const char *case_name, const char *array)
 {
     char name[160];
     snprintf(name, sizeof name, "%s/%s", case_name, array);
-    for (int i = 0; i < n_records_; i++)
-        if (strcmp(records_[i].name, name) == 0) return &records_[i];
-    return NULL;
+    return torch_fixture_find(&fixture, name);
 }
 
-static const record *need(const char *case_name, const char *array)
+static const torch_record *need(const char *case_name, const char *array)
 {
-    const record *r = find(case_name, array);
+    const torch_record *r = find(case_name, array);
     EXPECT(r != NULL, "fixture has %s/%s", case_name, array);
     return r;
 }
 
 /* max|a - b| <= TOL * max|b| */
-static void expect_close(const char *what, const char *array, const float *a, const record *b, size_t n)
+static void expect_close(const char *what, const char *array, const float *a, const torch_record *b, size_t n)
 {
     if (!b) return;
     EXPECT(b->n == n, "%s/%s: engine has %zu values, fixture %zu", what, array, n, b->n);
@@ -124,7 +58,7 @@ static void expect_close(const char *what, const char *array, const float *a, co
 /* One forward + backward of `layer` on the case's x and dy. */
 static void layer_case(const char *name, iw_layer *layer)
 {
-    const record *x = need(name, "x"), *dy = need(name, "dy"), *y = need(name, "y"), *dx = need(name, "dx");
+    const torch_record *x = need(name, "x"), *dy = need(name, "dy"), *y = need(name, "y"), *dx = need(name, "dx");
     if (!x || !dy || !y || !dx || x->ndim != 4) {
         iw_layer_free(layer);
         return;
@@ -140,7 +74,7 @@ static void layer_case(const char *name, iw_layer *layer)
     iw_rng rng;
     iw_rng_seed(&rng, 1, IW_STREAM_INIT);
     if (layer->ops->init) layer->ops->init(layer, IW_INIT_PYTORCH, &rng);
-    const record *params = find(name, "params");
+    const torch_record *params = find(name, "params");
     if (params) {
         EXPECT(params->n == h.sizes.params, "%s: %zu params, fixture %zu", name, h.sizes.params, params->n);
         if (params->n == h.sizes.params) memcpy(h.params, params->data, sizeof(float) * params->n);
@@ -153,7 +87,7 @@ static void layer_case(const char *name, iw_layer *layer)
     layer->ops->backward(layer, &ctx, x->data, out, dy->data, din);
     expect_close(name, "dx", din, dx, x->n);
     if (params) expect_close(name, "dparams", h.grads, find(name, "dparams"), h.sizes.params);
-    const record *buffers = find(name, "buffers");
+    const torch_record *buffers = find(name, "buffers");
     if (buffers) expect_close(name, "buffers", h.buffers, buffers, h.sizes.buffers);
     free(out);
     free(din);
@@ -195,8 +129,8 @@ static void test_conv_torch_resblock(void)
 /* 10 SGD steps of a net against the fixture's losses and final parameters and statistics. */
 static void train_case(const char *name, const char *data, iw_net_config *cfg)
 {
-    const record *meta = need(name, "meta"), *x = need(data, "x"), *labels = need(data, "labels");
-    const record *weights = need(data, "weights"), *params0 = need(name, "params0"), *loss = need(name, "loss");
+    const torch_record *meta = need(name, "meta"), *x = need(data, "x"), *labels = need(data, "labels");
+    const torch_record *weights = need(data, "weights"), *params0 = need(name, "params0"), *loss = need(name, "loss");
     if (!meta || !x || !labels || !weights || !params0 || !loss) return;
     const int steps = (int)labels->dims[0], batch = (int)labels->dims[1];
     const float lr = meta->data[0];
@@ -224,7 +158,7 @@ static void train_case(const char *name, const char *data, iw_net_config *cfg)
     memcpy(iw_net_params(net), params0->data, sizeof(float) * params0->n);
     /* dropout layers in order, with their masks */
     iw_layer *drops[8];
-    const record *masks[8];
+    const torch_record *masks[8];
     int n_drops = 0;
     for (int i = 0; i < iw_net_layer_count(net) && n_drops < 8; i++) {
         iw_layer *l = iw_net_layer(net, i);
@@ -303,7 +237,7 @@ static void test_conv_model_shapes(void)
 
 int main(void)
 {
-    if (load_fixture(FIXTURE) != 0) {
+    if (torch_fixture_load(FIXTURE, &fixture) != 0) {
         printf("not ok - load_fixture\n");
         return 1;
     }
@@ -313,7 +247,6 @@ int main(void)
     RUN_TEST(test_conv_torch_cnn_10_steps);
     RUN_TEST(test_conv_torch_resnet_10_steps);
     RUN_TEST(test_conv_model_shapes);
-    for (int i = 0; i < n_records_; i++) free(records_[i].data);
-    free(records_);
+    torch_fixture_free(&fixture);
     return test_exit_code();
 }

@@ -1,4 +1,4 @@
-/* test_data_mpi.c — one copy of the data per node (sched/node_data.c). Runs alone as one rank (the
+/* test_data_mpi.c — one copy of the data per node (node/node_data.c). Runs alone as one rank (the
  * unit-test pass) and under mpirun with several ranks (tests/integration/data_share.sh): every
  * rank's view must equal a private load, a loader error must reach every rank with the same
  * message (and nobody hangs), the window must be freed collectively, and a large data set must cost
@@ -127,18 +127,6 @@ static void test_share_error(void)
     iw_node_data_free(handle, &data);
 }
 
-/* This process's Pss in bytes, from /proc/self/smaps_rollup. */
-static double pss_bytes(void)
-{
-    FILE *f = fopen("/proc/self/smaps_rollup", "r");
-    char line[256];
-    double kib = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "Pss:", 4) == 0) kib = atof(line + 4);
-    if (f) fclose(f);
-    return kib * 1024.0;
-}
-
 /* Pss summed over the ranks with `spec` loaded node-shared and every value read; copy = its size. */
 static double shared_pss_sum(const iw_data_spec *spec, double *copy)
 {
@@ -152,7 +140,7 @@ static double shared_pss_sum(const iw_data_spec *spec, double *copy)
     for (size_t i = 0; i < data.block_bytes; i++) checksum += ((const unsigned char *)data.block)[i];
     *copy = (double)data.block_bytes;
     MPI_Barrier(MPI_COMM_WORLD); /* all ranks map every page before anyone counts its share */
-    mine = pss_bytes();
+    mine = iw_pss_bytes();
     MPI_Allreduce(&mine, &sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     iw_node_data_free(handle, &data);
     EXPECT(checksum > 0, "data read");

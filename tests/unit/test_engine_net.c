@@ -1,7 +1,8 @@
 /* test_engine_net.c — networks as a whole: structure built from a config, errors on bad configs,
- * initialisation (He / PyTorch default), the SGD step's exact semantics (L2 on weights only,
- * momentum as PyTorch), weight norm, evaluation vs training mode, dropout statistics, the OpenBLAS
- * kernel check, and a small training run that must learn a separable problem.
+ * multiply-adds of a forward pass against hand counts, initialisation (He / PyTorch default), the
+ * SGD step's exact semantics (L2 on weights only, momentum as PyTorch), weight norm, evaluation vs
+ * training mode, dropout statistics, the OpenBLAS kernel check, and a small training run that
+ * must learn a separable problem.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,22 +38,45 @@ static iw_net *make_mlp(int in, int h1, int h2, int bn, float dropout, iw_init i
     return net;
 }
 
-static void test_config_from_spec(void)
+/* Multiply-adds of a forward pass, against counts written out by hand from each architecture. */
+static double net_macs(iw_net_config cfg)
 {
-    iw_model_spec m;
-    memset(&m, 0, sizeof m);
-    m.kind = IW_MODEL_MLP;
-    m.n_hidden = 3;
-    m.hidden[0] = 64; m.hidden[1] = 32; m.hidden[2] = 16;
-    m.init = IW_INIT_PYTORCH;
-    iw_net_config cfg;
-    iw_net_config_from_spec(&cfg, &m, (iw_shape){1, 28, 28}, 1, 0.5, 64);
-    EXPECT(cfg.kind == IW_MODEL_MLP && cfg.n_hidden == 3 && cfg.hidden[2] == 16, "hidden copied");
-    EXPECT(cfg.input.c == 1 && cfg.input.h == 28 && cfg.input.w == 28, "input shape copied");
-    EXPECT(cfg.n_classes == 2 && cfg.batchnorm == 1 && cfg.dropout == 0.5f && cfg.max_batch == 64,
-           "classes %d, batchnorm %d, dropout %g, max_batch %d", cfg.n_classes, cfg.batchnorm,
-           (double)cfg.dropout, cfg.max_batch);
-    EXPECT(cfg.init == IW_INIT_PYTORCH, "init copied");
+    iw_error err;
+    cfg.n_classes = 2, cfg.max_batch = 1;
+    iw_net *net = iw_net_create(&cfg, &err);
+    EXPECT(net != NULL, "%s", err.message);
+    double macs = net ? iw_net_forward_macs(net) : -1;
+    iw_net_free(net);
+    return macs;
+}
+
+static void test_forward_macs(void)
+{
+    /* linear and mlp: one product per weight */
+    EXPECT(net_macs((iw_net_config){.kind = IW_MODEL_LINEAR, .input = {2, 1, 1}}) == 2 * 2, "linear");
+    double mlp = 784.0 * 64 + 64 * 32 + 32 * 2;
+    EXPECT(net_macs((iw_net_config){.kind = IW_MODEL_MLP, .input = {1, 28, 28}, .hidden = {64, 32}, .n_hidden = 2,
+                                    .batchnorm = 1, .dropout = 0.5f}) == mlp, "mlp with batch norm and dropout");
+    /* the paper's CNN on 1x28x28: 3x3 valid convolutions 26, 24, pool 12, 10, 8, 6, pool 3 */
+    double cnn = 26.0 * 26 * 64 * 1 * 9 + 24.0 * 24 * 64 * 64 * 9 + 10.0 * 10 * 128 * 64 * 9 +
+                 8.0 * 8 * 128 * 128 * 9 + 6.0 * 6 * 128 * 128 * 9 + 3.0 * 3 * 128 * 512 + 512.0 * 128 + 128.0 * 2;
+    EXPECT(net_macs((iw_net_config){.kind = IW_MODEL_CNN, .input = {1, 28, 28}}) == cnn, "cnn %g vs %g",
+           net_macs((iw_net_config){.kind = IW_MODEL_CNN, .input = {1, 28, 28}}), cnn);
+    /* on 3x32x32: 30, 28, pool 14, 12, 10, 8, pool 4 */
+    double cifar = 30.0 * 30 * 64 * 3 * 9 + 28.0 * 28 * 64 * 64 * 9 + 12.0 * 12 * 128 * 64 * 9 +
+                   10.0 * 10 * 128 * 128 * 9 + 8.0 * 8 * 128 * 128 * 9 + 4.0 * 4 * 128 * 512 + 512.0 * 128 + 128.0 * 2;
+    EXPECT(net_macs((iw_net_config){.kind = IW_MODEL_CNN, .input = {3, 32, 32}}) == cifar, "cnn on cifar");
+    /* resnet [8, 8, 16, 32] on 1x28x28: stem at 28; stage 1 at 28 (no projection); stage 2 at 14
+     * with a 1x1 projection 8 -> 16; stage 3 at 7 with a projection 16 -> 32; dense 32 -> 2 */
+    double resnet = 28.0 * 28 * 8 * 1 * 9 + 4 * (28.0 * 28 * 8 * 8 * 9) +
+                    14.0 * 14 * (16 * 8 * 9 + 3 * 16 * 16 * 9 + 8 * 16) +
+                    7.0 * 7 * (32 * 16 * 9 + 3 * 32 * 32 * 9 + 16 * 32) + 32.0 * 2;
+    EXPECT(net_macs((iw_net_config){.kind = IW_MODEL_RESNET, .input = {1, 28, 28}, .channels = {8, 8, 16, 32},
+                                    .n_channels = 4, .batchnorm = 1}) == resnet,
+           "resnet %g vs %g",
+           net_macs((iw_net_config){.kind = IW_MODEL_RESNET, .input = {1, 28, 28}, .channels = {8, 8, 16, 32},
+                                    .n_channels = 4, .batchnorm = 1}),
+           resnet);
 }
 
 static void test_mlp_structure(void)
@@ -440,7 +464,7 @@ static void test_kernel_warning(void)
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--print-kernel-warning") == 0) return print_kernel_warning();
-    RUN_TEST(test_config_from_spec);
+    RUN_TEST(test_forward_macs);
     RUN_TEST(test_mlp_structure);
     RUN_TEST(test_bad_configs_are_reported);
     RUN_TEST(test_init_he_and_pytorch);

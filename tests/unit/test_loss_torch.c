@@ -12,6 +12,7 @@
  * layer and the final parameters must match to the same bound.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,22 @@
 #include "engine/layer.h"
 #include "test.h"
 
-#include "fixture_iwfx.h"
+#include "torch_fixture.h"
+
+static torch_fixture fixture;
+
+static const torch_record *find(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static const torch_record *find(const char *fmt, ...)
+{
+    char name[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    const torch_record *r = torch_fixture_find(&fixture, name);
+    EXPECT(r != NULL, "fixture has no record '%s'", name);
+    return r;
+}
 
 #define TOL 1e-4
 
@@ -36,60 +52,60 @@ static double rel_diff(const float *ours, const float *ref, size_t n)
 }
 
 /* A descriptor from a fixture's [kind, alpha, max_margin, scale, tau, ...] and class counts. */
-static int descriptor(iw_loss *loss, const record *params, iw_normalize normalize, const record *counts,
+static int descriptor(iw_loss *loss, const torch_record *params, iw_normalize normalize, const torch_record *counts,
                       double weight_mean, const char *what)
 {
-    iw_loss_init(loss, (iw_loss_kind)params->values[0], normalize);
-    loss->poly_alpha = params->values[1];
-    loss->ldam_max_margin = params->values[2];
-    loss->ldam_scale = params->values[3];
-    loss->la_tau = params->values[4];
+    iw_loss_init(loss, (iw_loss_kind)params->data[0], normalize);
+    loss->poly_alpha = params->data[1];
+    loss->ldam_max_margin = params->data[2];
+    loss->ldam_scale = params->data[3];
+    loss->la_tau = params->data[4];
     loss->weight_mean = weight_mean;
     int64_t n[IW_LOSS_MAX_CLASSES];
-    for (uint32_t k = 0; k < counts->count && k < IW_LOSS_MAX_CLASSES; k++) n[k] = (int64_t)counts->values[k];
+    for (uint32_t k = 0; k < counts->n && k < IW_LOSS_MAX_CLASSES; k++) n[k] = (int64_t)counts->data[k];
     iw_error err;
-    int rc = iw_loss_set_class_counts(loss, n, (int)counts->count, &err);
+    int rc = iw_loss_set_class_counts(loss, n, (int)counts->n, &err);
     EXPECT(rc == 0, "%s: %s", what, err.message);
     return rc;
 }
 
 static void loss_case(const char *name)
 {
-    const record *params = find("%s.params", name);
+    const torch_record *params = find("%s.params", name);
     if (!params) return;
-    int K = (int)params->values[5];
+    int K = (int)params->data[5];
     const char *prefix = K == 2 ? "L2." : "L3.";
-    const record *z = find("%slogits", prefix), *y = find("%sy", prefix), *w = find("%sw", prefix);
-    const record *counts = find("%scounts", prefix), *mean = find("%sweight_mean", prefix);
+    const torch_record *z = find("%slogits", prefix), *y = find("%sy", prefix), *w = find("%sw", prefix);
+    const torch_record *counts = find("%scounts", prefix), *mean = find("%sweight_mean", prefix);
     if (!z || !y || !w || !counts || !mean) return;
-    int B = (int)y->count;
+    int B = (int)y->n;
     int32_t labels[64];
     float dz[64 * 3];
-    EXPECT(B <= 64 && z->count == (uint32_t)(B * K), "%s: %d examples of %d logits", name, B, K);
-    if (B > 64 || z->count != (uint32_t)(B * K)) return;
-    for (int i = 0; i < B; i++) labels[i] = (int32_t)y->values[i];
+    EXPECT(B <= 64 && z->n == (uint32_t)(B * K), "%s: %d examples of %d logits", name, B, K);
+    if (B > 64 || z->n != (uint32_t)(B * K)) return;
+    for (int i = 0; i < B; i++) labels[i] = (int32_t)y->data[i];
     double worst = 0.0;
     for (int nz = 0; nz < 3; nz++) {
         char what[96];
         snprintf(what, sizeof what, "%s normalize=%s", name, normalize_names[nz]);
         iw_loss loss;
-        if (descriptor(&loss, params, (iw_normalize)nz, counts, mean->values[0], what)) return;
-        const record *value = find("%s.%s.value", name, normalize_names[nz]);
-        const record *grad = find("%s.%s.dlogits", name, normalize_names[nz]);
+        if (descriptor(&loss, params, (iw_normalize)nz, counts, mean->data[0], what)) return;
+        const torch_record *value = find("%s.%s.value", name, normalize_names[nz]);
+        const torch_record *grad = find("%s.%s.dlogits", name, normalize_names[nz]);
         if (!value || !grad) return;
-        double L = iw_loss_compute(&loss, z->values, B, K, labels, w->values, dz);
-        double r = fabs(L - value->values[0]) / fabs(value->values[0]);
-        EXPECT(r < TOL, "%s: loss %.9g, torch %.9g", what, L, (double)value->values[0]);
+        double L = iw_loss_compute(&loss, z->data, B, K, labels, w->data, dz);
+        double r = fabs(L - value->data[0]) / fabs(value->data[0]);
+        EXPECT(r < TOL, "%s: loss %.9g, torch %.9g", what, L, (double)value->data[0]);
         worst = fmax(worst, r);
-        r = rel_diff(dz, grad->values, (size_t)B * K);
+        r = rel_diff(dz, grad->data, (size_t)B * K);
         EXPECT(r < TOL, "%s: dlogits relative difference %.3g", what, r);
         worst = fmax(worst, r);
         /* the evaluation side: the weighted sum over the batch, divided by the normaliser */
         double wsum = 0.0;
-        for (int i = 0; i < B; i++) wsum += w->values[i];
-        double E = iw_loss_weighted_sum(&loss, z->values, B, K, labels, w->values) / iw_loss_normalizer(&loss, wsum, B);
-        EXPECT(fabs(E - value->values[0]) < TOL * fabs(value->values[0]), "%s: evaluation %.9g, torch %.9g", what, E,
-               (double)value->values[0]);
+        for (int i = 0; i < B; i++) wsum += w->data[i];
+        double E = iw_loss_weighted_sum(&loss, z->data, B, K, labels, w->data) / iw_loss_normalizer(&loss, wsum, B);
+        EXPECT(fabs(E - value->data[0]) < TOL * fabs(value->data[0]), "%s: evaluation %.9g, torch %.9g", what, E,
+               (double)value->data[0]);
     }
     printf("# %s: worst relative difference to PyTorch %.2g\n", name, worst);
 }
@@ -100,18 +116,18 @@ static void test_torch_ldam(void) { loss_case("ldam2"); loss_case("ldam3"); }
 static void test_torch_logit_adjusted(void) { loss_case("la2"); loss_case("la3"); }
 
 /* Compares a flat vector in engine order (per dense layer: weight, bias) layer by layer. */
-static void expect_layers(iw_net *net, const float *ours, const record *ref, const char *what, double *worst)
+static void expect_layers(iw_net *net, const float *ours, const torch_record *ref, const char *what, double *worst)
 {
-    EXPECT(ref->count == iw_net_param_count(net), "%s: fixture has %u values, engine %zu", what, ref->count,
+    EXPECT(ref->n == iw_net_param_count(net), "%s: fixture has %zu values, engine %zu", what, ref->n,
            iw_net_param_count(net));
-    if (ref->count != iw_net_param_count(net)) return;
+    if (ref->n != iw_net_param_count(net)) return;
     size_t off = 0;
     for (int i = 0; i < iw_net_layer_count(net); i++) {
         iw_layer *l = iw_net_layer(net, i);
         if (!l->n_params) continue;
         size_t parts[2] = {l->n_weights, l->n_params - l->n_weights}; /* weight, bias */
         for (int p = 0; p < 2; p++) {
-            double r = rel_diff(ours + off, ref->values + off, parts[p]);
+            double r = rel_diff(ours + off, ref->data + off, parts[p]);
             EXPECT(r < TOL, "%s: layer %d %s: relative difference %.3g", what, i, p ? "bias" : "weight", r);
             *worst = fmax(*worst, r);
             off += parts[p];
@@ -121,16 +137,16 @@ static void expect_layers(iw_net *net, const float *ours, const record *ref, con
 
 static void trace_case(const char *name)
 {
-    const record *config = find("T.config"), *x = find("T.x"), *y = find("T.y"), *w = find("T.w");
-    const record *counts = find("T.counts"), *mean = find("T.weight_mean"), *init = find("T.init");
-    const record *params = find("%s.params", name), *trace = find("%s.trace", name);
-    const record *grad0 = find("%s.grad0", name), *final = find("%s.final", name);
+    const torch_record *config = find("T.config"), *x = find("T.x"), *y = find("T.y"), *w = find("T.w");
+    const torch_record *counts = find("T.counts"), *mean = find("T.weight_mean"), *init = find("T.init");
+    const torch_record *params = find("%s.params", name), *trace = find("%s.trace", name);
+    const torch_record *grad0 = find("%s.grad0", name), *final = find("%s.final", name);
     if (!config || !x || !y || !w || !counts || !mean || !init || !params || !trace || !grad0 || !final) return;
-    int IN = (int)config->values[0], H1 = (int)config->values[1], H2 = (int)config->values[2];
-    int K = (int)config->values[3], B = (int)config->values[4], STEPS = (int)config->values[5];
-    float lr = config->values[6], momentum = config->values[7], l2 = config->values[8];
+    int IN = (int)config->data[0], H1 = (int)config->data[1], H2 = (int)config->data[2];
+    int K = (int)config->data[3], B = (int)config->data[4], STEPS = (int)config->data[5];
+    float lr = config->data[6], momentum = config->data[7], l2 = config->data[8];
     iw_loss loss;
-    if (descriptor(&loss, params, (iw_normalize)params->values[5], counts, mean->values[0], name)) return;
+    if (descriptor(&loss, params, (iw_normalize)params->data[5], counts, mean->data[0], name)) return;
     iw_error err;
     EXPECT(iw_loss_check(&loss, K, &err) == 0, "%s: %s", name, err.message);
     iw_net_config cfg = {.kind = IW_MODEL_MLP, .input = {IN, 1, 1}, .n_classes = K, .hidden = {H1, H2},
@@ -138,29 +154,29 @@ static void trace_case(const char *name)
     iw_net *net = iw_net_create(&cfg, &err);
     EXPECT(net != NULL, "%s", err.message);
     if (!net) return;
-    int sizes_ok = init->count == iw_net_param_count(net) && (int)trace->count == STEPS && B <= 256 &&
-                   y->count == (uint32_t)(STEPS * B) && w->count == y->count && x->count == y->count * (uint32_t)IN;
+    int sizes_ok = init->n == iw_net_param_count(net) && (int)trace->n == STEPS && B <= 256 &&
+                   y->n == (uint32_t)(STEPS * B) && w->n == y->n && x->n == y->n * (uint32_t)IN;
     EXPECT(sizes_ok, "%s: fixture sizes do not fit the config", name);
     if (!sizes_ok) {
         iw_net_free(net);
         return;
     }
-    memcpy(iw_net_params(net), init->values, sizeof(float) * init->count);
+    memcpy(iw_net_params(net), init->data, sizeof(float) * init->n);
     int32_t labels[256];
     double worst = 0.0;
     for (int s = 0; s < STEPS; s++) {
-        for (int i = 0; i < B; i++) labels[i] = (int32_t)y->values[s * B + i];
-        iw_net_forward(net, x->values + (size_t)s * B * IN, B, 1, NULL);
-        double L = iw_net_backward(net, labels, w->values + (size_t)s * B, &loss);
-        double r = fabs(L - trace->values[s]) / fabs(trace->values[s]);
-        EXPECT(r < TOL, "%s step %d: loss %.9g, torch %.9g", name, s, L, (double)trace->values[s]);
+        for (int i = 0; i < B; i++) labels[i] = (int32_t)y->data[s * B + i];
+        iw_net_forward(net, x->data + (size_t)s * B * IN, B, 1, NULL);
+        double L = iw_net_backward(net, labels, w->data + (size_t)s * B, &loss);
+        double r = fabs(L - trace->data[s]) / fabs(trace->data[s]);
+        EXPECT(r < TOL, "%s step %d: loss %.9g, torch %.9g", name, s, L, (double)trace->data[s]);
         worst = fmax(worst, r);
         if (s == 0) expect_layers(net, iw_net_grads(net), grad0, "step-0 gradient", &worst);
         iw_net_sgd_step(net, lr, momentum, l2);
     }
     expect_layers(net, iw_net_params(net), final, "final parameters", &worst);
     printf("# %s: worst relative difference to PyTorch %.2g (loss %.4g -> %.4g)\n", name, worst,
-           (double)trace->values[0], (double)trace->values[STEPS - 1]);
+           (double)trace->data[0], (double)trace->data[STEPS - 1]);
     iw_net_free(net);
 }
 
@@ -174,12 +190,12 @@ int main(void)
     const char *root = getenv("ROOT");
     char path[4096];
     snprintf(path, sizeof path, "%s/tests/fixtures/loss_torch.bin", root ? root : ".");
-    if (load_fixture(path) != 0) {
+    if (torch_fixture_load(path, &fixture) != 0) {
         printf("not ok - load_fixture\n");
-        free_fixture();
+        torch_fixture_free(&fixture);
         return 1;
     }
-    printf("ok - load_fixture (%d records)\n", n_records);
+    printf("ok - load_fixture (%d records)\n", fixture.n);
     RUN_TEST(test_torch_cross_entropy);
     RUN_TEST(test_torch_poly);
     RUN_TEST(test_torch_ldam);
@@ -188,6 +204,6 @@ int main(void)
     RUN_TEST(test_torch_mlp_trace_poly);
     RUN_TEST(test_torch_mlp_trace_ldam);
     RUN_TEST(test_torch_mlp_trace_logit_adjusted);
-    free_fixture();
+    torch_fixture_free(&fixture);
     return test_exit_code();
 }

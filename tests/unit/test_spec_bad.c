@@ -1,7 +1,8 @@
 /* test_spec_bad.c — the table of bad sweep files in tests/bad_sweeps/. Each file's first line is
  * "# expect: <part of the message>"; the line the message must name carries the comment
- * "# <- error" (files without it are file-level errors). For each: iw_spec_load fails, the
- * message starts with the file's path, contains the expected text and names that line. Also
+ * "# <- error" (files without it are file-level errors). For each: iw_spec_load fails (or, for a
+ * bad data folder, iw_spec_check_data_path after it, as in iwsweep), the message starts with the
+ * file's path, contains the expected text and names that line. Also
  * mutates a good file byte by byte (truncations), which must fail or succeed cleanly (ASan build).
  */
 #include "iw/spec.h"
@@ -55,6 +56,10 @@ static void check_bad_file(const char *path)
     iw_spec spec;
     iw_error err = {{0}};
     int rc = iw_spec_load(path, &spec, &err);
+    if (rc == 0 && iw_spec_check_data_path(&spec, &err) != 0) { /* what iwsweep checks next */
+        iw_spec_free(&spec);
+        rc = -1;
+    }
     EXPECT(rc != 0, "%s was accepted", path);
     if (rc == 0) {
         iw_spec_free(&spec);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "iw/mpi_util.h"
 #include "iw/store.h"
 #include "store_fixture.h"
 #include "test.h"
@@ -29,14 +30,8 @@ static int rank, size;
 /* Quiet barrier-like agreement: 1 when every rank passes ok = 1. */
 static int all_ok(int ok)
 {
-    int all = 0;
-    MPI_Request req;
-    MPI_Iallreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &req);
-    for (int done = 0; !done;) {
-        MPI_Test(&req, &done, MPI_STATUS_IGNORE);
-        if (!done) nanosleep(&(struct timespec){0, 1000000}, NULL);
-    }
-    return all;
+    iw_mpi_allreduce_int(MPI_COMM_WORLD, &ok, 1, MPI_MIN, NULL);
+    return ok;
 }
 
 static void report(const char *name)

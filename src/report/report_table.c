@@ -88,11 +88,11 @@ iw_report_cell iw_report_cell_at(const iw_store_reader *rd, const iw_report_grou
 /* ---- summary ---- */
 int iw_report_summary(const iw_store_reader *rd, FILE *out, iw_error *err)
 {
-    int64_t count[4] = {0, 0, 0, 0}, other = 0;
+    int64_t count[IW_STATUS_COUNT] = {0}, other = 0;
     double wall = 0, cpu = 0;
     int max_rank = -1;
     for (int64_t r = 0; r < rd->runs; r++) {
-        if (rd->status[r] >= 0 && rd->status[r] <= 3) count[rd->status[r]]++;
+        if (rd->status[r] >= 0 && rd->status[r] < IW_STATUS_COUNT) count[rd->status[r]]++;
         else other++;
         if (rd->status[r] != IW_STATUS_PENDING) {
             if (isfinite(rd->wall_seconds[r])) wall += rd->wall_seconds[r];
@@ -114,11 +114,11 @@ int iw_report_summary(const iw_store_reader *rd, FILE *out, iw_error *err)
         for (int k = 0; k < ax->n_distinct && k < 24; k++) fprintf(out, " %s", ax->labels[k]);
         fprintf(out, "%s\n", ax->n_distinct > 24 ? " ..." : "");
     }
-    fprintf(out, "runs:     %lld done, %lld diverged, %lld failed, %lld pending", (long long)count[1],
-            (long long)count[2], (long long)count[3], (long long)count[0]);
+    fprintf(out, "runs:     %lld done, %lld diverged, %lld failed, %lld pending", (long long)count[IW_STATUS_DONE],
+            (long long)count[IW_STATUS_DIVERGED], (long long)count[IW_STATUS_FAILED], (long long)count[IW_STATUS_PENDING]);
     if (other) fprintf(out, ", %lld with an unknown status", (long long)other);
     fprintf(out, " (of %lld)\n", (long long)rd->runs);
-    int64_t finished = count[1] + count[2] + count[3];
+    int64_t finished = count[IW_STATUS_DONE] + count[IW_STATUS_DIVERGED] + count[IW_STATUS_FAILED];
     fprintf(out, "time:     %.1f s wall, %.1f s cpu over %lld finished runs (%.2f h wall", wall, cpu,
             (long long)finished, wall / 3600.0);
     if (finished) fprintf(out, ", %.1f s per run", wall / (double)finished);
@@ -233,14 +233,15 @@ int iw_report_table(const iw_store_reader *rd, const iw_table_options *o, FILE *
             iw_report_grouping_free(&g);
             return -1;
         }
-    int64_t count[4] = {0, 0, 0, 0};
+    int64_t count[IW_STATUS_COUNT] = {0};
     for (int64_t r = 0; r < rd->runs; r++)
-        if (rd->status[r] >= 0 && rd->status[r] <= 3) count[rd->status[r]]++;
+        if (rd->status[r] >= 0 && rd->status[r] < IW_STATUS_COUNT) count[rd->status[r]]++;
     int seeds = g.seed_axis >= 0 ? rd->axes[g.seed_axis].n_distinct : 1;
     fprintf(out, "store %s: mean ± std over %d seed%s of each metric per importance weight\n", rd->path, seeds,
             seeds == 1 ? "" : "s");
     fprintf(out, "runs counted: %lld done, %lld diverged (values up to divergence); left out: %lld pending, %lld failed\n",
-            (long long)count[1], (long long)count[2], (long long)count[0], (long long)count[3]);
+            (long long)count[IW_STATUS_DONE], (long long)count[IW_STATUS_DIVERGED], (long long)count[IW_STATUS_PENDING],
+            (long long)count[IW_STATUS_FAILED]);
     fprintf(out, "[n] after a cell: only n seeds had a value there; '-': none (a spread needs two weights)\n");
     const iw_read_axis *wax = &rd->axes[g.weight_axis];
     int has_values[IW_REPORT_MAX_METRICS];  /* a probe the sweep did not ask for has none: say so once */

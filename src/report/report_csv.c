@@ -63,7 +63,7 @@ int iw_report_csv(const iw_store_reader *rd, int done_only, FILE *out, iw_error 
                     if (ax->is_label || ax->is_bool) put_label(out, ax->labels[ax->index[r]]);
                     else put_double(out, ax->values[r]);
                 }
-                fprintf(out, ",%s,%d", iw_store_status_name(st), rd->epoch[e]);
+                fprintf(out, ",%s,%d", iw_status_name(st), rd->epoch[e]);
                 for (int m = 0; m < rd->n_metrics; m++) {
                     float v = chunk[(size_t)m * chunk_runs * row + (size_t)i * row + (size_t)e];
                     fputc(',', out);

@@ -2,17 +2,18 @@
  *
  * Sequence, collective over comm:
  *   1. node rank 0 loads; every rank learns, over all of comm, whether some node failed, and if so
- *      the lowest failing rank's message (agree()) — then all return -1 together;
+ *      the lowest failing rank's message (iw_mpi_agree) — then all return -1 together;
  *   2. the window is allocated (node rank 0 gives the packed size, the others 0), rank 0 packs into
- *      it and frees its private copy; a second agree() doubles as the barrier after which the
+ *      it and frees its private copy; a second agreement doubles as the barrier after which the
  *      others may read; 3. every rank (rank 0 included) views the window.
- * All waits are MPI_Test + 1 ms sleep: Open MPI's blocking calls busy-poll a core.
+ * No wait spins (mpi_util.h): Open MPI's blocking calls busy-poll a core.
  */
 #include "iw/node_data.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "iw/mpi_util.h"
 
 struct iw_node_data {
     MPI_Comm node;
@@ -20,45 +21,6 @@ struct iw_node_data {
     int ranks;
     size_t bytes;
 };
-
-static void wait_quietly(MPI_Request *request)
-{
-    int done = 0;
-    const struct timespec pause = {0, 1000000};
-    for (;;) {
-        MPI_Test(request, &done, MPI_STATUS_IGNORE);
-        if (done) return;
-        nanosleep(&pause, NULL);
-    }
-}
-
-static void barrier_quietly(MPI_Comm comm)
-{
-    MPI_Request request;
-    MPI_Ibarrier(comm, &request);
-    wait_quietly(&request);
-}
-
-/* Collective over comm: returns 0 if no rank reports `failed`, else -1 on every rank with the
- * message of the lowest failing rank copied into err. */
-static int agree(MPI_Comm comm, int failed, iw_error *err)
-{
-    int rank, size, first;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
-    int mine = failed ? rank : size;
-    MPI_Request request;
-    MPI_Iallreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm, &request);
-    wait_quietly(&request);
-    if (first == size) return 0;
-    iw_error local;
-    memset(&local, 0, sizeof local);
-    if (rank == first && err) memcpy(local.message, err->message, sizeof local.message);
-    local.message[sizeof local.message - 1] = '\0';
-    MPI_Ibcast(local.message, (int)sizeof local.message, MPI_CHAR, first, comm, &request);
-    wait_quietly(&request);
-    return iw_error_set(err, "%s", local.message);
-}
 
 int iw_node_data_load(MPI_Comm comm, const iw_data_spec *spec, iw_data *data, iw_node_data **handle,
                       iw_error *err)
@@ -76,7 +38,7 @@ int iw_node_data_load(MPI_Comm comm, const iw_data_spec *spec, iw_data *data, iw
 
     /* 1. load on node rank 0 */
     if (node_rank == 0) failed = iw_data_load(spec, &local, err) != 0;
-    if (agree(comm, failed, err)) goto fail;
+    if (iw_mpi_agree(comm, failed ? -1 : 0, err)) goto fail;
 
     /* 2. shared window, filled by node rank 0 */
     MPI_Aint size = node_rank == 0 ? (MPI_Aint)iw_data_packed_size(&local) : 0;
@@ -98,7 +60,7 @@ int iw_node_data_load(MPI_Comm comm, const iw_data_spec *spec, iw_data *data, iw
         MPI_Win_sync(h.win);
     }
     iw_data_free(&local);
-    if (agree(comm, failed, err)) {
+    if (iw_mpi_agree(comm, failed ? -1 : 0, err)) {
         if (h.win != MPI_WIN_NULL) MPI_Win_unlock_all(h.win);
         goto fail;
     }
@@ -114,7 +76,7 @@ int iw_node_data_load(MPI_Comm comm, const iw_data_spec *spec, iw_data *data, iw
     iw_node_data *out = malloc(sizeof *out);
     if (!out) failed = iw_error_set(err, "node data: out of memory");
     else failed = iw_data_view(shared, (size_t)shared_size, data, err) != 0;
-    if (agree(comm, failed, err)) {
+    if (iw_mpi_agree(comm, failed ? -1 : 0, err)) {
         free(out);
         goto fail;
     }
@@ -125,7 +87,7 @@ int iw_node_data_load(MPI_Comm comm, const iw_data_spec *spec, iw_data *data, iw
 fail:
     memset(data, 0, sizeof *data);
     if (h.win != MPI_WIN_NULL) {
-        barrier_quietly(h.node);
+        iw_mpi_barrier(h.node, NULL);
         MPI_Win_free(&h.win);
     }
     MPI_Comm_free(&h.node);
@@ -136,7 +98,7 @@ void iw_node_data_free(iw_node_data *handle, iw_data *data)
 {
     if (data) memset(data, 0, sizeof *data);
     if (!handle) return;
-    barrier_quietly(handle->node); /* nobody reads the window any more; MPI_Win_free then syncs at once */
+    iw_mpi_barrier(handle->node, NULL); /* nobody reads the window any more; MPI_Win_free then syncs at once */
     MPI_Win_free(&handle->win);
     MPI_Comm_free(&handle->node);
     free(handle);

@@ -1,0 +1,43 @@
+/* schema.c — the provenance table and the names the store's reader does not take for grid axes
+ * (schema.h). */
+#include "schema.h"
+
+#include <string.h>
+
+#include "iw/store.h"
+
+const store_prov_def store_prov_defs[STORE_PROV_COUNT] = {
+    [STORE_PROV_WALL] = {"wall_seconds", STORE_F64, offsetof(iw_run_provenance, wall_seconds),
+                         "wall-clock seconds of the run's last attempt (NaN until written)"},
+    [STORE_PROV_CPU] = {"cpu_seconds", STORE_F64, offsetof(iw_run_provenance, cpu_seconds),
+                        "CPU seconds used by the process during the run's last attempt (NaN until written)"},
+    [STORE_PROV_WORKER_RANK] = {"worker_rank", STORE_I32, offsetof(iw_run_provenance, worker_rank),
+                                "MPI rank that ran the last attempt (0 until written: see status)"},
+    [STORE_PROV_ATTEMPT] = {"attempt", STORE_I32, offsetof(iw_run_provenance, attempt),
+                            "attempt that wrote the row: 1 for the first, +1 for each rerun; 0 = never written"},
+    [STORE_PROV_SLURM_JOB_ID] = {"slurm_job_id", STORE_I64, offsetof(iw_run_provenance, slurm_job_id),
+                                 "SLURM_JOB_ID of the job that ran the last attempt (0 outside Slurm)"},
+    [STORE_PROV_SLURM_RESTART_COUNT] = {"slurm_restart_count", STORE_I32,
+                                        offsetof(iw_run_provenance, slurm_restart_count),
+                                        "SLURM_RESTART_COUNT of that job (0 outside Slurm or on the job's first start)"},
+};
+
+hid_t store_file_type(store_number type)
+{
+    return type == STORE_F64 ? H5T_IEEE_F64LE : type == STORE_I32 ? H5T_STD_I32LE : H5T_STD_I64LE;
+}
+
+hid_t store_memory_type(store_number type)
+{
+    return type == STORE_F64 ? H5T_NATIVE_DOUBLE : type == STORE_I32 ? H5T_NATIVE_INT32 : H5T_NATIVE_INT64;
+}
+
+int store_is_run_record(const char *name)
+{
+    static const char *const others[] = {"status", "run", "diverged_epoch", "hostname", "host", "started", "finished"};
+    for (int p = 0; p < STORE_PROV_COUNT; p++)
+        if (strcmp(name, store_prov_defs[p].name) == 0) return 1;
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++)
+        if (strcmp(name, others[i]) == 0) return 1;
+    return 0;
+}

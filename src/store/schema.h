@@ -1,0 +1,49 @@
+/* schema.h — what the store's writer and reader agree on besides the public headers: the schema
+ * name, and the table of per-run provenance datasets (/runs/<name> beside the grid axes and the
+ * status). The grid axes are the axis table (include/iw/axis.h), the statuses and metrics the
+ * tables of include/iw/common.h. Private to src/store.
+ *
+ * Adding a provenance field is a member of iw_run_provenance (store.h), an entry of store_prov
+ * and a row of store_prov_defs (schema.c): creation, the shape check of an existing store, the
+ * parallel open and the per-run write all loop over the table.
+ */
+#ifndef IW_STORE_SCHEMA_H
+#define IW_STORE_SCHEMA_H
+
+#include <hdf5.h>
+#include <stddef.h>
+
+#define IW_STORE_SCHEMA "iwsweep/1"
+
+/* Provenance datasets under /runs, in this order (indices into iw_store.prov). */
+enum store_prov {
+    STORE_PROV_WALL = 0,
+    STORE_PROV_CPU,
+    STORE_PROV_WORKER_RANK,
+    STORE_PROV_ATTEMPT,
+    STORE_PROV_SLURM_JOB_ID,
+    STORE_PROV_SLURM_RESTART_COUNT,
+    STORE_PROV_COUNT
+};
+
+typedef enum { STORE_F64, STORE_I32, STORE_I64 } store_number;
+
+typedef struct store_prov_def {
+    const char *name;          /* /runs/<name> */
+    store_number type;         /* of the dataset and of the iw_run_provenance member */
+    size_t offset;             /* offsetof(iw_run_provenance, member) */
+    const char *description;   /* the dataset's description attribute */
+} store_prov_def;
+
+extern const store_prov_def store_prov_defs[STORE_PROV_COUNT];
+
+/* HDF5 types of a store_number: in the file (little-endian, fixed size) and in memory. */
+hid_t store_file_type(store_number type);
+hid_t store_memory_type(store_number type);
+
+/* 1 when /runs/<name> records how a run went rather than where it sits in the grid: the status, a
+ * provenance field, or a name another writer may use for one (hostname, started, ...). The
+ * reader takes every other 1-D dataset of length R under /runs for a grid axis. */
+int store_is_run_record(const char *name);
+
+#endif
