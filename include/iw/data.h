@@ -23,7 +23,8 @@
  * Which examples: the first train_per_class[k] (test_per_class[k]) examples of class k in file order
  * (training files for train, the test file for test), kept in file order (the probe's subset too);
  * asking for more than the files hold fails with the available count (for data.other_count as
- * "sweep.yaml:9: key 'data.other_count': asked for ...", naming the sweep file's line). Sources (one file each in src/data/):
+ * "sweep.yaml:9: key 'data.other_count': asked for ...", naming the sweep file's line).
+ * Sources (one file each in src/data/):
  *   fashion-mnist, mnist  IDX files in data.path, gzipped or not (idx.c), shape (1, 28, 28)
  *   cifar10               data_batch_1..5.bin + test_batch.bin of the binary version, in data.path
  *                         or data.path/cifar-10-batches-bin, 30730000 bytes each (cifar10.c), (3, 32, 32)

@@ -3,8 +3,8 @@
  * For each metric with data, <metric>.png: the metric against epoch on a log axis, one line per
  * importance weight (blue = small weights, red = large) with a band over seeds, one panel per
  * group (setting of the other axes). Lines join the evaluated epochs only (/evaluated: a sparse
- * record.eval_epochs leaves the others NaN, and they are left out of the data files). Epoch 0 (before training) cannot sit on a log axis, so the
- * x axis is epoch + 1. Bands are mean ± std, except for losses (log y axis) where they are the
+ * record.eval_epochs leaves the others NaN, and they are left out of the data files). Epoch 0
+ * (before training) cannot sit on a log axis, so the x axis is epoch + 1. Bands are mean ± std, except for losses (log y axis) where they are the
  * min..max over seeds, since mean - std can be negative there.
  * For stores with /boundary (synthetic2d), boundary.png (boundary_<group>.png when there are several
  * groups): one panel per recorded epoch, the p = 0.5 contour of each weight's first-seed run,
