@@ -6,7 +6,9 @@
  *   ├── train  x (n, C, H, W) float32, normalised; y int32 in {0 = negative, 1 = positive}
  *   ├── test   same, the test examples of the two classes
  *   ├── other  x only: test images of every other class   (n = 0 unless probe other-classes;
- *   │          always 0 for synthetic2d, which has no other class)
+ *   │          always 0 for synthetic2d, which has no other class), or with data.other_count = k a
+ *   │          fixed random subset of k of them, every k-subset equally likely, drawn from
+ *   │          (data.seed, IW_STREAM_OTHER): the same for every run, rank and node of a sweep
  *   └── noise  x only: noise_count images uniform in [0, 255] per pixel before normalisation, drawn
  *              from (data.seed, IW_STREAM_NOISE); for synthetic2d uniform over the training points'
  *              bounding box (n = 0 unless probe noise)
@@ -19,8 +21,10 @@
  * All arrays live in one contiguous block (`block`), so the whole data set can be copied into an
  * MPI shared window with iw_data_pack and viewed by other ranks with iw_data_view without copying.
  * Which examples: the first train_per_class[k] (test_per_class[k]) examples of class k in file order
- * (training files for train, the test file for test), kept in file order; asking for more than the
- * files hold fails with the available count. Sources (one file each in src/data/):
+ * (training files for train, the test file for test), kept in file order (the probe's subset too);
+ * asking for more than the files hold fails with the available count (for data.other_count as
+ * "sweep.yaml:9: key 'data.other_count': asked for ...", naming the sweep file's line).
+ * Sources (one file each in src/data/):
  *   fashion-mnist, mnist  IDX files in data.path, gzipped or not (idx.c), shape (1, 28, 28)
  *   cifar10               data_batch_1..5.bin + test_batch.bin of the binary version, in data.path
  *                         or data.path/cifar-10-batches-bin, 30730000 bytes each (cifar10.c), (3, 32, 32)

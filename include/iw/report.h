@@ -44,8 +44,12 @@ void iw_report_group_label(const iw_store_reader *rd, const iw_report_grouping *
 iw_report_cell iw_report_cell_at(const iw_store_reader *rd, const iw_report_grouping *grouping,
                                  const float *metric, int group, int weight, int e);
 
-/* iwreport summary */
+/* iwreport summary: also which epochs were evaluated (a line "evaluated: ..."). */
 int iw_report_summary(const iw_store_reader *rd, FILE *out, iw_error *err);
+/* The evaluated epochs (reader->evaluated) compactly, into out: "0-10, 20-100 every 10, 105"
+ * (runs of step 1 as a-b, runs of 3+ epochs with a larger step as "a-b every d"); ends in "..."
+ * when it does not fit. */
+void iw_report_format_evaluated(const iw_store_reader *rd, char *out, size_t size);
 
 typedef struct iw_table_options {
     const char *metrics[IW_REPORT_MAX_METRICS];
@@ -54,14 +58,17 @@ typedef struct iw_table_options {
     int n_epochs;
 } iw_table_options;
 
-/* Parses "0,1,10,last" (last = E) into options->epochs. Errors name the bad item. */
+/* Parses "0,1,10,last" (last = E) into options->epochs. Errors name the bad item; an epoch the
+ * sweep did not evaluate (record.eval_epochs) is refused with the list of evaluated epochs. */
 int iw_report_parse_epochs(const iw_store_reader *rd, const char *list, iw_table_options *options, iw_error *err);
-/* Default epochs: 0, 1, 10, 100, ... below E, and E. */
+/* Default epochs: 0; for each of 1, 10, 100, ... below E, the first evaluated epoch at or after it
+ * (below E; each once); and E. */
 void iw_report_default_epochs(const iw_store_reader *rd, iw_table_options *options);
 int iw_report_table(const iw_store_reader *rd, const iw_table_options *options, FILE *out, iw_error *err);
 
 /* iwreport csv: header run,<axes>,status,epoch,<metrics>, then one row per run x epoch for every
- * run (pending runs too: NaN values are written as empty fields, which pandas reads as NaN).
+ * run (pending runs too: NaN values are written as empty fields, which pandas reads as NaN; so are
+ * the epochs a sparse record.eval_epochs did not evaluate).
  * done_only: leave out runs that are pending or failed. */
 int iw_report_csv(const iw_store_reader *rd, int done_only, FILE *out, iw_error *err);
 

@@ -17,7 +17,8 @@ enum iw_rng_stream {
     IW_STREAM_DROPOUT = 3,   /* dropout masks */
     IW_STREAM_SUBSAMPLE = 4, /* which examples a subsample run keeps */
     IW_STREAM_DATA = 5,      /* synthetic data draws (data.seed) */
-    IW_STREAM_NOISE = 6      /* noise-probe images (data.seed) */
+    IW_STREAM_NOISE = 6,     /* noise-probe images (data.seed) */
+    IW_STREAM_OTHER = 7      /* which images the out-of-class probe keeps with data.other_count (data.seed) */
 };
 
 typedef struct iw_rng {

@@ -3,7 +3,8 @@
  * nothing of MPI or HDF5.
  *
  * Trajectory layout: metrics[m * (E + 1) + e] for metric m (enum iw_metric) at epoch e (0 = before
- * training), NaN where not reached (after divergence). boundary[s * G * G + iy * G + ix]: the
+ * training), NaN where not reached (after divergence) and at the epochs a sparse record.eval_epochs
+ * does not evaluate (iw_spec_epoch_evaluated). boundary[s * G * G + iy * G + ix]: the
  * decision function p(positive | x, y) at the s-th record.boundary_epochs epoch (synthetic2d only),
  * on the grid of record.boundary_range, x fastest.
  */
@@ -38,8 +39,8 @@ void iw_run_net_config(const iw_spec *spec, const iw_point *point, iw_shape inpu
                        iw_net_config *cfg);
 
 /* Relative costs of runs[0..n) into cost[0..n), for heaviest-first scheduling and the ETA (cost.c):
- * epochs x (3 x training examples + evaluated examples [+ boundary points]) x the multiply-adds of
- * one forward pass (counted by the engine on the sweep's network) x (1 + the cost_when_set of each
+ * (epochs x 3 x training examples + evaluated epochs x evaluated examples [+ boundary points]) x
+ * the multiply-adds of one forward pass (counted by the engine on the sweep's network) x (1 + the cost_when_set of each
  * axis whose value is not 0: batch norm 0.25, dropout 0.05). Within one sweep only those axes and
  * sampling = subsample (fewer training examples) tell runs apart. Builds the network once (no data is read). Every cost is
  * > 0. 0, or -1 with err when the network cannot be built. */
@@ -62,10 +63,16 @@ typedef struct iw_run_hooks {
  * traj must come from iw_trajectory_alloc for the same spec; it is reset (NaN) first, so one
  * trajectory can serve many runs. Allocation happens before the first epoch, never inside it.
  *
- * Divergence: a non-finite training-step loss during epoch e stops training before that step is
- * applied; the network as it is then is evaluated as epoch e (metrics that come out non-finite are
- * stored as NaN), every later epoch stays NaN, status = diverged, diverged_epoch = e. A non-finite
- * evaluation loss at epoch e ends the run the same way.
+ * Evaluation: at epoch 0 and after each epoch e with iw_spec_epoch_evaluated(spec, e); the metrics
+ * of the other epochs stay NaN. Evaluation draws no random numbers and changes no state, so the
+ * values at an evaluated epoch do not depend on the schedule.
+ *
+ * Divergence: the training-step loss is checked at every step, whatever the schedule. A
+ * non-finite one during epoch e stops training before that step is applied; the network as it is
+ * then is evaluated as epoch e, evaluated or not by the schedule (metrics that come out non-finite
+ * are stored as NaN), every later epoch stays NaN, status = diverged, diverged_epoch = e. A
+ * non-finite evaluation loss at an evaluated epoch e ends the run the same way (with a sparse
+ * schedule, such a divergence of the evaluation alone is seen at the next evaluated epoch).
  *
  * Checkpoints (when hooks->checkpoint_path is set and the sweep asks for them): the whole state
  * (parameters, velocity, batch-norm buffers, batch-order and dropout RNG streams, this epoch's

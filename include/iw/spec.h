@@ -23,16 +23,18 @@
  * NaN/inf anywhere, empty axes, duplicate axis values, grids above IW_MAX_RUNS, out-of-range
  * values, YAML syntax errors (libyaml's message and line), more than one YAML document, and keys
  * that the chosen source or model kind does not use (data.synthetic with an image source,
- * record.* without synthetic2d, model.hidden without mlp, ...: refused, not ignored).
+ * record.boundary_* without synthetic2d, data.other_count without the other-classes probe,
+ * model.hidden without mlp, ...: refused, not ignored).
  * Required: name (non-empty, no '/'). Defaults besides those written below: data.source
  * fashion-mnist; data.path /usr/share/datasets/fashion-mnist or /usr/share/datasets/mnist,
  * required for cifar10 (whether the folder exists is iw_spec_check_data_path's question; relative
  * paths are relative to the current directory); data.classes [0, 6] ([3, 5] for cifar10, [0, 1]
  * for synthetic2d); data.probes
  * [other-classes, noise] for image sources, none for synthetic2d; train_per_class and
- * test_per_class 1000; model.kind mlp, init he; train.epochs 100, checkpoints off;
- * record.boundary_epochs empty (no boundaries stored). cnn/resnet channels and cnn fc are filled
- * with their defaults, so n_channels/n_fc are > 0 for those kinds after parsing.
+ * test_per_class 1000; data.other_count all; model.kind mlp, init he; train.epochs 100,
+ * checkpoints off; record.boundary_epochs empty (no boundaries stored); record.eval_epochs all.
+ * cnn/resnet channels and cnn fc are filled with their defaults, so n_channels/n_fc are > 0 for
+ * those kinds after parsing.
  */
 #ifndef IW_SPEC_H
 #define IW_SPEC_H
@@ -44,6 +46,7 @@
 
 #define IW_MAX_AXIS_VALUES 4096
 #define IW_MAX_RECORD_EPOCHS 64
+#define IW_MAX_EVAL_EPOCHS 1024 /* epochs in an explicit record.eval_epochs list */
 #define IW_MAX_RUNS ((int64_t)1 << 24) /* a bigger grid is refused: it could not be stored sanely */
 
 typedef enum { IW_SOURCE_SYNTHETIC2D, IW_SOURCE_FASHION_MNIST, IW_SOURCE_MNIST, IW_SOURCE_CIFAR10 } iw_source;
@@ -67,11 +70,19 @@ typedef struct iw_data_spec {
     int probe_other;           /* data.probes contains other-classes */
     int probe_noise;           /* data.probes contains noise */
     int noise_count;           /* data.noise_count, default 1000 */
-    uint64_t data_seed;        /* data.seed, default 0: synthetic draws, noise images */
+    int other_count;           /* data.other_count: the out-of-class probe is a fixed random subset
+                                  of this many of its images, drawn from (data.seed,
+                                  IW_STREAM_OTHER); 0 = all of them (the default, `all`) */
+    int other_count_line;      /* line of data.other_count in the file (0 if absent) */
+    uint64_t data_seed;        /* data.seed, default 0: synthetic draws, noise images, the subset of
+                                  the out-of-class probe */
     iw_synthetic2d_spec synthetic;
     int path_line;             /* line of data.path in the file (0 if absent) */
     int path_blame_line;       /* line a message about the data folder names: data.path's, else
                                   data.source's, else data's, else the first line */
+    char spec_file[1024];      /* the sweep file (iw_spec.file), so that the loader's messages about
+                                  a key read "file:line: key 'data.other_count': ..."; "" when the
+                                  data spec is made by hand */
 } iw_data_spec;
 
 typedef struct iw_model_spec {
@@ -106,11 +117,30 @@ typedef struct iw_axis {
     double *values;            /* count distinct values; FLAG 0/1, INT exact, ENUM the name's index */
 } iw_axis;
 
+/* record.eval_epochs: after which epochs the metrics are evaluated (the rest stay NaN). The file
+ * writes one of
+ *     eval_epochs: all                                   every epoch (the default)
+ *     eval_epochs: [1, 2, 5, 10, 20, 50]                 these epochs
+ *     eval_epochs: {every_until: 10, then_every: 10}     0..10, then 20, 30, ... (multiples of 10)
+ * (either key of the rule may be left out: every_until 0, or no then_every). Epoch 0, the last
+ * epoch and every record.boundary_epochs epoch are always evaluated: iw_spec_epoch_evaluated is
+ * the one answer. */
+typedef enum { IW_EVAL_ALL, IW_EVAL_LIST, IW_EVAL_RULE } iw_eval_form;
+
+typedef struct iw_eval_schedule {
+    iw_eval_form form;
+    int epochs[IW_MAX_EVAL_EPOCHS]; /* list: increasing, each in 0..E */
+    int n_epochs;
+    int every_until;           /* rule: every epoch 0..every_until ... */
+    int then_every;            /* ... and every multiple of then_every (0: none) */
+} iw_eval_schedule;
+
 typedef struct iw_record_spec {
     int boundary_epochs[IW_MAX_RECORD_EPOCHS]; /* synthetic2d only; each in 0..E, increasing */
     int n_boundary_epochs;
     int boundary_grid;         /* G points per side, default 64 */
     double boundary_range[4];  /* xmin, xmax, ymin, ymax in raw data coordinates; default [-4, 6, -4, 6] */
+    iw_eval_schedule eval;     /* record.eval_epochs */
 } iw_record_spec;
 
 typedef struct iw_spec {
@@ -161,6 +191,14 @@ void iw_spec_print_runs(const iw_spec *spec, FILE *out);
  * "weight=4 l2=0 dropout=0.5 batchnorm=1 seed=2 sampling=subsample" (each axis's progress label;
  * flags as 0/1 to keep the line short, the rest as iw_axis_format writes them). */
 void iw_spec_describe_point(const iw_spec *spec, const iw_point *point, char *buf, size_t size);
+
+/* 1 when the metrics are evaluated after epoch `epoch` (0..E; 0 = before training), else 0: epoch
+ * 0, the last epoch, the epochs of record.eval_epochs and those of record.boundary_epochs (a
+ * boundary epoch is always an evaluated one). A run evaluates these epochs and, when it diverges,
+ * the epoch of its divergence (run.h); the store records this set as /evaluated. */
+int iw_spec_epoch_evaluated(const iw_spec *spec, int epoch);
+/* How many of the epochs 0..E iw_spec_epoch_evaluated says yes to (E + 1 with `all`). */
+int iw_spec_evaluated_epoch_count(const iw_spec *spec);
 
 /* SHA-256 of a buffer, as 64 lowercase hex digits + NUL. */
 void iw_sha256_hex(const void *data, size_t len, char out[65]);

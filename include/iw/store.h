@@ -33,6 +33,8 @@
  *   fill values: NaN for metrics, boundary, wall_seconds, cpu_seconds; 0 for integers (status
  *     0 = pending, attempt 0 = never written).
  *   /x, /y: G points from min to max inclusive (linspace) of record.boundary_range.
+ *   /evaluated int8[E+1] (scale epoch): 1 at the epochs iw_spec_epoch_evaluated names, 0 where
+ *     the metrics stay NaN (record.eval_epochs); written at creation, never after.
  */
 #ifndef IW_STORE_H
 #define IW_STORE_H

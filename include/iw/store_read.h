@@ -12,6 +12,7 @@
  *   ├── root attributes        name, spec_sha256, created, version, openblas_core, mpi_library
  *   ├── spec_text              /spec, verbatim
  *   ├── runs R, epochs E       metrics have R rows of E+1 epochs (epoch 0 = before training)
+ *   ├── evaluated              which of the E+1 epochs the sweep evaluates (/evaluated)
  *   ├── axes[]                 grid axes in canonical order (importance_weight, l2, dropout,
  *   │                          batchnorm, seed, sampling, then any other axis by name); each has
  *   │                          per-run values as double and the sorted distinct values, with labels
@@ -51,6 +52,9 @@ typedef struct iw_store_reader {
     int64_t runs;              /* R */
     int epochs;                /* E: metrics have E + 1 columns */
     int32_t *epoch;            /* [E+1] the /epoch scale (0..E) */
+    int8_t *evaluated;         /* [E+1] 1 where the sweep evaluates the metrics (record.eval_epochs),
+                                  0 where they stay NaN; all 1 in a store without /evaluated */
+    int n_evaluated;           /* epochs with evaluated[e] = 1 */
     int n_axes;
     iw_read_axis axes[IW_READ_MAX_AXES];
     int8_t *status;            /* [R] enum iw_status */

@@ -8,6 +8,8 @@
 #include "data_internal.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +112,18 @@ void iw_data_normalise(iw_data *data)
                 for (size_t k = 0; k < plane; k++) p[k] = (float)(((double)p[k] - mean) * inv);
             }
     }
+}
+
+int iw_data_key_error(const iw_data_spec *spec, int line, const char *key, iw_error *err, const char *fmt, ...)
+{
+    char what[768], where[1100] = "";
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (spec->spec_file[0] && line > 0) snprintf(where, sizeof where, "%s:%d: ", spec->spec_file, line);
+    else if (spec->spec_file[0]) snprintf(where, sizeof where, "%s: ", spec->spec_file);
+    return iw_error_set(err, "%skey '%s': %s", where, key, what);
 }
 
 int iw_data_check_spec_counts(const iw_data_spec *spec, int n_classes, const char *const *class_names,

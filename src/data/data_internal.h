@@ -33,6 +33,17 @@ void iw_data_normalise(iw_data *data);
  * (seed, IW_STREAM_NOISE) in the order example, channel, pixel. */
 void iw_data_fill_noise(iw_data *data, const double *lo, const double *hi, uint64_t seed);
 
+/* Chooses the images the out-of-class probe keeps with data.other_count = k: keep[i] = 1 for k of
+ * the n candidates (in file order), every k-subset equally likely (selection sampling: Knuth, The
+ * Art of Computer Programming vol. 2, 3.4.2, Algorithm S), drawn from (seed, IW_STREAM_OTHER); the
+ * rest 0. k >= n keeps all. The choice depends on (seed, n, k) only. */
+void iw_data_choose_other(uint8_t *keep, int64_t n, int64_t k, uint64_t seed);
+
+/* A message about a key of the sweep file, from the loader: "file:line: key 'key': <what>" (as the
+ * sweep-file parser writes them) when spec->spec_file is set, "key 'key': <what>" otherwise. -1. */
+int iw_data_key_error(const iw_data_spec *spec, int line, const char *key, iw_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* Checks data.classes and the per-class counts against `n_classes` classes. */
 int iw_data_check_spec_counts(const iw_data_spec *spec, int n_classes, const char *const *class_names,
                               iw_error *err);

@@ -2,9 +2,10 @@
  *
  * Which examples (data.h): the first train_per_class[k] examples of class classes[k] in the
  * training files' order, the first test_per_class[k] of the test file, and, for the probe
- * other-classes, every test image whose class is neither of the pair. Selected examples keep the
- * file order within each split (classes interleaved as in the file). Labels become
- * 0 = classes[0] (negative), 1 = classes[1] (positive).
+ * other-classes, every test image whose class is neither of the pair, or with data.other_count a
+ * fixed random subset of them (probes.c). Selected examples keep the file order within each split
+ * (classes interleaved as in the file). Labels become 0 = classes[0] (negative), 1 = classes[1]
+ * (positive).
  */
 #include "data_internal.h"
 
@@ -45,6 +46,7 @@ int iw_data_load_images(const iw_data_spec *spec, const iw_image_source *source,
     iw_shape shape[2];
     char files[2][1200];
     float **dest = NULL;
+    uint8_t *keep = NULL;  /* [candidates of the out-of-class probe] 1 = in the probe */
     int rc = -1;
     memset(data, 0, sizeof *data);
     if (iw_data_check_spec_counts(spec, source->n_classes, source->class_names, err)) return -1;
@@ -56,10 +58,26 @@ int iw_data_load_images(const iw_data_spec *spec, const iw_image_source *source,
                      shape[1].c, shape[1].h, shape[1].w, shape[0].c, shape[0].h, shape[0].w);
         goto done;
     }
-    int64_t n_other = 0;
-    if (spec->probe_other)
+    int64_t n_other = 0, n_candidates = 0; /* kept, and test images outside the pair */
+    if (spec->probe_other) {
         for (int64_t i = 0; i < n[1]; i++)
-            if (labels[1][i] != spec->classes[0] && labels[1][i] != spec->classes[1]) n_other++;
+            if (labels[1][i] != spec->classes[0] && labels[1][i] != spec->classes[1]) n_candidates++;
+        if (spec->other_count > n_candidates) {
+            iw_data_key_error(spec, spec->other_count_line, "data.other_count", err,
+                              "asked for %d images of the out-of-class probe, but %s has only %lld test images outside "
+                              "classes %d and %d: expected at most %lld, or all",
+                              spec->other_count, files[1], (long long)n_candidates, spec->classes[0], spec->classes[1],
+                              (long long)n_candidates);
+            goto done;
+        }
+        n_other = spec->other_count > 0 ? spec->other_count : n_candidates;
+        keep = malloc((size_t)n_candidates + 1);
+        if (!keep) {
+            iw_error_set(err, "data: out of memory");
+            goto done;
+        }
+        iw_data_choose_other(keep, n_candidates, n_other, spec->data_seed);
+    }
     iw_data_counts counts = {
         .train = (int64_t)spec->train_per_class[0] + spec->train_per_class[1],
         .test = (int64_t)spec->test_per_class[0] + spec->test_per_class[1],
@@ -87,9 +105,9 @@ int iw_data_load_images(const iw_data_spec *spec, const iw_image_source *source,
         goto done;
     if (spec->probe_other) {
         float *other = iw_split_x_mut(&data->other);
-        int64_t row = 0;
+        int64_t row = 0, candidate = 0;
         for (int64_t i = 0; i < n[1]; i++)
-            if (labels[1][i] != spec->classes[0] && labels[1][i] != spec->classes[1])
+            if (labels[1][i] != spec->classes[0] && labels[1][i] != spec->classes[1] && keep[candidate++])
                 dest[i] = other + (size_t)(row++) * example;
     }
     if (source->read_images(spec, 1, dest, n[1], err)) goto done;
@@ -101,6 +119,7 @@ int iw_data_load_images(const iw_data_spec *spec, const iw_image_source *source,
     iw_data_normalise(data);
     rc = 0;
 done:
+    free(keep);
     free(dest);
     free(labels[0]);
     free(labels[1]);

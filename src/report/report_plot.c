@@ -2,8 +2,9 @@
  *
  * For each metric with data, <metric>.png: the metric against epoch on a log axis, one line per
  * importance weight (blue = small weights, red = large) with a band over seeds, one panel per
- * group (setting of the other axes). Epoch 0 (before training) cannot sit on a log axis, so the
- * x axis is epoch + 1. Bands are mean ± std, except for losses (log y axis) where they are the
+ * group (setting of the other axes). Lines join the evaluated epochs only (/evaluated: a sparse
+ * record.eval_epochs leaves the others NaN, and they are left out of the data files). Epoch 0
+ * (before training) cannot sit on a log axis, so the x axis is epoch + 1. Bands are mean ± std, except for losses (log y axis) where they are the
  * min..max over seeds, since mean - std can be negative there.
  * For stores with /boundary (synthetic2d), boundary.png (boundary_<group>.png when there are several
  * groups): one panel per recorded epoch, the p = 0.5 contour of each weight's first-seed run,
@@ -136,15 +137,21 @@ static void cell_range(const iw_store_reader *rd, const iw_report_grouping *g, c
     }
 }
 
-/* On a log axis, epochs past 100 are drawn at 90 points per decade (every 10th epoch in
- * 100..999, every 100th in 1000..9999, ...), and the last epoch always: the figure looks the same
- * and the data files stay small for long sweeps. */
-static int plotted_epoch(int epoch, int last)
+/* On a log axis, epochs past 100 are drawn at 90 points per decade: of the evaluated epochs, the
+ * first of each interval of 10 epochs in 100..999, of 100 in 1000..9999, ... (every 10th epoch of
+ * a dense sweep), and the last epoch always: the figure looks the same and the data files stay
+ * small for long sweeps. A thinning walks one line's epochs in order. */
+typedef struct thinning {
+    int step, interval;       /* of the last epoch drawn */
+} thinning;
+
+static int plotted_epoch(thinning *t, int epoch, int last)
 {
-    if (epoch <= 100 || epoch == last) return 1;
     int step = 1;
-    for (int t = epoch; t >= 100; t /= 10) step *= 10;
-    return epoch % step == 0;
+    for (int v = epoch; v >= 100; v /= 10) step *= 10;
+    int draw = epoch <= 100 || epoch == last || step != t->step || epoch / step != t->interval;
+    if (draw) t->step = step, t->interval = epoch / step;
+    return draw;
 }
 
 static int plot_metric(plot_ctx *c, const char *name, const float *metric, iw_error *err)
@@ -164,8 +171,12 @@ static int plot_metric(plot_ctx *c, const char *name, const float *metric, iw_er
     fprintf(f, "# %s: blocks (index = group * %d + weight); columns: epoch+1 mean band_lo band_hi n\n", name, W);
     for (int group = 0; group < g->n_groups; group++)
         for (int w = 0; w < W; w++) {
+            /* Epochs the sweep did not evaluate (record.eval_epochs) get no row, so that the line
+             * joins the evaluated ones; a row of NaN (no finished run has a value where one was
+             * evaluated) makes gnuplot break the line there. */
+            thinning thin = {0, -1};
             for (int e = 0; e <= rd->epochs; e++) {
-                if (!plotted_epoch(rd->epoch[e], rd->epoch[rd->epochs])) continue;
+                if (!rd->evaluated[e] || !plotted_epoch(&thin, rd->epoch[e], rd->epoch[rd->epochs])) continue;
                 iw_report_cell cell = iw_report_cell_at(rd, g, metric, group, w, e);
                 double lo = cell.mean - cell.std, hi = cell.mean + cell.std;
                 if (is_loss) cell_range(rd, g, metric, group, w, e, &lo, &hi);

@@ -85,6 +85,39 @@ iw_report_cell iw_report_cell_at(const iw_store_reader *rd, const iw_report_grou
     return c;
 }
 
+/* ---- evaluated epochs ---- */
+void iw_report_format_evaluated(const iw_store_reader *rd, char *out, size_t size)
+{
+    int *v = malloc(((size_t)rd->epochs + 1) * sizeof *v), n = 0;
+    out[0] = '\0';
+    if (!v) return;
+    for (int e = 0; e <= rd->epochs; e++)
+        if (rd->evaluated[e]) v[n++] = rd->epoch[e];
+    size_t len = 0;
+    for (int i = 0; i < n && len < size;) {
+        /* the longest run from v[i] with one step: "a-b" (step 1, 2+ values) or "a-b every d" (3+) */
+        int j = i;
+        if (i + 1 < n) {
+            int d = v[i + 1] - v[i];
+            j = i + 1;
+            while (j + 1 < n && v[j + 1] - v[j] == d) j++;
+            if (!(d == 1 || j - i >= 2)) j = i;
+        }
+        const char *sep = i ? ", " : "";
+        int w;
+        if (j == i) w = snprintf(out + len, size - len, "%s%d", sep, v[i]);
+        else if (v[i + 1] - v[i] == 1) w = snprintf(out + len, size - len, "%s%d-%d", sep, v[i], v[j]);
+        else w = snprintf(out + len, size - len, "%s%d-%d every %d", sep, v[i], v[j], v[i + 1] - v[i]);
+        if (w < 0 || (size_t)w >= size - len) { /* cut: say so rather than end mid-number */
+            if (size > 4) snprintf(out + (len + 4 < size ? len : size - 4), 4, "...");
+            break;
+        }
+        len += (size_t)w;
+        i = j + 1;
+    }
+    free(v);
+}
+
 /* ---- summary ---- */
 int iw_report_summary(const iw_store_reader *rd, FILE *out, iw_error *err)
 {
@@ -108,6 +141,14 @@ int iw_report_summary(const iw_store_reader *rd, FILE *out, iw_error *err)
     fprintf(out, "kernel:   OpenBLAS %s; %s\n", rd->openblas_core[0] ? rd->openblas_core : "?",
             rd->mpi_library[0] ? rd->mpi_library : "MPI ?");
     fprintf(out, "grid:     %lld runs x %d epochs (+ epoch 0, before training)\n", (long long)rd->runs, rd->epochs);
+    if (rd->n_evaluated == rd->epochs + 1) {
+        fprintf(out, "evaluated: every epoch\n");
+    } else {
+        char list[1024];
+        iw_report_format_evaluated(rd, list, sizeof list);
+        fprintf(out, "evaluated: epochs %s (%d of %d; record.eval_epochs: the others are NaN)\n", list, rd->n_evaluated,
+                rd->epochs + 1);
+    }
     for (int a = 0; a < rd->n_axes; a++) {
         const iw_read_axis *ax = &rd->axes[a];
         fprintf(out, "  %-18s %3d:", ax->name, ax->n_distinct);
@@ -164,8 +205,13 @@ void iw_report_default_epochs(const iw_store_reader *rd, iw_table_options *o)
 {
     o->n_epochs = 0;
     int E = rd->epoch[rd->epochs];
-    o->epochs[o->n_epochs++] = 0;
-    for (long p = 1; p < E && o->n_epochs < IW_REPORT_MAX_EPOCHS - 1; p *= 10) o->epochs[o->n_epochs++] = (int)p;
+    o->epochs[o->n_epochs++] = rd->epoch[0];
+    /* 1, 10, 100, ...: each the first evaluated epoch at or after it, before the last */
+    int e = 0;
+    for (long p = 1; p < E && o->n_epochs < IW_REPORT_MAX_EPOCHS - 1; p *= 10) {
+        while (e < rd->epochs && (rd->epoch[e] < p || !rd->evaluated[e])) e++;
+        if (e < rd->epochs && rd->epoch[e] != o->epochs[o->n_epochs - 1]) o->epochs[o->n_epochs++] = rd->epoch[e];
+    }
     if (E > 0) o->epochs[o->n_epochs++] = E;
 }
 
@@ -193,6 +239,12 @@ int iw_report_parse_epochs(const iw_store_reader *rd, const char *list, iw_table
         }
         if (v > INT32_MAX || epoch_column(rd, (int)v) < 0)
             return iw_error_set(err, "--epochs: epoch %s is not in the store (epochs 0..%d)", item, rd->epoch[rd->epochs]);
+        if (!rd->evaluated[epoch_column(rd, (int)v)]) {
+            char evaluated[512];
+            iw_report_format_evaluated(rd, evaluated, sizeof evaluated);
+            return iw_error_set(err, "--epochs: epoch %ld was not evaluated (the sweep's record.eval_epochs; its metrics are NaN); "
+                                "evaluated epochs: %s", v, evaluated);
+        }
         if (o->n_epochs == IW_REPORT_MAX_EPOCHS)
             return iw_error_set(err, "--epochs: at most %d epochs", IW_REPORT_MAX_EPOCHS);
         o->epochs[o->n_epochs++] = (int)v;

@@ -1,5 +1,6 @@
 /* run.c — one grid point: build the network from the spec, train it with SGD on the run's training
- * set, and evaluate every metric at epoch 0 and after each epoch (run.h has the contract).
+ * set, and evaluate every metric at epoch 0 and after each epoch that record.eval_epochs names
+ * (iw_spec_epoch_evaluated), and at the epoch of a divergence (run.h has the contract).
  *
  * Everything is allocated before the first epoch (network arena sized for the larger of the
  * training batch and the evaluation batch, batch buffers, index arrays, the boundary grid); the
@@ -321,7 +322,9 @@ static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw
             iw_net_sgd_step(c->net, lr, momentum, l2);
         }
         int e = st->epoch + 1;
-        if (evaluate(c, t, e) || diverged) {
+        /* The training loss was checked at every step above: a divergence between evaluated
+         * epochs is caught at once and evaluated (and marked) at its own epoch. */
+        if ((diverged || iw_spec_epoch_evaluated(c->spec, e)) && (evaluate(c, t, e) || diverged)) {
             t->status = IW_STATUS_DIVERGED;
             t->diverged_epoch = e;
             return 0;

@@ -90,6 +90,7 @@ int iw_spec_parse(const char *text, size_t len, const char *filename, iw_spec *s
 {
     memset(spec, 0, sizeof *spec);
     snprintf(spec->file, sizeof spec->file, "%s", filename ? filename : "<sweep>");
+    snprintf(spec->data.spec_file, sizeof spec->data.spec_file, "%s", spec->file);
     spec_ctx c;
     memset(&c, 0, sizeof c);
     c.file = spec->file;

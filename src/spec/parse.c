@@ -235,6 +235,11 @@ static int read_leaf(spec_ctx *c, spec_key id, const yaml_node_t *node)
         if (spec_read_int(c, node, key, 0, MAX_EXAMPLES_PER_CLASS, &v)) return -1;
         s->data.noise_count = (int)v;
         return 0;
+    case SPEC_KEY_DATA_OTHER_COUNT: /* whether the probe holds that many is the loader's question */
+        if (spec_read_int_or_word(c, node, key, "all", 0, 1, MAX_EXAMPLES_PER_CLASS, &v)) return -1;
+        s->data.other_count = (int)v;
+        s->data.other_count_line = spec_line(node);
+        return 0;
     case SPEC_KEY_DATA_SEED:
         if (spec_read_int(c, node, key, 0, LLONG_MAX, &v)) return -1;
         s->data.data_seed = (uint64_t)v;
@@ -285,6 +290,9 @@ static int read_leaf(spec_ctx *c, spec_key id, const yaml_node_t *node)
         s->record.boundary_grid = (int)v;
         return 0;
     case SPEC_KEY_RECORD_BOUNDARY_RANGE: return read_boundary_range(c, node);
+    case SPEC_KEY_RECORD_EVAL_EPOCHS:
+    case SPEC_KEY_RECORD_EVAL_EVERY_UNTIL:
+    case SPEC_KEY_RECORD_EVAL_THEN_EVERY: return spec_read_eval_epochs(c, id, node);
     default: return spec_fail(c, spec_line(node), key, "internal error: no reader for this key");
     }
 }
@@ -326,8 +334,7 @@ static int unknown_key(spec_ctx *c, const char *parent, const char *given, int l
     return spec_fail(c, line, NULL, "unknown key '%s'; keys of %s: %s", dotted, where, known);
 }
 
-/* Walks a mapping whose keys live under `parent` ("" for the top level). */
-static int walk_mapping(spec_ctx *c, const char *parent, const yaml_node_t *node)
+int spec_walk_mapping(spec_ctx *c, const char *parent, const yaml_node_t *node)
 {
     if (node->type != YAML_MAPPING_NODE) {
         char got[80], known[512];
@@ -379,7 +386,7 @@ static int walk_mapping(spec_ctx *c, const char *parent, const yaml_node_t *node
         if (c->key_line[id])
             return spec_fail(c, line, spec_key_names[id], "duplicate key (first given on line %d)", c->key_line[id]);
         c->key_line[id] = line;
-        int rc = is_section((spec_key)id) ? walk_mapping(c, spec_key_names[id], value) : read_leaf(c, (spec_key)id, value);
+        int rc = is_section((spec_key)id) ? spec_walk_mapping(c, spec_key_names[id], value) : read_leaf(c, (spec_key)id, value);
         if (rc) return -1;
     }
     return 0;
@@ -395,5 +402,5 @@ int spec_parse_document(spec_ctx *c)
         return spec_fail(c, spec_line(root), NULL, "the top level must be a mapping of keys (name:, data:, model:, train:, grid:, record:), got %s",
                          got);
     }
-    return walk_mapping(c, "", root);
+    return spec_walk_mapping(c, "", root);
 }

@@ -16,7 +16,8 @@
     X(NAME, "name") X(DATA, "data") X(DATA_SOURCE, "data.source") X(DATA_PATH, "data.path")      \
     X(DATA_CLASSES, "data.classes") X(DATA_TRAIN_PER_CLASS, "data.train_per_class")              \
     X(DATA_TEST_PER_CLASS, "data.test_per_class") X(DATA_PROBES, "data.probes")                  \
-    X(DATA_NOISE_COUNT, "data.noise_count") X(DATA_SEED, "data.seed")                             \
+    X(DATA_NOISE_COUNT, "data.noise_count") X(DATA_OTHER_COUNT, "data.other_count")               \
+    X(DATA_SEED, "data.seed")                                                                     \
     X(DATA_SYNTHETIC, "data.synthetic") X(SYN_STD, "data.synthetic.std")                          \
     X(SYN_ROTATION, "data.synthetic.rotation") X(SYN_SHIFT, "data.synthetic.shift")               \
     X(MODEL, "model") X(MODEL_KIND, "model.kind") X(MODEL_HIDDEN, "model.hidden")                 \
@@ -29,7 +30,10 @@
     X(GRID, "grid") X(RECORD, "record")                                                           \
     X(RECORD_BOUNDARY_EPOCHS, "record.boundary_epochs")                                           \
     X(RECORD_BOUNDARY_GRID, "record.boundary_grid")                                               \
-    X(RECORD_BOUNDARY_RANGE, "record.boundary_range")
+    X(RECORD_BOUNDARY_RANGE, "record.boundary_range")                                             \
+    X(RECORD_EVAL_EPOCHS, "record.eval_epochs")                                                   \
+    X(RECORD_EVAL_EVERY_UNTIL, "record.eval_epochs.every_until")                                  \
+    X(RECORD_EVAL_THEN_EVERY, "record.eval_epochs.then_every")
 
 #define SPEC_KEY_ENUM(id, dotted) SPEC_KEY_##id,
 typedef enum { SPEC_KEYS(SPEC_KEY_ENUM) SPEC_KEY_COUNT } spec_key;
@@ -45,6 +49,7 @@ typedef struct spec_ctx {
     int key_line[SPEC_KEY_COUNT];                /* 1-based line where each key was given, 0 = absent */
     int axis_line[IW_AXIS_COUNT];                /* the same for grid.<axis> */
     int boundary_line[IW_MAX_RECORD_EPOCHS];     /* line of each record.boundary_epochs value */
+    int eval_line[IW_MAX_EVAL_EPOCHS];           /* line of each record.eval_epochs value (list form) */
     int top_line;                                /* line where the top-level mapping starts */
 } spec_ctx;
 
@@ -56,9 +61,14 @@ int spec_fail(spec_ctx *c, int line, const char *key, const char *fmt, ...)
 /* What a node holds, for "got ...": "'ten'" (printable, shortened), "a list", "a mapping", "nothing". */
 void spec_describe(const yaml_node_t *node, char *buf, size_t size);
 int spec_is_null(const yaml_node_t *node);
+/* 1 when the node is the scalar `word` (quoted or not, as enum values are read). */
+int spec_is_word(const yaml_node_t *node, const char *word);
 
 int spec_read_int(spec_ctx *c, const yaml_node_t *node, const char *key, long long lo, long long hi,
                   long long *out);
+/* A whole number in lo..hi, or the plain (unquoted) word `word`, which gives word_value: "all". */
+int spec_read_int_or_word(spec_ctx *c, const yaml_node_t *node, const char *key, const char *word, long long word_value,
+                          long long lo, long long hi, long long *out);
 /* Finite numbers in lo..hi; lo_open/hi_open make the bound strict. +-INFINITY = no bound. */
 int spec_read_real(spec_ctx *c, const yaml_node_t *node, const char *key, double lo, int lo_open,
                    double hi, int hi_open, double *out);
@@ -82,7 +92,16 @@ int spec_suggest_key(const char *parent, const char *given, char *out, size_t si
 
 /* ---- parse.c / validate.c ---- */
 int spec_parse_document(spec_ctx *c);   /* walks the document into c->spec */
+/* Walks a mapping whose keys live under `parent` ("" for the top level): each known key's value is
+ * read (or walked, for a section), unknown and duplicate keys are refused. */
+int spec_walk_mapping(spec_ctx *c, const char *parent, const yaml_node_t *node);
 int spec_validate(spec_ctx *c);         /* defaults that depend on other keys, cross-key checks */
+
+/* ---- eval_epochs.c: record.eval_epochs ---- */
+/* Reads the value of record.eval_epochs or of one of its rule's keys (id is SPEC_KEY_RECORD_EVAL_*). */
+int spec_read_eval_epochs(spec_ctx *c, spec_key id, const yaml_node_t *node);
+/* Once train.epochs is known: list epochs in 0..E. */
+int spec_check_eval_epochs(spec_ctx *c);
 
 extern const char *const spec_source_names[4];
 extern const char *const spec_model_names[4];

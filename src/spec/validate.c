@@ -1,5 +1,6 @@
 /* validate.c — the sweep file's defaults and the checks that involve more than one key: which keys
- * a data source or model kind uses, the default data folder, boundary epochs against train.epochs,
+ * a data source or model kind uses (data.other_count needs the other-classes probe), the default
+ * data folder, boundary epochs (and record.eval_epochs, eval_epochs.c) against train.epochs,
  * the grid's default axes and its size (refused above IW_MAX_RUNS, computed without overflow).
  * Parsing touches no file; iw_spec_check_data_path (here too) is the one check of the file
  * system, made by the caller.
@@ -102,6 +103,8 @@ static int check_data(spec_ctx *c)
                          "expected a whole number >= 1 when data.probes includes noise, got 0");
     if (d->source == IW_SOURCE_SYNTHETIC2D) {
         if (refuse_if_given(c, SPEC_KEY_DATA_PATH, "not used by source synthetic2d (its data is generated)")) return -1;
+        if (refuse_if_given(c, SPEC_KEY_DATA_OTHER_COUNT, "not used by source synthetic2d (it has no out-of-class probe)"))
+            return -1;
         if (refuse_if_given(c, SPEC_KEY_DATA_CLASSES, "not used by source synthetic2d (its classes are 0 and 1)")) return -1;
         if (d->probe_other)
             return spec_fail(c, c->key_line[SPEC_KEY_DATA_PROBES], "data.probes",
@@ -110,10 +113,13 @@ static int check_data(spec_ctx *c)
         return 0;
     }
     if (refuse_if_given(c, SPEC_KEY_DATA_SYNTHETIC, why)) return -1;
+    if (!d->probe_other &&
+        refuse_if_given(c, SPEC_KEY_DATA_OTHER_COUNT, "sizes the out-of-class probe, which data.probes does not ask for "
+                                                      "(add other-classes to data.probes)"))
+        return -1;
     snprintf(why, sizeof why, "decision boundaries are recorded for source synthetic2d only, not %s", source);
     for (spec_key k = SPEC_KEY_RECORD_BOUNDARY_EPOCHS; k <= SPEC_KEY_RECORD_BOUNDARY_RANGE; k++)
         if (refuse_if_given(c, k, why)) return -1;
-    if (refuse_if_given(c, SPEC_KEY_RECORD, why)) return -1;
     if (!c->key_line[SPEC_KEY_DATA_CLASSES]) {
         d->classes[0] = d->source == IW_SOURCE_CIFAR10 ? 3 : 0;
         d->classes[1] = d->source == IW_SOURCE_CIFAR10 ? 5 : 6;
@@ -220,6 +226,6 @@ int spec_validate(spec_ctx *c)
     if (!c->key_line[SPEC_KEY_NAME])
         return spec_fail(c, c->top_line, "name", "missing: every sweep file needs a name (it names the store results/<name>.h5)");
     if (!c->key_line[SPEC_KEY_TRAIN_LR_DROPOUT]) s->train.lr_dropout = s->train.lr;
-    if (check_data(c) || check_model(c) || check_record(c) || check_grid(c)) return -1;
+    if (check_data(c) || check_model(c) || check_record(c) || spec_check_eval_epochs(c) || check_grid(c)) return -1;
     return 0;
 }

@@ -53,6 +53,12 @@ int spec_is_null(const yaml_node_t *node)
     return n == 0 || (n == 1 && v[0] == '~') || (n == 4 && (!memcmp(v, "null", 4) || !memcmp(v, "Null", 4) || !memcmp(v, "NULL", 4)));
 }
 
+int spec_is_word(const yaml_node_t *node, const char *word)
+{
+    size_t n = strlen(word);
+    return node->type == YAML_SCALAR_NODE && node->data.scalar.length == n && !memcmp(node->data.scalar.value, word, n);
+}
+
 void spec_describe(const yaml_node_t *node, char *buf, size_t size)
 {
     if (node->type == YAML_SEQUENCE_NODE) snprintf(buf, size, "a list");
@@ -128,11 +134,13 @@ static void describe_int_range(long long lo, long long hi, char *buf, size_t siz
     else snprintf(buf, size, "a whole number between %lld and %lld", lo, hi);
 }
 
-int spec_read_int(spec_ctx *c, const yaml_node_t *node, const char *key, long long lo, long long hi,
-                  long long *out)
+/* spec_read_int, with `alternative` ("all or ") in front of what the messages say was expected. */
+static int read_int_or(spec_ctx *c, const yaml_node_t *node, const char *key, long long lo, long long hi,
+                       long long *out, const char *alternative)
 {
-    char expected[96], got[80], text[64];
-    describe_int_range(lo, hi, expected, sizeof expected);
+    char expected[128], range[96], got[80], text[64];
+    describe_int_range(lo, hi, range, sizeof range);
+    snprintf(expected, sizeof expected, "%s%s", alternative, range);
     spec_describe(node, got, sizeof got);
     int line = spec_line(node);
     if (node->type != YAML_SCALAR_NODE || spec_is_null(node))
@@ -158,6 +166,24 @@ int spec_read_int(spec_ctx *c, const yaml_node_t *node, const char *key, long lo
     if (v < lo) return spec_fail(c, line, key, "expected %s, got %s", expected, got);
     *out = v;
     return 0;
+}
+
+int spec_read_int(spec_ctx *c, const yaml_node_t *node, const char *key, long long lo, long long hi,
+                  long long *out)
+{
+    return read_int_or(c, node, key, lo, hi, out, "");
+}
+
+int spec_read_int_or_word(spec_ctx *c, const yaml_node_t *node, const char *key, const char *word, long long word_value,
+                          long long lo, long long hi, long long *out)
+{
+    if (spec_is_word(node, word)) {
+        *out = word_value;
+        return 0;
+    }
+    char alternative[64];
+    snprintf(alternative, sizeof alternative, "%s or ", word);
+    return read_int_or(c, node, key, lo, hi, out, alternative);
 }
 
 static void format_bound(double v, char *buf, size_t size) { snprintf(buf, size, "%g", v); }

@@ -179,6 +179,19 @@ static int reader_load(iw_store_reader *rd, iw_error *err)
     if (!rd->epoch) return iw_error_set(err, "out of memory");
     if (read_numeric(file, "/epoch", H5T_NATIVE_INT32, rd->epochs + 1, rd->epoch) < 0)
         for (int e = 0; e <= rd->epochs; e++) rd->epoch[e] = e;
+    rd->evaluated = malloc((size_t)rd->epochs + 1);
+    if (!rd->evaluated) return iw_error_set(err, "out of memory");
+    if (h5_link_exists(file, "/evaluated")) {
+        if (read_numeric(file, "/evaluated", H5T_NATIVE_INT8, rd->epochs + 1, rd->evaluated) < 0)
+            return iw_error_set(err, "%s: /evaluated must be int8[E+1=%d]", rd->path, rd->epochs + 1);
+    } else {
+        memset(rd->evaluated, 1, (size_t)rd->epochs + 1); /* stores made before record.eval_epochs */
+    }
+    rd->n_evaluated = 0;
+    for (int e = 0; e <= rd->epochs; e++) {
+        rd->evaluated[e] = rd->evaluated[e] != 0;
+        rd->n_evaluated += rd->evaluated[e];
+    }
     return read_boundary_info(rd, file, err);
 }
 
@@ -233,6 +246,7 @@ void iw_store_reader_close(iw_store_reader *rd)
     }
     free(rd->spec_text);
     free(rd->epoch);
+    free(rd->evaluated);
     free(rd->status);
     free(rd->wall_seconds);
     free(rd->cpu_seconds);

@@ -228,6 +228,23 @@ static int write_small(creation *c, const char *path, hid_t ftype, hid_t mtype, 
     return rc;
 }
 
+/* /evaluated int8[E+1]: 1 at the epochs the sweep evaluates (record.eval_epochs, with epoch 0, the
+ * last epoch and the boundary epochs), 0 where every run's metrics stay NaN. */
+static int write_evaluated(creation *c, const iw_spec *spec, const store_shape *shape)
+{
+    hsize_t n = (hsize_t)shape->epochs + 1;
+    int8_t *evaluated = malloc(n);
+    if (!evaluated) return -1;
+    for (hsize_t e = 0; e < n; e++) evaluated[e] = (int8_t)iw_spec_epoch_evaluated(spec, (int)e);
+    int rc = write_small(c, "/evaluated", H5T_STD_I8LE, H5T_NATIVE_INT8, n, evaluated,
+                         "1 at the epochs whose metrics the sweep evaluates (record.eval_epochs, always with epoch 0, the "
+                         "last epoch and the boundary epochs), 0 where they stay NaN (a diverged run also has its "
+                         "divergence epoch); [epoch]");
+    free(evaluated);
+    if (rc == 0) attach_later(c, "/evaluated", 1, "/epoch", NULL, NULL, NULL);
+    return rc;
+}
+
 static int create_group(hid_t file, const char *path, const char *description)
 {
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
@@ -386,6 +403,7 @@ int store_create_file(const char *path, const iw_spec *spec, const iw_store_info
         rc = write_small(&c, "/epoch", H5T_STD_I32LE, H5T_NATIVE_INT32, n_epochs, epochs,
                          "epoch of each trajectory point: 0 = the network before training, e = after e epochs");
     free(epochs);
+    if (rc == 0) rc = write_evaluated(&c, spec, shape);
     if (rc == 0) rc = write_runs_group(&c, spec, shape);
     if (rc == 0) rc = write_metrics_and_boundary(&c, spec, shape);
     if (rc == 0) {

@@ -54,6 +54,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < spec.record.n_boundary_epochs; i++)
         if (spec.record.boundary_epochs[i] > spec.train.epochs || (i && spec.record.boundary_epochs[i] <= spec.record.boundary_epochs[i - 1]))
             __builtin_trap();
+    /* the evaluation schedule: list epochs in 0..E and increasing; 0 and E always evaluated */
+    const iw_eval_schedule *ev = &spec.record.eval;
+    for (int i = 0; i < ev->n_epochs; i++)
+        if (ev->epochs[i] < 0 || ev->epochs[i] > spec.train.epochs || (i && ev->epochs[i] <= ev->epochs[i - 1]))
+            __builtin_trap();
+    if (!iw_spec_epoch_evaluated(&spec, 0) || !iw_spec_epoch_evaluated(&spec, spec.train.epochs)) __builtin_trap();
+    if (spec.data.other_count < 0 || (spec.data.other_count > 0 && !spec.data.probe_other)) __builtin_trap();
     int64_t runs = iw_spec_run_count(&spec);
     if (runs < 1 || runs > IW_MAX_RUNS || spec.n_axes < 5) __builtin_trap();
     check_point(&spec, 0);

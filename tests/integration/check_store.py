@@ -58,6 +58,21 @@ def expected_boundary(runs, S, G):
     return (r + s + iy + ix).astype(np.float32)
 
 
+def evaluated_from_spec(spec, E):
+    """record.eval_epochs as the sweep file writes it (all, a list, {every_until, then_every}) with
+    epoch 0, E and the boundary epochs: 1 where evaluated."""
+    rec = spec.get("record") or {}
+    sched = rec.get("eval_epochs", "all")
+    want = set(range(E + 1)) if sched == "all" else {0, E} | set(rec.get("boundary_epochs", []))
+    if isinstance(sched, list):
+        want |= set(sched)
+    elif isinstance(sched, dict):
+        want |= set(range(min(sched.get("every_until", 0), E) + 1))
+        if sched.get("then_every"):
+            want |= set(range(0, E + 1, sched["then_every"]))
+    return np.array([e in want for e in range(E + 1)], dtype=np.int8)
+
+
 def metric_rows(f, runs):
     return np.stack([f["metrics/" + m][:][runs] for m in METRICS], axis=1)
 
@@ -141,6 +156,11 @@ def check_pattern(path, ranks):
         for p in PROVENANCE + ["status"]:
             if p not in f["runs"]:
                 problems.append("runs/%s missing" % p)
+        ev = f["evaluated"] if "evaluated" in f else None
+        if ev is None or ev.shape != (E + 1,) or ev.dtype != np.int8 or ev.dims[0][0].name != "/epoch":
+            problems.append("/evaluated is not int8[E+1] with the epoch scale: %r" % ev)
+        elif not np.array_equal(ev[:], evaluated_from_spec(spec, E)):
+            problems.append("/evaluated %s, from /spec %s" % (ev[:], evaluated_from_spec(spec, E)))
         case("shapes and dimension scales", problems)
 
         problems = []

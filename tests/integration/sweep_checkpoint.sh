@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # sweep_checkpoint.sh — mid-run checkpoints (train.checkpoint_every: 3) with momentum, batch norm
-# and dropout, so that the velocity, running statistics and both RNG streams must survive:
+# and dropout, so that the velocity, running statistics and both RNG streams must survive, and a
+# sparse record.eval_epochs (checkpoints on evaluated epochs and between them):
 #   - SIGKILL once a checkpoint exists, re-run: the run resumes from its checkpoint (said on stderr)
 #     and the stored metrics and boundary equal an uninterrupted sweep's bit for bit (h5diff);
 #   - SIGTERM mid-epoch: the checkpoint is written at the stop (position inside the epoch), the
@@ -18,6 +19,12 @@ same_as_ref() { h5diff -q "$1" ref.h5 /metrics /metrics && h5diff -q "$1" ref.h5
 "$IWS" -o ref.h5 "$SW/ckpt2d.yaml" >ref.out 2>ref.err; rc=$?
 if [ $rc = 0 ] && [ ! -e ref.h5.ckpt ]; then ok "uninterrupted sweep leaves no checkpoint folder"
 else not_ok "uninterrupted sweep leaves no checkpoint folder" "rc=$rc: $(ls ref.h5.ckpt 2>&1; tail -3 ref.err)"; fi
+# the schedule is in force: epochs 11-13 (between evaluations) NaN, 10 and 14 not
+sparse=$($PY -c 'import h5py, numpy as np, sys
+m = h5py.File(sys.argv[1], "r")["metrics/test_acc"][:]
+print(int(np.isnan(m[:, 11:14]).all() and np.isfinite(m[:, [10, 14, 30, 60]]).all()))' ref.h5 2>&1)
+if [ "$sparse" = 1 ]; then ok "reference store: NaN between evaluated epochs (eval_epochs every_until 10, then_every 7)"
+else not_ok "reference store: NaN between evaluated epochs" "$sparse"; fi
 
 # --- SIGKILL after the first checkpoint
 setsid "$IWS" -o k.h5 "$SW/ckpt2d.yaml" >k1.log 2>&1 &

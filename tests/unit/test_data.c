@@ -1,11 +1,13 @@
 /* test_data.c — the data module on real Fashion-MNIST and on synthetic 2-D data: which examples
- * are picked, label mapping, normalisation statistics, probes, separability, reproducibility,
- * sub-sampling, and the pack/view round trip. (Bad files and CIFAR-10: test_data_files.c.)
+ * are picked, label mapping, normalisation statistics, probes (and the out-of-class probe's fixed
+ * random subset, data.other_count), separability, reproducibility, sub-sampling, and the pack/view
+ * round trip. (Bad files and CIFAR-10: test_data_files.c.)
  */
 #include <stdint.h>
 #include <string.h>
 #include <zlib.h>
 
+#include "data/data_internal.h" /* iw_data_choose_other */
 #include "iw/data.h"
 #include "test.h"
 
@@ -165,6 +167,115 @@ static void test_fashion_too_many(void)
            "message: %s", err.message);
     spec = fashion_spec(3, 3, 10, 10, 10, 10);
     EXPECT(iw_data_load(&spec, &data, &err) == -1 && strstr(err.message, "data.classes"), "message: %s", err.message);
+}
+
+/* data.other_count: a fixed random subset of the out-of-class probe. Checked against the whole
+ * probe (every kept image is one of it, in file order, none twice), the test file's labels (every
+ * other class about equally kept: a subset of the first images would not be), reloads (the same
+ * subset), data.seed (another subset), and what must not move (train, test, noise, normalisation). */
+static void test_other_subset(void)
+{
+    iw_data_spec spec = fashion_spec(0, 6, 50, 50, 20, 20);
+    spec.probe_other = spec.probe_noise = 1;
+    spec.noise_count = 30;
+    iw_data full, sub, again, reseeded;
+    iw_error err = {{0}};
+    if (iw_data_load(&spec, &full, &err) != 0) {
+        EXPECT(0, "whole probe: %s", err.message);
+        return;
+    }
+    spec.other_count = 1000;
+    int rc = iw_data_load(&spec, &sub, &err);
+    EXPECT(rc == 0, "subset: %s", err.message);
+    if (rc) {
+        iw_data_free(&full);
+        return;
+    }
+    size_t example = 784 * sizeof(float);
+    EXPECT(full.other.n == 8000 && sub.other.n == 1000, "probe sizes %lld and %lld", (long long)full.other.n,
+           (long long)sub.other.n);
+    EXPECT(sub.block_bytes <= full.block_bytes - 7000 * example, "the subset shrinks the data block: %zu vs %zu bytes",
+           sub.block_bytes, full.block_bytes);
+    /* each kept image is the next matching one of the whole probe: in file order, none twice */
+    int64_t *row_of = malloc((size_t)sub.other.n * sizeof *row_of), j = 0;
+    for (int64_t i = 0; row_of && i < sub.other.n; i++) {
+        while (j < full.other.n && memcmp(sub.other.x + i * 784, full.other.x + j * 784, example) != 0) j++;
+        row_of[i] = j < full.other.n ? j++ : -1;
+    }
+    int64_t missing = 0;
+    for (int64_t i = 0; row_of && i < sub.other.n; i++) missing += row_of[i] < 0;
+    EXPECT(row_of && missing == 0, "%lld kept images are not images of the probe in file order", (long long)missing);
+    /* every other class kept about 1000/8 = 125 times (binomial sd about 10: 75..175 is 5 sd) */
+    size_t tl;
+    unsigned char *tlabels = read_gz(FASHION_DIR "/t10k-labels-idx1-ubyte.gz", &tl);
+    int klass_of_row[8000], kept[10] = {0};
+    int64_t row = 0;
+    for (size_t i = 0; tlabels && i < 10000 && row < 8000; i++)
+        if (tlabels[8 + i] != 0 && tlabels[8 + i] != 6) klass_of_row[row++] = tlabels[8 + i];
+    EXPECT(row == 8000, "reference labels: %lld other-class images", (long long)row);
+    for (int64_t i = 0; row_of && missing == 0 && row == 8000 && i < sub.other.n; i++) kept[klass_of_row[row_of[i]]]++;
+    for (int k = 1; k < 10; k++)
+        if (k != 6) EXPECT(kept[k] >= 75 && kept[k] <= 175, "class %d kept %d times of 1000", k, kept[k]);
+    free(tlabels);
+    free(row_of);
+    /* the rest of the data does not move */
+    EXPECT(sub.train.n == full.train.n && !memcmp(sub.train.x, full.train.x, (size_t)full.train.n * example) &&
+               !memcmp(sub.test.x, full.test.x, (size_t)full.test.n * example) &&
+               !memcmp(sub.noise.x, full.noise.x, (size_t)full.noise.n * example) && sub.mean[0] == full.mean[0] &&
+               sub.std[0] == full.std[0],
+           "train, test, noise and normalisation are those of the whole probe's load");
+    /* a reload: the same subset; another data.seed: another one */
+    rc = iw_data_load(&spec, &again, &err);
+    EXPECT(rc == 0 && again.other.n == 1000 && !memcmp(again.other.x, sub.other.x, 1000 * example), "reload: the same subset %s",
+           err.message);
+    if (rc == 0) iw_data_free(&again);
+    spec.data_seed = 1;
+    rc = iw_data_load(&spec, &reseeded, &err);
+    EXPECT(rc == 0 && reseeded.other.n == 1000 && memcmp(reseeded.other.x, sub.other.x, 1000 * example) != 0,
+           "data.seed 1: another subset %s", err.message);
+    if (rc == 0) iw_data_free(&reseeded);
+    /* all 8000 asked for: the whole probe */
+    spec.other_count = 8000;
+    rc = iw_data_load(&spec, &again, &err);
+    EXPECT(rc == 0 && again.other.n == 8000 && !memcmp(again.other.x, full.other.x, 8000 * example), "8000 of 8000: %s",
+           err.message);
+    if (rc == 0) iw_data_free(&again);
+    iw_data_free(&sub);
+    iw_data_free(&full);
+
+    /* more than the probe holds: file:line: key message */
+    spec.other_count = 8001;
+    snprintf(spec.spec_file, sizeof spec.spec_file, "sweep.yaml");
+    spec.other_count_line = 9;
+    EXPECT(iw_data_load(&spec, &again, &err) == -1, "8001 of 8000 refused");
+    EXPECT(!strncmp(err.message, "sweep.yaml:9: key 'data.other_count': asked for 8001 images", 58) &&
+               strstr(err.message, "only 8000 test images outside classes 0 and 6") && strstr(err.message, "t10k"),
+           "message: %s", err.message);
+}
+
+/* Selection sampling keeps exactly k of n, each candidate with probability k/n (counts over 20,000
+ * seeds within 5 binomial sd of the expectation) and the same choice for the same seed. */
+static void test_choose_other_uniform(void)
+{
+    enum { N = 20, K = 5, SEEDS = 20000 };
+    int hits[N] = {0}, wrong_size = 0;
+    uint8_t keep[N], again[N];
+    for (uint64_t seed = 0; seed < SEEDS; seed++) {
+        iw_data_choose_other(keep, N, K, seed);
+        int n = 0;
+        for (int i = 0; i < N; i++) n += keep[i], hits[i] += keep[i];
+        wrong_size += n != K;
+    }
+    EXPECT(wrong_size == 0, "%d draws did not keep exactly %d", wrong_size, K);
+    double expect = (double)SEEDS * K / N, sd = sqrt(expect * (1.0 - (double)K / N));
+    for (int i = 0; i < N; i++) EXPECT(fabs(hits[i] - expect) < 5 * sd, "candidate %d kept %d times, expected %.0f", i, hits[i], expect);
+    iw_data_choose_other(keep, N, K, 42);
+    iw_data_choose_other(again, N, K, 42);
+    EXPECT(!memcmp(keep, again, N), "same seed, same choice");
+    iw_data_choose_other(keep, N, N + 3, 42);
+    int all = 1;
+    for (int i = 0; i < N; i++) all &= keep[i];
+    EXPECT(all, "k >= n keeps every candidate");
 }
 
 static iw_data_spec synthetic_spec(int train_per_class, int test_per_class, uint64_t seed)
@@ -361,6 +472,8 @@ int main(void)
 {
     RUN_TEST(test_fashion_pair_and_probes);
     RUN_TEST(test_fashion_too_many);
+    RUN_TEST(test_other_subset);
+    RUN_TEST(test_choose_other_uniform);
     RUN_TEST(test_synthetic_separable_and_reproducible);
     RUN_TEST(test_synthetic_noise_probe);
     RUN_TEST(test_training_set);

@@ -1,6 +1,7 @@
 /* test_data_mpi.c — one copy of the data per node (node/node_data.c). Runs alone as one rank (the
  * unit-test pass) and under mpirun with several ranks (tests/integration/data_share.sh): every
- * rank's view must equal a private load, a loader error must reach every rank with the same
+ * rank's view must equal a private load (also with a random subset of the out-of-class probe,
+ * data.other_count), a loader error must reach every rank with the same
  * message (and nobody hangs), the window must be freed collectively, and a large data set must cost
  * at most 1.5 copies more Pss (summed over the ranks) than a tiny one. Every rank prints its own
  * ok / not ok lines.
@@ -96,6 +97,24 @@ static void test_share_fashion(void)
     check_shared_equals_private(&spec);
 }
 
+/* data.other_count: the node's copy holds the same fixed subset of the out-of-class probe that a
+ * private load on each rank draws (every rank and every node of a sweep evaluates the same images). */
+static void test_share_other_subset(void)
+{
+    iw_data_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.source = IW_SOURCE_FASHION_MNIST;
+    snprintf(spec.path, sizeof spec.path, "/usr/share/datasets/fashion-mnist");
+    spec.classes[0] = 0;
+    spec.classes[1] = 6;
+    spec.train_per_class[0] = spec.train_per_class[1] = 100;
+    spec.test_per_class[0] = spec.test_per_class[1] = 50;
+    spec.probe_other = 1;
+    spec.other_count = 700;
+    spec.data_seed = 3;
+    check_shared_equals_private(&spec);
+}
+
 /* A loader error on node rank 0 reaches every rank, with the same message. */
 static void test_share_error(void)
 {
@@ -186,6 +205,7 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     RUN_TEST(test_share_synthetic);
     RUN_TEST(test_share_fashion);
+    RUN_TEST(test_share_other_subset);
     RUN_TEST(test_share_error);
     RUN_TEST(test_share_memory);
     MPI_Finalize();

@@ -160,7 +160,7 @@ static void test_defaults(void)
     EXPECT(s.data.train_per_class[0] == 1000 && s.data.train_per_class[1] == 1000, "train_per_class");
     EXPECT(s.data.test_per_class[0] == 1000 && s.data.test_per_class[1] == 1000, "test_per_class");
     EXPECT(s.data.probe_other && s.data.probe_noise && s.data.noise_count == 1000, "default probes");
-    EXPECT(s.data.data_seed == 0, "data seed");
+    EXPECT(s.data.data_seed == 0 && s.data.other_count == 0, "data seed, other_count all");
     EXPECT(s.data.synthetic.std[0] == 0.5 && s.data.synthetic.std[1] == 0.125 && s.data.synthetic.rotation_deg == 90 &&
            s.data.synthetic.shift[0] == 3.0 && s.data.synthetic.shift[1] == 0.0, "synthetic defaults");
     EXPECT(s.model.kind == IW_MODEL_MLP && s.model.init == IW_INIT_HE, "model defaults");
@@ -171,6 +171,7 @@ static void test_defaults(void)
     EXPECT(s.record.n_boundary_epochs == 0 && s.record.boundary_grid == 64 && s.record.boundary_range[0] == -4 &&
            s.record.boundary_range[1] == 6 && s.record.boundary_range[2] == -4 && s.record.boundary_range[3] == 6,
            "record defaults");
+    EXPECT(s.record.eval.form == IW_EVAL_ALL && iw_spec_evaluated_epoch_count(&s) == 101, "every epoch evaluated by default");
     EXPECT(s.n_axes == 5, "five axes");
     static const double defaults[5] = {1, 0, 0, 0, 0};
     for (int i = 0; i < s.n_axes && i < 5; i++)
@@ -182,6 +183,74 @@ static void test_defaults(void)
     EXPECT(v[IW_AXIS_IMPORTANCE_WEIGHT] == 1 && v[IW_AXIS_L2] == 0 && v[IW_AXIS_DROPOUT] == 0 && v[IW_AXIS_BATCHNORM] == 0 &&
            v[IW_AXIS_SEED] == 0 && v[IW_AXIS_SAMPLING] == IW_SAMPLING_WEIGHT, "default point");
     iw_spec_free(&s);
+}
+
+/* The epochs a schedule evaluates, as a string "0 1 2 ..." (the order of 0..E). */
+static void evaluated_list(const iw_spec *s, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int e = 0; e <= s->train.epochs && len < size; e++)
+        if (iw_spec_epoch_evaluated(s, e)) len += (size_t)snprintf(buf + len, size - len, "%s%d", len ? " " : "", e);
+}
+
+/* record.eval_epochs in its three forms, each against the set written out by hand (with epoch 0,
+ * the last epoch and the boundary epochs always in), and data.other_count. */
+static void test_eval_epochs_and_other_count(void)
+{
+    static const struct {
+        const char *record, *data, *want;
+        int epochs;
+        iw_eval_form form;
+    } cases[] = {
+        {"", "", "0 1 2 3 4 5 6", 6, IW_EVAL_ALL},
+        {"record: {eval_epochs: all}\n", "", "0 1 2 3 4 5", 5, IW_EVAL_ALL},
+        {"record:\n  eval_epochs: [1, 2, 5, 10]\n  boundary_epochs: [7]\n", "data: {source: synthetic2d}\n",
+         "0 1 2 5 7 10 20", 20, IW_EVAL_LIST},
+        {"record:\n  eval_epochs:\n    - 3\n", "", "0 3 9", 9, IW_EVAL_LIST},
+        {"record: {eval_epochs: []}\n", "", "0 12", 12, IW_EVAL_LIST},
+        {"record: {eval_epochs: {every_until: 3, then_every: 5}}\n", "", "0 1 2 3 5 10 15 20 25", 25, IW_EVAL_RULE},
+        {"record:\n  eval_epochs:\n    then_every: 7\n", "", "0 7 14 21 28 30", 30, IW_EVAL_RULE},
+        {"record: {eval_epochs: {every_until: 4}}\n", "", "0 1 2 3 4 10", 10, IW_EVAL_RULE},
+        {"record: {eval_epochs: {every_until: 2, then_every: 4}, boundary_epochs: [5]}\n", "data: {source: synthetic2d}\n",
+         "0 1 2 4 5 8 9", 9, IW_EVAL_RULE},
+        {"record: {eval_epochs: \"all\"}\n", "", "0 1 2", 2, IW_EVAL_ALL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512], got[256];
+        snprintf(text, sizeof text, "name: e\n%strain: {epochs: %d}\n%s", cases[i].data, cases[i].epochs, cases[i].record);
+        iw_spec s;
+        iw_error err = {{0}};
+        int rc = parse(text, &s, &err);
+        EXPECT(rc == 0, "case %zu: %s", i, err.message);
+        if (rc) continue;
+        evaluated_list(&s, got, sizeof got);
+        EXPECT(s.record.eval.form == cases[i].form, "case %zu: form %d", i, (int)s.record.eval.form);
+        EXPECT(!strcmp(got, cases[i].want), "case %zu: evaluated '%s', want '%s'", i, got, cases[i].want);
+        int n = 1;
+        for (const char *p = cases[i].want; *p; p++) n += *p == ' ';
+        EXPECT(iw_spec_evaluated_epoch_count(&s) == n, "case %zu: count %d, want %d", i, iw_spec_evaluated_epoch_count(&s), n);
+        EXPECT(!iw_spec_epoch_evaluated(&s, -1) && !iw_spec_epoch_evaluated(&s, cases[i].epochs + 1), "case %zu: outside 0..E", i);
+        iw_spec_free(&s);
+    }
+
+    iw_spec s;
+    iw_error err = {{0}};
+    int rc = parse("name: o\ndata:\n  probes: [other-classes]\n  other_count: 1000\n", &s, &err);
+    EXPECT(rc == 0 && s.data.other_count == 1000 && s.data.other_count_line == 4, "other_count 1000 on line 4: %s (%d, %d)",
+           err.message, s.data.other_count, s.data.other_count_line);
+    EXPECT(rc == 0 && !strcmp(s.data.spec_file, "test.yaml"), "the data spec knows the file for the loader's messages");
+    if (rc == 0) iw_spec_free(&s);
+    rc = parse("name: o\ndata: {other_count: all}\n", &s, &err);
+    EXPECT(rc == 0 && s.data.other_count == 0 && s.data.probe_other, "other_count all = 0, default probes: %s", err.message);
+    if (rc == 0) iw_spec_free(&s);
+    rc = parse("name: o\n", &s, &err);
+    EXPECT(rc == 0 && s.data.other_count == 0 && s.data.other_count_line == 0, "other_count default all");
+    if (rc == 0) iw_spec_free(&s);
+    /* a record section with an image source: eval_epochs is for every source */
+    rc = parse("name: o\ndata: {source: mnist}\nrecord: {eval_epochs: [5]}\n", &s, &err);
+    EXPECT(rc == 0 && s.record.eval.form == IW_EVAL_LIST, "eval_epochs with an image source: %s", err.message);
+    if (rc == 0) iw_spec_free(&s);
 }
 
 /* YAML forms that must all mean the same: block vs flow lists, anchors, comments, ints as reals. */
@@ -505,6 +574,7 @@ int main(void)
     RUN_TEST(test_full_example);
     RUN_TEST(test_synthetic_and_cnn_keys);
     RUN_TEST(test_defaults);
+    RUN_TEST(test_eval_epochs_and_other_count);
     RUN_TEST(test_yaml_forms);
     RUN_TEST(test_point_expansion_matches_nested_loops);
     RUN_TEST(test_print_runs);
