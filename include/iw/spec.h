@@ -14,7 +14,9 @@
  * Ownership: iw_spec_load/iw_spec_parse fill a caller-provided iw_spec whose heap parts (the text,
  * axis values) are released by iw_spec_free. Errors name the file, the line and the key.
  *
- * Reading rules (src/spec/): libyaml builds the document; every key is checked against the table
+ * Reading rules (src/spec/): the file must be UTF-8 (a UTF-8 byte-order mark is allowed; UTF-16/32,
+ * NUL bytes and other encodings are refused with the line), so that /spec holds it whole; libyaml
+ * builds the document; every key is checked against the table
  * of known keys. Errors look like
  *     sweep.yaml:7: key 'train.epochs': expected a whole number >= 1, got 'ten'
  *     sweep.yaml:3: unknown key 'train.epoch' (did you mean 'train.epochs'?); keys of train: ...

@@ -74,6 +74,11 @@ yaml_node_t *spec_item(spec_ctx *c, const yaml_node_item_t *items, int i);
 /* Closest known key to `given` under section `parent` ("" = top level) for "did you mean". */
 const char *spec_suggest_key(const char *parent, const char *given);
 
+/* ---- encoding.c ---- */
+/* 0 when text[0..len) is UTF-8 (after an optional UTF-8 byte-order mark); else -1 with
+ * "file:line: ..." naming the encoding found (UTF-16/32 mark, NUL byte, non-UTF-8 bytes). */
+int spec_check_encoding(spec_ctx *c, const char *text, size_t len);
+
 /* ---- parse.c / validate.c ---- */
 const char *spec_axis_name(iw_axis_id id);
 iw_axis_type spec_axis_type(iw_axis_id id);
