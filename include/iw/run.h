@@ -46,6 +46,10 @@ typedef struct iw_run_hooks {
  * traj must come from iw_trajectory_alloc for the same spec; it is reset (NaN) first, so one
  * trajectory can serve many runs. Allocation happens before the first epoch, never inside it.
  *
+ * A run that cannot train fails (-1, "epoch e took no optimiser step ..."): when an epoch ends
+ * without a single SGD step (every minibatch skipped: under batch norm a minibatch of one example
+ * is), the run is never reported as finished. The parser refuses the sweeps that would do this.
+ *
  * Divergence: a non-finite training-step loss during epoch e stops training before that step is
  * applied; the network as it is then is evaluated as epoch e (metrics that come out non-finite are
  * stored as NaN), every later epoch stays NaN, status = diverged, diverged_epoch = e. A non-finite

@@ -24,7 +24,10 @@
  * NaN/inf anywhere, empty axes, duplicate axis values, grids above IW_MAX_RUNS, out-of-range
  * values, YAML syntax errors (libyaml's message and line), more than one YAML document, and keys
  * that the chosen source or model kind does not use (data.synthetic with an image source,
- * record.* without synthetic2d, model.hidden without mlp, ...: refused, not ignored).
+ * record.* without synthetic2d, model.hidden without mlp, ...: refused, not ignored), and settings
+ * under which a run could not train (src/spec/trainable.c): batch norm with train.batch_size 1,
+ * sampling subsample with a weight that leaves a class with round(count x fraction) = 0 examples,
+ * importance weights or learning rates that are 0 or infinite in float32.
  * Required: name (non-empty, no '/'). Defaults besides those written below: data.source
  * fashion-mnist; data.path /usr/share/datasets/fashion-mnist or /usr/share/datasets/mnist,
  * required for cifar10, and the folder must exist (relative paths are relative to the current

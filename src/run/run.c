@@ -264,6 +264,8 @@ static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw
             st->position = 0;
         }
         int diverged = 0;
+        int64_t steps = 0; /* optimiser steps taken in this epoch (this execution) */
+        int64_t start = st->position;
         for (; st->position < c->n_train; st->position += B) {
             int stop = hooks && hooks->stop && *hooks->stop;
             int due = ckpt && ckpt_interval > 0 && iw_wall_seconds() - last_save >= ckpt_interval;
@@ -289,7 +291,14 @@ static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw
                 break;
             }
             iw_net_sgd_step(c->net, lr, momentum, l2);
+            steps++;
         }
+        /* An epoch (started at its beginning) without a single step did not train: a run in that
+         * state must not be stored as done. The parser refuses the set-ups known to cause it. */
+        if (steps == 0 && start == 0 && !diverged)
+            return iw_error_set(err, "epoch %d took no optimiser step: every minibatch of %lld training examples was "
+                                     "skipped (under batch norm a minibatch of one example is; batch_size %d)",
+                                st->epoch + 1, (long long)c->n_train, B);
         int e = st->epoch + 1;
         if (evaluate(c, t, e) || diverged) {
             t->status = IW_STATUS_DIVERGED;

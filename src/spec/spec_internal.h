@@ -79,6 +79,12 @@ const char *spec_suggest_key(const char *parent, const char *given);
  * "file:line: ..." naming the encoding found (UTF-16/32 mark, NUL byte, non-UTF-8 bytes). */
 int spec_check_encoding(spec_ctx *c, const char *text, size_t len);
 
+/* ---- trainable.c ---- */
+/* Refuses settings under which some run could take no optimiser step (after spec_validate's grid
+ * defaults): batch norm with batch_size 1, a sub-sample that keeps no example of a class, weights
+ * or learning rates that are 0 or infinite in float32. 0, or -1 with the key and its line. */
+int spec_check_trainable(spec_ctx *c);
+
 /* ---- parse.c / validate.c ---- */
 const char *spec_axis_name(iw_axis_id id);
 iw_axis_type spec_axis_type(iw_axis_id id);
