@@ -38,6 +38,9 @@ typedef struct iw_run_hooks {
                                      when train.checkpoint_every or checkpoint_minutes is set */
     void (*on_epoch)(void *ctx, int64_t run, int epoch, int epochs); /* progress, may be NULL */
     void *ctx;
+    /* A problem the run survives (a checkpoint that cannot be written or read), at most once per
+     * execution, the message naming the file and the reason. May be NULL. */
+    void (*on_warning)(void *ctx, int64_t run, const char *message);
 } iw_run_hooks;
 
 /* Trains grid point `point`. 0: trajectory complete (status done or diverged); IW_RUN_INTERRUPTED:
@@ -61,7 +64,9 @@ typedef struct iw_run_hooks {
  * train.checkpoint_every epochs, after train.checkpoint_minutes of training, and when stopped by
  * hooks->stop. A checkpoint that matches (spec sha256, run, sizes, checksum) is resumed from, and
  * the trajectory then equals an uninterrupted run's bit for bit; one that does not match is ignored
- * and overwritten. On success the checkpoint is left in place: the caller removes it
+ * and overwritten. A checkpoint is insurance, not a result: one that cannot be written (full disk,
+ * unusable folder) or read is reported once through hooks->on_warning and the run goes on (from
+ * epoch 0 when it could not be read); it never fails the run. On success the checkpoint is left in place: the caller removes it
  * (iw_run_checkpoint_remove) once the trajectory is stored, so a kill in between loses nothing. */
 int iw_run_execute(const iw_spec *spec, const iw_data *data, const iw_point *point,
                    const iw_run_hooks *hooks, iw_trajectory *traj, iw_error *err);

@@ -252,6 +252,12 @@ static int injected_failure(const char *list, int64_t run)
     return 0;
 }
 
+static void run_warning(void *ctx, int64_t run, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "iwsweep: warning: run %lld: %s\n", (long long)run, message);
+}
+
 static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
 {
     sweep_ctx *c = arg;
@@ -259,7 +265,7 @@ static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
     iw_spec_point(c->spec, run, &point);
     char ckpt[4200];
     if (c->ckpt_dir) snprintf(ckpt, sizeof ckpt, "%s/run-%lld.ckpt", c->ckpt_dir, (long long)run);
-    iw_run_hooks hooks = {&stop_requested, c->ckpt_dir ? ckpt : NULL, NULL, NULL};
+    iw_run_hooks hooks = {&stop_requested, c->ckpt_dir ? ckpt : NULL, NULL, NULL, run_warning};
     iw_run_provenance prov = {0, 0, c->rank, c->attempt[run] + 1, c->slurm_job_id, c->slurm_restart_count};
     iw_error rerr = {{0}};
     int rc;
@@ -450,10 +456,15 @@ int main(int argc, char **argv)
     if (iw_run_checkpoints_enabled(&spec)) {
         ctx.ckpt_dir = ckpt_dir;
         if (rank == 0 && ok) remove_stale_checkpoints(ckpt_dir, status, R);
+        /* Checkpoints are insurance: a folder that cannot be made turns them off, with a warning. */
+        int folder_ok = 1;
         if (rank == 0 && ok && n_todo > 0 && mkdir(ckpt_dir, 0777) != 0 && errno != EEXIST) {
-            iw_error_set(&err, "cannot create the checkpoint folder %s: %s", ckpt_dir, strerror(errno));
-            ok = 0;
+            fprintf(stderr, "iwsweep: warning: cannot create the checkpoint folder %s: %s; the sweep goes on "
+                            "without mid-run checkpoints\n", ckpt_dir, strerror(errno));
+            folder_ok = 0;
         }
+        MPI_Bcast(&folder_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        if (!folder_ok) ctx.ckpt_dir = NULL;
     }
     if (go && ok && n_todo > 0 && iw_trajectory_alloc(&ctx.traj, &spec, &err) != 0) ok = 0;
     if (go) go = agree(rank, ok, &err);
