@@ -4,7 +4,8 @@
  *
  * Wiring (every step is collective unless it says rank 0; errors are agreed over all ranks, so a
  * bad input stops every rank cleanly, never with a hang or MPI_Abort):
- *   sweep file (rank 0 reads, all parse) -> output folder writable? (rank 0) -> lock (rank 0)
+ *   sweep file (rank 0 reads, all parse) -> output folder writable? (rank 0) -> lock (rank 0,
+ *   store_lock.h: follows the store file whatever path names it)
  *   -> store open/create -> status -> todo (not done, heaviest first) -> node-shared data
  *   -> scheduler: each worker trains a run (src/run) and writes it (src/store) -> close -> summary.
  *
@@ -367,8 +368,13 @@ int main(int argc, char **argv)
     snprintf(store_path, sizeof store_path, "%s", opt.store ? opt.store : "");
     if (!opt.store) snprintf(store_path, sizeof store_path, "results/%s.h5", spec.name);
 
-    /* Output folder, then the lock: rank 0 checks, everyone learns the verdict. */
-    int lock_fd = -1, ok = 1;
+    /* Output folder, then the lock: rank 0 checks, everyone learns the verdict. The lock follows the
+     * store's identity (store_lock.h); every rank then opens the store where the lock says it is
+     * (the given path with its trailing symlinks followed), so all names lead to one file. */
+    iw_lock lock;
+    memset(&lock, 0, sizeof lock);
+    lock.fd = lock.store_fd = -1;
+    int ok = 1;
     if (rank == 0) {
         ok = check_output(store_path, !opt.dry_run, &err) == 0;
         if (ok && opt.dry_run) {
@@ -376,8 +382,8 @@ int main(int argc, char **argv)
             struct stat st;
             printf("store: %s (%s)\n", store_path, stat(store_path, &st) == 0 ? "exists: a real run resumes it" : "would be created");
         } else if (ok) {
-            lock_fd = iw_store_lock(store_path, &err);
-            ok = lock_fd >= 0;
+            ok = iw_store_lock(store_path, &lock, &err) == 0;
+            if (ok && lock.notice[0]) fprintf(stderr, "iwsweep: note: %s\n", lock.notice);
         }
         if (!ok) fprintf(stderr, "iwsweep: %s\n", err.message);
     }
@@ -386,6 +392,9 @@ int main(int argc, char **argv)
         iw_spec_free(&spec);
         return finish(ok ? EXIT_COMPLETE : EXIT_BAD_INPUT);
     }
+    char open_path[IW_LOCK_PATH_MAX];
+    if (rank == 0) snprintf(open_path, sizeof open_path, "%s", lock.store);
+    MPI_Bcast(open_path, (int)sizeof open_path, MPI_CHAR, 0, MPI_COMM_WORLD);
 
     const char *kernel = iw_engine_init_threads();
     char mpi_lib[MPI_MAX_LIBRARY_VERSION_STRING];
@@ -395,9 +404,17 @@ int main(int argc, char **argv)
     iw_store_info info = {IW_VERSION, kernel, mpi_lib};
     iw_store *store = NULL;
     int created = 0;
-    ok = iw_store_open(MPI_COMM_WORLD, store_path, &spec, &info, &store, &created, &err) == 0;
+    ok = iw_store_open(MPI_COMM_WORLD, open_path, &spec, &info, &store, &created, &err) == 0;
     if (!agree(rank, ok, &err)) {
-        if (rank == 0) iw_store_unlock(lock_fd);
+        if (rank == 0) iw_store_unlock(&lock);
+        iw_spec_free(&spec);
+        return finish(EXIT_BAD_INPUT);
+    }
+    ok = rank != 0 || iw_store_lock_file(&lock, &err) == 0; /* a store just made: lock its identity too */
+    if (!agree(rank, ok, &err)) {
+        iw_error cerr = {{0}};
+        iw_store_close(store, &cerr);
+        if (rank == 0) iw_store_unlock(&lock);
         iw_spec_free(&spec);
         return finish(EXIT_BAD_INPUT);
     }
@@ -452,7 +469,7 @@ int main(int argc, char **argv)
     ctx.slurm_job_id = job ? strtoll(job, NULL, 10) : 0;
     ctx.slurm_restart_count = restarts ? atoi(restarts) : 0;
     char ckpt_dir[4200];
-    snprintf(ckpt_dir, sizeof ckpt_dir, "%s.ckpt", store_path);
+    snprintf(ckpt_dir, sizeof ckpt_dir, "%s.ckpt", open_path);
     if (iw_run_checkpoints_enabled(&spec)) {
         ctx.ckpt_dir = ckpt_dir;
         if (rank == 0 && ok) remove_stale_checkpoints(ckpt_dir, status, R);
@@ -472,9 +489,10 @@ int main(int argc, char **argv)
     if (rank == 0 && go) {
         const char *warning = iw_engine_kernel_warning();
         if (warning) fprintf(stderr, "iwsweep: warning: %s\n", warning);
-        fprintf(stderr, "iwsweep: sweep '%s': %lld runs, %lld to do; %d rank%s (%s); OpenBLAS %s; store %s (%s)\n",
+        fprintf(stderr, "iwsweep: sweep '%s': %lld runs, %lld to do; %d rank%s (%s); OpenBLAS %s; store %s (%s; lock: %s)\n",
                 spec.name, (long long)R, (long long)n_todo, size, size > 1 ? "s" : "",
-                size > 1 ? "rank 0 schedules" : "rank 0 trains", kernel, store_path, created ? "new" : "resumed");
+                size > 1 ? "rank 0 schedules" : "rank 0 trains", kernel, store_path, created ? "new" : "resumed",
+                iw_lock_kind_name(lock.kind));
     }
 
     iw_sched_summary sum;
@@ -499,7 +517,7 @@ int main(int argc, char **argv)
 
     int code = EXIT_COMPLETE;
     if (rank == 0) {
-        iw_store_unlock(lock_fd);
+        iw_store_unlock(&lock);
         if (ctx.ckpt_dir) rmdir(ckpt_dir); /* only when empty: no run left a checkpoint */
         int64_t now[4] = {before[0], before[1], before[2], before[3]};
         for (int64_t i = 0; go && i < n_todo; i++) {
