@@ -1,7 +1,7 @@
-/* store_lock.c — one sweep at a time per store (include/iw/store_lock.h has the design): an flock on
- * a lock file named after the store's canonical path, plus a shared fcntl lock on a byte of the
- * store file far beyond its data, which follows the file's identity through hard links. Rank 0
- * only; no HDF5, no MPI here.
+/* store_lock.c — one sweep at a time per store (include/iw/store_lock.h has the design): a lock
+ * file named after the store's canonical path (flock, else fcntl, else the file itself made with
+ * O_EXCL), plus a shared fcntl lock on a byte of the store file far beyond its data, which follows
+ * the file's identity through hard links. Rank 0 only; no HDF5, no MPI here.
  */
 #define _GNU_SOURCE /* F_OFD_SETLK / F_OFD_GETLK (Linux >= 3.15) */
 #include "iw/store_lock.h"
@@ -21,13 +21,22 @@
 
 #define IDENTITY_BASE ((off_t)1 << 62) /* lock 2: byte IDENTITY_BASE + pid of the store file */
 #define IDENTITY_SPAN ((off_t)1 << 22) /* pids are below 2^22 on Linux (pid_max) */
+#define ENOTSUPP_KERNEL 524            /* leaks out of Lustre and NFS as "Unknown error 524" */
 
 const char *iw_lock_kind_name(iw_lock_kind kind)
 {
     switch (kind) {
     case IW_LOCK_FLOCK: return "flock";
+    case IW_LOCK_FCNTL: return "fcntl";
+    case IW_LOCK_EXCLUSIVE_FILE: return "exclusive-file";
     default: return "none";
     }
+}
+
+/* errno values that mean "this file system does not do this kind of lock" */
+static int unsupported(int e)
+{
+    return e == ENOLCK || e == ENOSYS || e == EOPNOTSUPP || e == ENOTSUP || e == EINVAL || e == ENOTSUPP_KERNEL;
 }
 
 /* ---- paths ---- */
@@ -118,6 +127,30 @@ static int refuse(iw_error *err, const char *holder_line, const char *shown, con
 
 /* ---- lock 1: the lock file ---- */
 
+/* 0 locked (kind set), 1 held by someone else, -1 no lock of either kind works here (e_flock and
+ * e_fcntl say why). */
+static int lock_descriptor(int fd, iw_lock_kind *kind, int *e_flock, int *e_fcntl)
+{
+    *e_flock = *e_fcntl = 0;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        *kind = IW_LOCK_FLOCK;
+        return 0;
+    }
+    *e_flock = errno;
+    if (errno == EWOULDBLOCK) return 1;
+    if (!unsupported(errno)) return -1;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    int rc = fcntl(fd, F_OFD_SETLK, &fl);
+    if (rc != 0 && errno == EINVAL) rc = fcntl(fd, F_SETLK, &fl); /* a kernel without OFD locks */
+    if (rc == 0) {
+        *kind = IW_LOCK_FCNTL;
+        return 0;
+    }
+    *e_fcntl = errno;
+    if (errno == EAGAIN || errno == EACCES) return 1;
+    return -1;
+}
+
 /* 1 when the lock file at `file` is still the file open as fd. */
 static int still_ours(int fd, const char *file)
 {
@@ -126,24 +159,82 @@ static int still_ours(int fd, const char *file)
            by_fd.st_dev == by_path.st_dev;
 }
 
+static void add_notice(iw_lock *lock, const char *text)
+{
+    size_t n = strlen(lock->notice);
+    snprintf(lock->notice + n, sizeof lock->notice - n, "%s%s", n ? "; " : "", text);
+}
+
+/* Exclusive-file kind, the file existed: 0 when it was stale (its holder no longer runs on this
+ * host) and has been removed; else -1 with the refusal. */
+static int existing_exclusive_file(iw_lock *lock, int fd, const char *shown, iw_error *err)
+{
+    char line[512], who[512], host[256], me[256];
+    long pid = 0;
+    read_holder(fd, line, sizeof line);
+    close(fd);
+    this_host(me, sizeof me);
+    if (describe_holder(line, who, sizeof who, &pid, host, sizeof host) == 0 && strcmp(host, me) == 0 && pid > 0 &&
+        kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+        if (unlink(lock->file) != 0 && errno != ENOENT)
+            return iw_error_set(err, "cannot remove the stale lock file %s: %s", lock->file, strerror(errno));
+        char text[IW_LOCK_PATH_MAX + 128];
+        snprintf(text, sizeof text, "removed the stale lock file %s: its holder, pid %ld on this host, no longer runs",
+                 lock->file, pid);
+        add_notice(lock, text);
+        return 0;
+    }
+    char advice[IW_LOCK_PATH_MAX + 320];
+    snprintf(advice, sizeof advice, "; this file system has no working file locks, so that file itself is the lock: "
+             "if no sweep is running on the store any more, remove %s", lock->file);
+    return refuse(err, line, shown, lock->file, advice);
+}
+
 static int take_lock_file(iw_lock *lock, const char *shown, iw_error *err)
 {
     for (int tries = 0; tries < 10; tries++) {
-        int fd = open(lock->file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        int created = 1;
+        int fd = open(lock->file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 && errno == EEXIST) {
+            created = 0;
+            fd = open(lock->file, O_RDWR | O_CLOEXEC);
+            if (fd < 0 && errno == ENOENT) continue; /* removed in between by an unlock */
+        }
         if (fd < 0) return iw_error_set(err, "cannot create the lock file %s: %s", lock->file, strerror(errno));
-        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-            int e = errno;
+        int e_flock, e_fcntl;
+        int rc = lock_descriptor(fd, &lock->kind, &e_flock, &e_fcntl);
+        if (rc == 1) {
             char line[512];
             read_holder(fd, line, sizeof line);
             close(fd);
-            if (e != EWOULDBLOCK) return iw_error_set(err, "cannot lock %s: %s", lock->file, strerror(e));
             return refuse(err, line, shown, lock->file, "");
         }
-        if (!still_ours(fd, lock->file)) { /* removed or replaced by an unlock in between */
+        if (rc == 0) {
+            if (!still_ours(fd, lock->file)) { /* removed or replaced by an unlock in between */
+                close(fd);
+                continue;
+            }
+            if (lock->kind == IW_LOCK_FCNTL) {
+                char text[IW_LOCK_PATH_MAX + 128];
+                snprintf(text, sizeof text, "flock() does not work on the file system of %s (%s): using fcntl locks "
+                         "instead", lock->file, strerror(e_flock));
+                add_notice(lock, text);
+            }
+        } else if (e_fcntl == 0) { /* flock failed for another reason than lack of support */
             close(fd);
-            continue;
+            if (created) unlink(lock->file);
+            return iw_error_set(err, "cannot lock %s: %s", lock->file, strerror(e_flock));
+        } else if (!created) {
+            if (existing_exclusive_file(lock, fd, shown, err) != 0) return -1;
+            continue; /* a stale file was removed: make ours */
+        } else {
+            lock->kind = IW_LOCK_EXCLUSIVE_FILE;
+            char text[IW_LOCK_PATH_MAX + 400];
+            snprintf(text, sizeof text, "the file system of %s has no working file locks (flock: %s; fcntl: %s): the "
+                     "lock file itself is the lock; if this sweep is killed, remove it by hand once no sweep runs (on "
+                     "this host a dead holder is detected)", lock->file, strerror(e_flock), strerror(e_fcntl));
+            add_notice(lock, text);
         }
-        lock->kind = IW_LOCK_FLOCK;
         if (write_holder(fd, lock->kind, lock->file, err) != 0) {
             close(fd);
             unlink(lock->file);
@@ -184,7 +275,7 @@ static void holder_by_pid(long pid, char *line, size_t size)
 
 int iw_store_lock_file(iw_lock *lock, iw_error *err)
 {
-    if (lock->store_fd >= 0) return 0;
+    if (lock->store_fd >= 0 || lock->kind == IW_LOCK_EXCLUSIVE_FILE) return 0; /* held, or no fcntl here */
     int fd = open(lock->store, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0; /* no store file yet: lock 1 covers it until it is made */
     struct flock mine = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = IDENTITY_BASE + getpid(), .l_len = 1};
@@ -233,8 +324,8 @@ void iw_store_unlock(iw_lock *lock)
     lock->store_fd = -1;
     if (lock->fd < 0) return;
     if (still_ours(lock->fd, lock->file)) unlink(lock->file); /* before releasing: no one else's file */
-    flock(lock->fd, LOCK_UN);
-    close(lock->fd);
+    if (lock->kind == IW_LOCK_FLOCK) flock(lock->fd, LOCK_UN);
+    close(lock->fd); /* releases an fcntl lock too */
     lock->fd = -1;
     lock->kind = IW_LOCK_NONE;
 }
