@@ -1,6 +1,7 @@
 /* iwsweep.c — main() of the sweep command: one sweep file in, one HDF5 store out.
  *
  *   iwsweep [-o STORE] [--dry-run] [--retry-failed] SWEEP_FILE     (under mpirun / srun, or alone)
+ *   iwsweep --print-store [-o STORE] SWEEP_FILE                    (the store path, for scripts)
  *
  * Wiring (every step is collective unless it says rank 0; errors are agreed over all ranks, so a
  * bad input stops every rank cleanly, never with a hang or MPI_Abort):
@@ -10,7 +11,8 @@
  *   -> scheduler: each worker trains a run (src/run) and writes it (src/store) -> close -> summary.
  *
  * Exit status: 0 every run of the grid is done or diverged; 1 error, or failed runs remain;
- * 2 bad command line, sweep file, output path, or a store that belongs to another sweep;
+ * 2 bad command line, sweep file, output path, a store that belongs to another sweep, or a start
+ * under srun where Open MPI made each task a world of its own;
  * 3 interrupted by SIGTERM/SIGINT (the summary says how to resume).
  *
  * Test hook: IW_TEST_FAIL_RUN=<run>[,<run>...] makes those runs fail with "injected failure"
@@ -44,6 +46,7 @@ static void on_signal(int sig) { (void)sig; stop_requested = 1; }
 
 static const char usage[] =
     "usage: iwsweep [-o STORE] [--dry-run] [--retry-failed] SWEEP_FILE\n"
+    "       iwsweep --print-store [-o STORE] SWEEP_FILE\n"
     "\n"
     "Runs every point of the sweep's grid and writes the trajectories into one HDF5 store.\n"
     "Start it under mpirun or srun: rank 0 schedules, every other rank trains one run at a time\n"
@@ -52,6 +55,8 @@ static const char usage[] =
     "  -o STORE        the store (default results/<name>.h5, name from the sweep file)\n"
     "  --dry-run       list the runs and check the output folder; train nothing, touch no store\n"
     "  --retry-failed  also rerun the runs recorded as failed (status 3)\n"
+    "  --print-store   print the store path this command would use (STORE, or results/<name>.h5\n"
+    "                  with the name read from the sweep file) and exit; no MPI, nothing written\n"
     "  -h, --help      this text\n"
     "\n"
     "SIGTERM, SIGINT or SIGUSR1: no more runs are handed out, runs in flight are abandoned (they continue\n"
@@ -62,7 +67,7 @@ static const char usage[] =
 
 typedef struct options {
     const char *store, *sweep;
-    int dry_run, retry_failed, help;
+    int dry_run, retry_failed, help, print_store;
 } options;
 
 static int parse_args(int argc, char **argv, options *o, iw_error *err)
@@ -74,6 +79,7 @@ static int parse_args(int argc, char **argv, options *o, iw_error *err)
         if (!only_files && (!strcmp(a, "-h") || !strcmp(a, "--help"))) o->help = 1;
         else if (!only_files && !strcmp(a, "--dry-run")) o->dry_run = 1;
         else if (!only_files && !strcmp(a, "--retry-failed")) o->retry_failed = 1;
+        else if (!only_files && !strcmp(a, "--print-store")) o->print_store = 1;
         else if (!only_files && !strcmp(a, "-o")) {
             if (i + 1 >= argc) return iw_error_set(err, "-o needs a store path");
             o->store = argv[++i];
@@ -193,7 +199,10 @@ static void resume_command(int argc, char **argv, int size, int add_retry, char 
     size_t k = 0;
     out[0] = '\0';
     if (size > 1)
-        k += (size_t)snprintf(out + k, n - k, getenv("SLURM_JOB_ID") ? "srun --mpi=pmix " : "mpirun -np %d ", size);
+        k += getenv("SLURM_JOB_ID")
+                 ? (size_t)snprintf(out + k, n - k, "srun --mpi=%s ",
+                                    getenv("SLURM_MPI_TYPE") && *getenv("SLURM_MPI_TYPE") ? getenv("SLURM_MPI_TYPE") : "pmix")
+                 : (size_t)snprintf(out + k, n - k, "mpirun -np %d ", size);
     for (int i = 0; i < argc && k < n; i++) {
         const char *a = argv[i];
         int plain = a[0] != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=+,:@") == strlen(a);
@@ -329,8 +338,58 @@ static void format_time(double s, char *buf, size_t n)
 }
 
 
+/* The store path: -o, else results/<name>.h5. */
+static void store_path_of(const options *opt, const iw_spec *spec, char *out, size_t size)
+{
+    if (opt->store) snprintf(out, size, "%s", opt->store);
+    else snprintf(out, size, "results/%s.h5", spec->name);
+}
+
+/* --print-store, before MPI_Init (scripts call it without mpirun): the path on stdout, exit 0; a bad
+ * command line or sweep file: the message on stderr, exit 2. */
+static int print_store(int argc, char **argv)
+{
+    options opt;
+    iw_error err = {{0}};
+    iw_spec spec;
+    if (parse_args(argc, argv, &opt, &err) != 0 || (!opt.help && iw_spec_load(opt.sweep, &spec, &err) != 0)) {
+        fprintf(stderr, "iwsweep: %s\n", err.message);
+        return EXIT_BAD_INPUT;
+    }
+    if (opt.help) {
+        fputs(usage, stdout);
+        return EXIT_COMPLETE;
+    }
+    char path[4096];
+    store_path_of(&opt, &spec, path, sizeof path);
+    printf("%s\n", path);
+    iw_spec_free(&spec);
+    return EXIT_COMPLETE;
+}
+
+/* Under srun with a PMI flavour this Open MPI does not speak, each task may start as a singleton
+ * "rank 0 of 1" and train every run by itself. Slurm sets SLURM_STEP_NUM_TASKS for the tasks of a
+ * step (not in a batch script, nor for ranks that mpirun starts), and SLURM_NTASKS. Returns the
+ * message (to print once, from task 0) when a one-rank world runs as one of several srun tasks. */
+static int singleton_under_srun(int size, char *message, size_t n)
+{
+    const char *step_tasks = getenv("SLURM_STEP_NUM_TASKS"), *step = getenv("SLURM_STEP_ID");
+    const char *tasks = getenv("SLURM_NTASKS"), *mpi = getenv("SLURM_MPI_TYPE");
+    long count = step_tasks ? strtol(step_tasks, NULL, 10) : step && tasks ? strtol(tasks, NULL, 10) : 0;
+    if (size != 1 || count <= 1) return 0;
+    snprintf(message, n,
+             "srun started %ld tasks, but this one is rank 0 of an MPI world of 1: Open MPI did not take part in "
+             "srun's start-up (srun --mpi=%s), so every task would run the whole sweep alone. Launch with "
+             "srun --mpi=pmix (see `srun --mpi=list`; some sites call it pmix_v3 or pmix_v4), or with mpirun inside "
+             "the allocation (IW_LAUNCHER=mpirun for run_sweep.sh and the batch scripts)",
+             count, mpi && *mpi ? mpi : "none, the default of this cluster");
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--print-store")) return print_store(argc, argv);
     MPI_Init(&argc, &argv);
     double wall0 = iw_wall_seconds(), cpu0 = iw_cpu_seconds(); /* rank 0's share is measured from here */
     int rank, size;
@@ -346,6 +405,12 @@ int main(int argc, char **argv)
     sigaction(SIGUSR1, &sa, NULL); /* Slurm --signal=B:USR1 (time limit near), forwarded by the batch scripts */
 
     iw_error err = {{0}};
+    char singleton[1024];
+    if (singleton_under_srun(size, singleton, sizeof singleton)) {
+        const char *task = getenv("SLURM_PROCID");
+        if (!task || strcmp(task, "0") == 0) fprintf(stderr, "iwsweep: %s\n", singleton);
+        return finish(EXIT_BAD_INPUT);
+    }
     options opt;
     if (parse_args(argc, argv, &opt, &err) != 0) {
         if (rank == 0) fprintf(stderr, "iwsweep: %s\n%s", err.message, usage);
@@ -365,8 +430,7 @@ int main(int argc, char **argv)
     }
     int64_t R = iw_spec_run_count(&spec);
     char store_path[4096];
-    snprintf(store_path, sizeof store_path, "%s", opt.store ? opt.store : "");
-    if (!opt.store) snprintf(store_path, sizeof store_path, "results/%s.h5", spec.name);
+    store_path_of(&opt, &spec, store_path, sizeof store_path);
 
     /* Output folder, then the lock: rank 0 checks, everyone learns the verdict. The lock follows the
      * store's identity (store_lock.h); every rank then opens the store where the lock says it is
