@@ -15,7 +15,9 @@
  * Ownership: iw_spec_load/iw_spec_parse fill a caller-provided iw_spec whose heap parts (the text,
  * axis values) are released by iw_spec_free. Errors name the file, the line and the key.
  *
- * Reading rules (src/spec/): libyaml builds the document; every key is checked against the table
+ * Reading rules (src/spec/): the file must be UTF-8 (a UTF-8 byte-order mark is allowed; UTF-16/32,
+ * NUL bytes and other encodings are refused with the line), so that /spec holds it whole; libyaml
+ * builds the document; every key is checked against the table
  * of known keys. Errors look like
  *     sweep.yaml:7: key 'train.epochs': expected a whole number >= 1, got 'ten'
  *     sweep.yaml:3: unknown key 'train.epoch' (did you mean 'train.epochs'?); keys of train: ...
@@ -23,7 +25,10 @@
  * NaN/inf anywhere, empty axes, duplicate axis values, grids above IW_MAX_RUNS, out-of-range
  * values, YAML syntax errors (libyaml's message and line), more than one YAML document, and keys
  * that the chosen source or model kind does not use (data.synthetic with an image source,
- * record.* without synthetic2d, model.hidden without mlp, ...: refused, not ignored).
+ * record.* without synthetic2d, model.hidden without mlp, ...: refused, not ignored), and settings
+ * under which a run could not train (src/spec/trainable.c): batch norm with train.batch_size 1,
+ * sampling subsample with a weight that leaves a class with round(count x fraction) = 0 examples,
+ * importance weights or learning rates that are 0 or infinite in float32.
  * Required: name (non-empty, no '/'). Defaults besides those written below: data.source
  * fashion-mnist; data.path /usr/share/datasets/fashion-mnist or /usr/share/datasets/mnist,
  * required for cifar10 (whether the folder exists is iw_spec_check_data_path's question; relative

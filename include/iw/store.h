@@ -9,8 +9,7 @@
  *   iw_store_write_run (any rank, independent, raw data only): metrics rows, boundary, provenance,
  *                               then status — so a run marked done is always complete.
  *   iw_store_close (collective)
- * A lock file "<store>.lock" (flock, taken by rank 0 for the whole sweep) makes a second sweep on
- * the same store refuse with a message.
+ * One sweep at a time per store: rank 0 holds the lock of store_lock.h for the whole sweep.
  *
  * Creation is crash-safe: rank 0 writes the complete store (every object, the axis values, the
  * dimension scales, fill values) as "<store>.creating" with HDF5's serial driver, closes and fsyncs
@@ -41,6 +40,7 @@
 #include "iw/common.h"
 #include "iw/run.h"
 #include "iw/spec.h"
+#include "iw/store_lock.h"
 
 typedef struct iw_store iw_store;
 
@@ -59,6 +59,12 @@ typedef struct iw_run_provenance {
     int64_t slurm_job_id;          /* 0 outside Slurm */
     int32_t slurm_restart_count;   /* SLURM_RESTART_COUNT, 0 outside Slurm or first start */
 } iw_run_provenance;
+
+/* Rank 0, before the lock: can a store be made at `path`? Not a folder; its folder exists (made,
+ * with its parents, when `create`; else the nearest existing ancestor is checked, as a dry run
+ * makes no folder) and a file can be created in it (tried for real); an existing file is readable
+ * and writable. 0, or -1 with "cannot write the store PATH: <why>; ...". */
+int iw_store_check_path(const char *path, int create, iw_error *err);
 
 /* Collective over comm. *created is set to 1 when a new store was made. */
 int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw_store_info *info,
@@ -81,9 +87,5 @@ const char *iw_store_notice(const iw_store *store);
  * shaped like the store's, and traj->status. For tests and checks. */
 int iw_store_read_run(iw_store *store, int64_t run, iw_trajectory *traj, iw_error *err);
 
-/* Lock file for exclusive use of a store by one sweep (rank 0 only). Returns a descriptor >= 0, or
- * -1 with "another sweep is using STORE (lock held by pid N on host H)". */
-int iw_store_lock(const char *path, iw_error *err);
-void iw_store_unlock(int fd);
 
 #endif

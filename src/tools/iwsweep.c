@@ -1,14 +1,17 @@
 /* iwsweep.c — main() of the sweep command: one sweep file in, one HDF5 store out.
  *
  *   iwsweep [-o STORE] [--dry-run] [--retry-failed] SWEEP_FILE     (under mpirun / srun, or alone)
+ *   iwsweep --print-store [-o STORE] SWEEP_FILE                    (the store path, for scripts)
  *
  * main() is a list of steps (the step_* functions, in this order); each is collective unless it
  * says rank 0, and errors are agreed over all ranks (iw_mpi_agree), so a bad input stops every
  * rank cleanly, never with a hang or MPI_Abort:
+ *   check_launch     a one-rank world under an srun of several tasks is refused (launch.h)
  *   load_spec        the sweep file: rank 0 reads it, every rank parses the same bytes
  *   check_inputs     rank 0: data folder there? output folder writable? then --dry-run's listing,
- *                    or the store's lock
- *   open_store       open or create the store
+ *                    or the store's lock (store_lock.h: follows the store file whatever path names
+ *                    it; flock, else fcntl, else an exclusive lock file)
+ *   open_store       open or create the store where the lock says it is; lock the file made
  *   plan             statuses -> runs to do; rank 0 orders them heaviest first (src/run's costs)
  *   prepare_workers  node-shared data, checkpoint folder, a trajectory buffer per rank
  *   schedule         rank 0 hands out runs; each worker trains one (src/run), writes it (src/store)
@@ -16,26 +19,24 @@
  *   summarize        rank 0: the store's counts, this invocation's, and the exit status
  *
  * Exit status: 0 every run of the grid is done or diverged; 1 error, or failed runs remain;
- * 2 bad command line, sweep file, output path, or a store that belongs to another sweep;
+ * 2 bad command line, sweep file, output path, a store that belongs to another sweep, or a start
+ *   under srun where Open MPI made each task a world of its own;
  * 3 interrupted by SIGTERM/SIGINT (the summary says how to resume).
  *
  * Test hook: IW_TEST_FAIL_RUN=<run>[,<run>...] makes those runs fail with "injected failure"
  * instead of training (tests/integration/sweep_failures.sh uses it to check that a failed run is
  * recorded as status 3 and the sweep goes on).
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "iw/data.h"
 #include "iw/engine.h"
+#include "iw/launch.h"
 #include "iw/mpi_util.h"
 #include "iw/node_data.h"
 #include "iw/run.h"
@@ -50,6 +51,7 @@ static void on_signal(int sig) { (void)sig; stop_requested = 1; }
 
 static const char usage[] =
     "usage: iwsweep [-o STORE] [--dry-run] [--retry-failed] SWEEP_FILE\n"
+    "       iwsweep --print-store [-o STORE] SWEEP_FILE\n"
     "\n"
     "Runs every point of the sweep's grid and writes the trajectories into one HDF5 store.\n"
     "Start it under mpirun or srun: rank 0 schedules, every other rank trains one run at a time\n"
@@ -58,6 +60,8 @@ static const char usage[] =
     "  -o STORE        the store (default results/<name>.h5, name from the sweep file)\n"
     "  --dry-run       list the runs and check the output folder; train nothing, touch no store\n"
     "  --retry-failed  also rerun the runs recorded as failed (status 3)\n"
+    "  --print-store   print the store path this command would use (STORE, or results/<name>.h5\n"
+    "                  with the name read from the sweep file) and exit; no MPI, nothing written\n"
     "  -h, --help      this text\n"
     "\n"
     "SIGTERM, SIGINT or SIGUSR1: no more runs are handed out, runs in flight are abandoned (they continue\n"
@@ -68,7 +72,7 @@ static const char usage[] =
 
 typedef struct options {
     const char *store, *sweep;
-    int dry_run, retry_failed, help;
+    int dry_run, retry_failed, help, print_store;
 } options;
 
 static int parse_args(int argc, char **argv, options *o, iw_error *err)
@@ -80,6 +84,7 @@ static int parse_args(int argc, char **argv, options *o, iw_error *err)
         if (!only_files && (!strcmp(a, "-h") || !strcmp(a, "--help"))) o->help = 1;
         else if (!only_files && !strcmp(a, "--dry-run")) o->dry_run = 1;
         else if (!only_files && !strcmp(a, "--retry-failed")) o->retry_failed = 1;
+        else if (!only_files && !strcmp(a, "--print-store")) o->print_store = 1;
         else if (!only_files && !strcmp(a, "-o")) {
             if (i + 1 >= argc) return iw_error_set(err, "-o needs a store path");
             o->store = argv[++i];
@@ -135,79 +140,6 @@ static int load_spec(int rank, const char *path, iw_spec *spec, iw_error *err)
     return iw_mpi_agree(MPI_COMM_WORLD, rc, err);
 }
 
-/* mkdir -p of `dir`. */
-static int make_folders(const char *dir)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* Checks, before anything is written, that the store can be made at `path`: its folder exists
- * (made when `create`, else the nearest existing ancestor is checked) and a file can be created in
- * it (tried for real: root passes any permission test, a read-only file system does not). */
-static int check_output(const char *path, int create, iw_error *err)
-{
-    char copy[4096], dir[4096];
-    snprintf(copy, sizeof copy, "%s", path);
-    snprintf(dir, sizeof dir, "%s", dirname(copy));
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return iw_error_set(err, "cannot write the store %s: it is a folder; give a file name such as %s/sweep.h5", path, path);
-    if (create && make_folders(dir) != 0)
-        return iw_error_set(err, "cannot write the store %s: cannot create the folder '%s': %s", path, dir, strerror(errno));
-    while (stat(dir, &st) != 0) { /* dry run: the folders would be made; check the first that exists */
-        if (errno != ENOENT) break;
-        snprintf(copy, sizeof copy, "%s", dir);
-        snprintf(dir, sizeof dir, "%s", dirname(copy));
-    }
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return iw_error_set(err, "cannot write the store %s: '%s' is not a folder", path, dir);
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/.iwsweep-probe-%ld", dir, (long)getpid());
-    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0)
-        return iw_error_set(err, "cannot write the store %s: the folder '%s' is not writable (%s); choose another with -o",
-                            path, dir, strerror(errno));
-    close(fd);
-    unlink(probe);
-    if (stat(path, &st) == 0 && access(path, R_OK | W_OK) != 0)
-        return iw_error_set(err, "cannot write the store %s: %s", path, strerror(errno));
-    return 0;
-}
-
-/* Shell-quoted command line that resumes this sweep (IW_RESUME_COMMAND from run_sweep.sh wins). */
-static void resume_command(int argc, char **argv, int size, int add_retry, char *out, size_t n)
-{
-    const char *given = getenv("IW_RESUME_COMMAND");
-    if (given && *given && !add_retry) {
-        snprintf(out, n, "%s", given);
-        return;
-    }
-    size_t k = 0;
-    out[0] = '\0';
-    if (size > 1)
-        k += (size_t)snprintf(out + k, n - k, getenv("SLURM_JOB_ID") ? "srun --mpi=pmix " : "mpirun -np %d ", size);
-    for (int i = 0; i < argc && k < n; i++) {
-        const char *a = argv[i];
-        int plain = a[0] != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=+,:@") == strlen(a);
-        if (plain) k += (size_t)snprintf(out + k, n - k, "%s%s", i ? " " : "", a);
-        else {
-            k += (size_t)snprintf(out + k, n - k, "%s'", i ? " " : "");
-            for (const char *p = a; *p && k < n; p++)
-                k += (size_t)(*p == '\'' ? snprintf(out + k, n - k, "'\\''") : snprintf(out + k, n - k, "%c", *p));
-            if (k < n) k += (size_t)snprintf(out + k, n - k, "'");
-        }
-        if (i == 0 && add_retry && k < n) k += (size_t)snprintf(out + k, n - k, " --retry-failed");
-    }
-}
-
 /* What a worker needs to train and store one run. */
 typedef struct sweep_ctx {
     const iw_spec *spec;
@@ -215,8 +147,8 @@ typedef struct sweep_ctx {
     iw_store *store;
     const int32_t *attempt;  /* [R] from the store at start */
     iw_trajectory traj;      /* reused by every run of this rank */
-    const char *store_path;
-    int checkpoints;         /* the sweep asks for checkpoints */
+    const char *store_path;  /* where the store is (the lock's resolved path): checkpoints beside it */
+    int checkpoints;         /* the sweep asks for checkpoints and their folder could be made */
     int rank;
     int64_t slurm_job_id;
     int slurm_restart_count;
@@ -235,6 +167,12 @@ static int injected_failure(const char *list, int64_t run)
     return 0;
 }
 
+static void run_warning(void *ctx, int64_t run, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "iwsweep: warning: run %lld: %s\n", (long long)run, message);
+}
+
 static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
 {
     sweep_ctx *c = arg;
@@ -242,7 +180,7 @@ static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
     iw_spec_point(c->spec, run, &point);
     char ckpt[4200];
     if (c->checkpoints && iw_run_checkpoint_path(c->store_path, run, ckpt, sizeof ckpt, err) != 0) return -1;
-    iw_run_hooks hooks = {&stop_requested, c->checkpoints ? ckpt : NULL, NULL, NULL};
+    iw_run_hooks hooks = {&stop_requested, c->checkpoints ? ckpt : NULL, NULL, NULL, run_warning};
     iw_run_provenance prov = {0, 0, c->rank, c->attempt[run] + 1, c->slurm_job_id, c->slurm_restart_count};
     iw_error rerr = {{0}};
     int rc;
@@ -311,8 +249,9 @@ typedef struct sweep {
     options opt;
     iw_error err;
     iw_spec spec;
-    char store_path[4096];
-    int lock_fd;              /* rank 0: the store's lock file, -1 when not held */
+    char store_path[4096];    /* as given (-o) or results/<name>.h5: for messages */
+    char open_path[IW_LOCK_PATH_MAX]; /* where the store is: store_path with trailing symlinks followed */
+    iw_lock lock;             /* rank 0: the store's lock (fd -1 when not held) */
     const char *kernel;       /* OpenBLAS kernel name */
     iw_store *store;
     int created;              /* the store was made by this invocation */
@@ -331,6 +270,46 @@ typedef struct sweep {
     int scheduled_ok;         /* the scheduler returned without a fatal error */
 } sweep;
 
+/* The store path: -o, else results/<name>.h5. */
+static void store_path_of(const options *opt, const iw_spec *spec, char *out, size_t size)
+{
+    if (opt->store) snprintf(out, size, "%s", opt->store);
+    else snprintf(out, size, "results/%s.h5", spec->name);
+}
+
+/* --print-store, before MPI_Init (scripts call it without mpirun): the path on stdout, exit 0; a bad
+ * command line or sweep file: the message on stderr, exit 2. */
+static int print_store(int argc, char **argv)
+{
+    options opt;
+    iw_error err = {{0}};
+    iw_spec spec;
+    if (parse_args(argc, argv, &opt, &err) != 0 || (!opt.help && iw_spec_load(opt.sweep, &spec, &err) != 0)) {
+        fprintf(stderr, "iwsweep: %s\n", err.message);
+        return EXIT_BAD_INPUT;
+    }
+    if (opt.help) {
+        fputs(usage, stdout);
+        return EXIT_COMPLETE;
+    }
+    char path[4096];
+    store_path_of(&opt, &spec, path, sizeof path);
+    printf("%s\n", path);
+    iw_spec_free(&spec);
+    return EXIT_COMPLETE;
+}
+
+/* Step: under srun with a PMI flavour this Open MPI does not speak, each task starts as a world of
+ * one and would run the whole sweep alone: refused, said once. Every rank decides alone (a world
+ * of one has nobody to agree with). */
+static int step_check_launch(sweep *w)
+{
+    char message[1024];
+    if (!iw_launch_singleton_under_srun(w->size, message, sizeof message)) return 0;
+    if (iw_launch_first_task()) fprintf(stderr, "iwsweep: %s\n", message);
+    return -1;
+}
+
 /* Step: the sweep file, read by rank 0 and parsed by every rank. */
 static int step_load_spec(sweep *w)
 {
@@ -339,8 +318,7 @@ static int step_load_spec(sweep *w)
         return -1;
     }
     w->runs = iw_spec_run_count(&w->spec);
-    if (w->opt.store) snprintf(w->store_path, sizeof w->store_path, "%s", w->opt.store);
-    else snprintf(w->store_path, sizeof w->store_path, "results/%s.h5", w->spec.name);
+    store_path_of(&w->opt, &w->spec, w->store_path, sizeof w->store_path);
     return 0;
 }
 
@@ -350,19 +328,23 @@ static int step_check_inputs(sweep *w)
 {
     int ok = 1;
     if (w->rank == 0) {
-        ok = iw_spec_check_data_path(&w->spec, &w->err) == 0 && check_output(w->store_path, !w->opt.dry_run, &w->err) == 0;
+        ok = iw_spec_check_data_path(&w->spec, &w->err) == 0 &&
+             iw_store_check_path(w->store_path, !w->opt.dry_run, &w->err) == 0;
         if (ok && w->opt.dry_run) {
             iw_spec_print_runs(&w->spec, stdout);
             struct stat st;
             printf("store: %s (%s)\n", w->store_path,
                    stat(w->store_path, &st) == 0 ? "exists: a real run resumes it" : "would be created");
         } else if (ok) {
-            w->lock_fd = iw_store_lock(w->store_path, &w->err);
-            ok = w->lock_fd >= 0;
+            ok = iw_store_lock(w->store_path, &w->lock, &w->err) == 0;
+            if (ok && w->lock.notice[0]) fprintf(stderr, "iwsweep: note: %s\n", w->lock.notice);
+            if (ok) snprintf(w->open_path, sizeof w->open_path, "%s", w->lock.store);
         }
         if (!ok) fprintf(stderr, "iwsweep: %s\n", w->err.message);
     }
-    return from_rank0(ok) ? 0 : -1;
+    if (!from_rank0(ok)) return -1;
+    /* every rank opens the store where the lock says it is, so all names lead to one file */
+    return w->opt.dry_run ? 0 : iw_mpi_bcast(MPI_COMM_WORLD, w->open_path, (int)sizeof w->open_path, 0, &w->err);
 }
 
 /* Step: open the store (or create it), collectively. */
@@ -374,8 +356,15 @@ static int step_open_store(sweep *w)
     MPI_Get_library_version(mpi_lib, &mpi_len);
     mpi_lib[strcspn(mpi_lib, "\n")] = '\0';
     iw_store_info info = {IW_VERSION, w->kernel, mpi_lib};
-    int ok = iw_store_open(MPI_COMM_WORLD, w->store_path, &w->spec, &info, &w->store, &w->created, &w->err) == 0;
+    int ok = iw_store_open(MPI_COMM_WORLD, w->open_path, &w->spec, &info, &w->store, &w->created, &w->err) == 0;
     if (!agree(w->rank, ok, &w->err)) return -1;
+    ok = w->rank != 0 || iw_store_lock_file(&w->lock, &w->err) == 0; /* a store just made: lock its identity too */
+    if (!agree(w->rank, ok, &w->err)) {
+        iw_error cerr = {{0}};
+        iw_store_close(w->store, &cerr);
+        w->store = NULL;
+        return -1;
+    }
     const char *notice = iw_store_notice(w->store); /* e.g. a half-created store was removed */
     if (w->rank == 0 && notice && *notice) fprintf(stderr, "iwsweep: %s\n", notice);
     return 0;
@@ -422,13 +411,19 @@ static int step_prepare_workers(sweep *w)
     }
     const char *job = getenv("SLURM_JOB_ID"), *restarts = getenv("SLURM_RESTART_COUNT");
     w->ctx = (sweep_ctx){.spec = &w->spec, .data = &w->data, .store = w->store, .attempt = w->attempt,
-                         .store_path = w->store_path, .checkpoints = iw_run_checkpoints_enabled(&w->spec),
+                         .store_path = w->open_path, .checkpoints = iw_run_checkpoints_enabled(&w->spec),
                          .rank = w->rank, .slurm_job_id = job ? strtoll(job, NULL, 10) : 0,
                          .slurm_restart_count = restarts ? atoi(restarts) : 0, .fail_runs = getenv("IW_TEST_FAIL_RUN")};
+    /* Checkpoints are insurance: a folder that cannot be made turns them off, with a warning. */
+    iw_error cerr = {{0}};
+    if (w->ctx.checkpoints && w->rank == 0 &&
+        iw_run_checkpoints_prepare(w->open_path, w->status, w->runs, w->n_todo > 0, &cerr) != 0) {
+        fprintf(stderr, "iwsweep: warning: %s; the sweep goes on without mid-run checkpoints\n", cerr.message);
+        w->ctx.checkpoints = 0;
+    }
+    w->ctx.checkpoints = from_rank0(w->ctx.checkpoints);
     int ok = 1;
-    if (w->ctx.checkpoints && w->rank == 0)
-        ok = iw_run_checkpoints_prepare(w->store_path, w->status, w->runs, w->n_todo > 0, &w->err) == 0;
-    if (ok && w->n_todo > 0) ok = iw_trajectory_alloc(&w->ctx.traj, &w->spec, &w->err) == 0;
+    if (w->n_todo > 0) ok = iw_trajectory_alloc(&w->ctx.traj, &w->spec, &w->err) == 0;
     return agree(w->rank, ok, &w->err) ? 0 : -1;
 }
 
@@ -438,9 +433,10 @@ static void step_schedule(sweep *w)
     if (w->rank == 0) {
         const char *warning = iw_engine_kernel_warning();
         if (warning) fprintf(stderr, "iwsweep: warning: %s\n", warning);
-        fprintf(stderr, "iwsweep: sweep '%s': %lld runs, %lld to do; %d rank%s (%s); OpenBLAS %s; store %s (%s)\n",
+        fprintf(stderr, "iwsweep: sweep '%s': %lld runs, %lld to do; %d rank%s (%s); OpenBLAS %s; store %s (%s; lock: %s)\n",
                 w->spec.name, (long long)w->runs, (long long)w->n_todo, w->size, w->size > 1 ? "s" : "",
-                w->size > 1 ? "rank 0 schedules" : "rank 0 trains", w->kernel, w->store_path, w->created ? "new" : "resumed");
+                w->size > 1 ? "rank 0 schedules" : "rank 0 trains", w->kernel, w->store_path, w->created ? "new" : "resumed",
+                iw_lock_kind_name(w->lock.kind));
     }
     w->scheduled_ok = 1;
     if (w->n_todo == 0) return;
@@ -467,9 +463,8 @@ static int step_close(sweep *w)
     w->store = NULL;
     if (!closed) fprintf(stderr, "iwsweep: closing the store: %s\n", cerr.message);
     if (w->rank == 0) {
-        iw_store_unlock(w->lock_fd);
-        w->lock_fd = -1;
-        if (iw_run_checkpoints_enabled(&w->spec)) iw_run_checkpoints_finish(w->store_path);
+        iw_store_unlock(&w->lock);
+        if (w->ctx.checkpoints) iw_run_checkpoints_finish(w->open_path);
     }
     return closed;
 }
@@ -502,14 +497,14 @@ static int step_summarize(sweep *w, int went_well)
     char cmd[8192];
     if (!went_well) return EXIT_ERROR;
     if (sum->interrupted || (stop_requested && now[IW_STATUS_PENDING] > 0)) {
-        resume_command(w->argc, w->argv, w->size, 0, cmd, sizeof cmd);
+        iw_launch_resume_command(w->argc, w->argv, w->size, 0, cmd, sizeof cmd);
         fprintf(stderr, "iwsweep: interrupted: %lld of %lld runs done; resume with: %s\n",
                 (long long)(now[IW_STATUS_DONE] + now[IW_STATUS_DIVERGED]), (long long)w->runs, cmd);
         return EXIT_INTERRUPTED;
     }
     if (now[IW_STATUS_FAILED] > 0) {
         int64_t n = now[IW_STATUS_FAILED];
-        resume_command(w->argc, w->argv, w->size, !w->opt.retry_failed, cmd, sizeof cmd);
+        iw_launch_resume_command(w->argc, w->argv, w->size, !w->opt.retry_failed, cmd, sizeof cmd);
         fprintf(stderr, "iwsweep: %lld run%s failed (messages above); rerun %s with: %s\n", (long long)n, n > 1 ? "s" : "",
                 n > 1 ? "them" : "it", cmd);
         return EXIT_ERROR;
@@ -534,8 +529,11 @@ static int finish_sweep(sweep *w, int code)
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--print-store")) return print_store(argc, argv);
     MPI_Init(&argc, &argv);
-    sweep w = {.argc = argc, .argv = argv, .lock_fd = -1, .wall0 = iw_wall_seconds(), .cpu0 = iw_cpu_seconds()};
+    sweep w = {.argc = argc, .argv = argv, .lock = {.fd = -1, .store_fd = -1}, .wall0 = iw_wall_seconds(),
+               .cpu0 = iw_cpu_seconds()};
     MPI_Comm_rank(MPI_COMM_WORLD, &w.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &w.size);
     struct sigaction sa;
@@ -547,6 +545,7 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL); /* Slurm --signal=B:USR1 (time limit near), forwarded by the batch scripts */
 
+    if (step_check_launch(&w) != 0) return finish(EXIT_BAD_INPUT);
     if (parse_args(argc, argv, &w.opt, &w.err) != 0) {
         if (w.rank == 0) fprintf(stderr, "iwsweep: %s\n%s", w.err.message, usage);
         return finish(EXIT_BAD_INPUT);
@@ -558,7 +557,7 @@ int main(int argc, char **argv)
     if (step_load_spec(&w) != 0 || step_check_inputs(&w) != 0) return finish_sweep(&w, EXIT_BAD_INPUT);
     if (w.opt.dry_run) return finish_sweep(&w, EXIT_COMPLETE);
     if (step_open_store(&w) != 0) {
-        if (w.rank == 0) iw_store_unlock(w.lock_fd);
+        if (w.rank == 0) iw_store_unlock(&w.lock);
         return finish_sweep(&w, EXIT_BAD_INPUT);
     }
     int went_well = step_plan(&w) == 0 && step_prepare_workers(&w) == 0;

@@ -164,24 +164,21 @@ static void test_refuse_other_sweep(void)
 
 static void test_lock(void)
 {
-    char path[512], lock[600], pid[64], host[256] = "";
+    char path[512], lock_file[600], who[320], host[256] = "";
     path_in_dir(path, sizeof path, "locked.h5");
-    snprintf(lock, sizeof lock, "%s.lock", path);
-    snprintf(pid, sizeof pid, "pid %ld on host ", (long)getpid());
+    snprintf(lock_file, sizeof lock_file, "%s.lock", path);
     gethostname(host, sizeof host - 1);
+    snprintf(who, sizeof who, "store in use by host %s pid %ld", host, (long)getpid());
     iw_error err = {""};
-    int fd = iw_store_lock(path, &err);
-    EXPECT(fd >= 0, "first lock: %s", err.message);
-    EXPECT(exists(lock), "the lock file exists while held");
-    int second = iw_store_lock(path, &err);
-    EXPECT(second == -1, "a second lock is refused (got %d)", second);
-    EXPECT(strstr(err.message, "another sweep is using") && strstr(err.message, path), "message: %s", err.message);
-    EXPECT(strstr(err.message, pid) && strstr(err.message, host), "names pid and host: %s", err.message);
-    iw_store_unlock(fd);
-    EXPECT(!exists(lock), "unlock removes the lock file");
-    fd = iw_store_lock(path, &err);
-    EXPECT(fd >= 0, "the lock can be taken again after unlock: %s", err.message);
-    iw_store_unlock(fd);
+    iw_lock first, second;
+    EXPECT(iw_store_lock(path, &first, &err) == 0, "first lock: %s", err.message);
+    EXPECT(exists(lock_file), "the lock file exists while held");
+    EXPECT(iw_store_lock(path, &second, &err) == -1, "a second lock is refused");
+    EXPECT(strstr(err.message, who) && strstr(err.message, path), "message names host, pid and store: %s", err.message);
+    iw_store_unlock(&first);
+    EXPECT(!exists(lock_file), "unlock removes the lock file");
+    EXPECT(iw_store_lock(path, &first, &err) == 0, "the lock can be taken again after unlock: %s", err.message);
+    iw_store_unlock(&first);
 }
 
 static void test_leftover_creating(void)
