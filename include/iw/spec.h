@@ -158,6 +158,23 @@ void iw_spec_point(const iw_spec *spec, int64_t run, iw_point *point);
 /* Index of an axis by id in spec->axes, or -1 when the grid lacks it (an optional axis the file
  * does not name). */
 int iw_spec_axis_index(const iw_spec *spec, iw_axis_id id);
+/* A key whose value differs between two parsed sweeps (iw_spec_compare), both values as text:
+ * "0.1", "[1, 4]", "mlp", "(not in the grid)"; a value too long to fit shows the part around the
+ * first difference, with "..." where text was left out. */
+typedef struct iw_spec_change {
+    char key[64];          /* "train.lr", "grid.importance_weight" */
+    char a[160], b[160];
+} iw_spec_change;
+
+/* Whether a and b are the same sweep: every key of the sweep file (name, data.*, model.*,
+ * train.*, record.*) and grid.<axis> for every axis of the table, compared after parsing with
+ * defaults filled in, so that line endings, comments, key order, flow or block style and a
+ * default written out or left out do not matter, while a changed value, a different grid (values
+ * or their order) or an axis added or left out does. Returns the number of keys whose values
+ * differ (0: the same sweep), the first `max` of them written into changes[] in the key table's
+ * order; -1 with err when out of memory. */
+int iw_spec_compare(const iw_spec *a, const iw_spec *b, iw_spec_change *changes, int max, iw_error *err);
+
 /* Writes the run list for --dry-run: a header naming the axes, one aligned line per run (index,
  * then each axis value as iw_axis_format writes it), and a last line "120 runs (5 x 2 x 2 x 2 x 3)"
  * (axis sizes in canonical order; "1 run (...)" for one). */

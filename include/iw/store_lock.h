@@ -55,6 +55,11 @@ int iw_store_lock(const char *path, iw_lock *lock, iw_error *err);
 /* Lock 2 on a store file made after iw_store_lock (call once the store exists). 0, or -1 with
  * "store in use by ..." when another sweep holds the same file through another name. */
 int iw_store_lock_file(iw_lock *lock, iw_error *err);
+/* --dry-run: would iw_store_lock succeed now? Takes nothing and changes nothing (a shared flock
+ * is held for a moment to test for an exclusive holder; iw_store_lock looks again before it
+ * refuses). Fills the paths of *lock (fd and store_fd stay -1) and a notice when a real run would
+ * remove a stale exclusive lock file; returns 0, or -1 with the refusal iw_store_lock would give. */
+int iw_store_lock_probe(const char *path, iw_lock *lock, iw_error *err);
 /* Releases both locks and removes the lock file if it is still ours. Safe on a lock not held. */
 void iw_store_unlock(iw_lock *lock);
 /* "flock", "fcntl", "exclusive-file" (or "none"). */

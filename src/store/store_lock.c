@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define IDENTITY_BASE ((off_t)1 << 62) /* lock 2: byte IDENTITY_BASE + pid of the store file */
@@ -192,6 +193,8 @@ static int existing_exclusive_file(iw_lock *lock, int fd, const char *shown, iw_
 
 static int take_lock_file(iw_lock *lock, const char *shown, iw_error *err)
 {
+    int busy = 0; /* held: looked again a few times, since a dry run's probe holds a shared flock for
+                     a moment (iw_store_lock_probe) */
     for (int tries = 0; tries < 10; tries++) {
         int created = 1;
         int fd = open(lock->file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -207,6 +210,12 @@ static int take_lock_file(iw_lock *lock, const char *shown, iw_error *err)
             char line[512];
             read_holder(fd, line, sizeof line);
             close(fd);
+            if (busy++ < 3) {
+                struct timespec pause = {0, 20000000L};
+                nanosleep(&pause, NULL);
+                tries--;
+                continue;
+            }
             return refuse(err, line, shown, lock->file, "");
         }
         if (rc == 0) {
@@ -273,6 +282,24 @@ static void holder_by_pid(long pid, char *line, size_t size)
     closedir(d);
 }
 
+/* -1 with "store in use by ..." when another process holds lock 2 on the store file open as fd
+ * (a lock of our own open file description never conflicts); else 0. */
+static int identity_in_use(int fd, const char *store, iw_error *err)
+{
+    struct flock probe = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = IDENTITY_BASE, .l_len = IDENTITY_SPAN};
+    if (fcntl(fd, F_OFD_GETLK, &probe) != 0 || probe.l_type == F_UNLCK || probe.l_len != 1 ||
+        probe.l_start < IDENTITY_BASE || probe.l_start >= IDENTITY_BASE + IDENTITY_SPAN)
+        return 0;
+    long pid = (long)(probe.l_start - IDENTITY_BASE);
+    char line[512], who[512];
+    holder_by_pid(pid, line, sizeof line);
+    if (line[0] && describe_holder(line, who, sizeof who, NULL, NULL, 0) == 0)
+        return iw_error_set(err, "store in use by %s: another sweep is using the same file as %s through another "
+                            "of its names (a hard link or another mount)", who, store);
+    return iw_error_set(err, "store in use by pid %ld (not on this host, or gone since): another sweep is using the "
+                        "same file as %s through another of its names (a hard link or another mount)", pid, store);
+}
+
 int iw_store_lock_file(iw_lock *lock, iw_error *err)
 {
     if (lock->store_fd >= 0 || lock->kind == IW_LOCK_EXCLUSIVE_FILE) return 0; /* held, or no fcntl here */
@@ -283,25 +310,16 @@ int iw_store_lock_file(iw_lock *lock, iw_error *err)
         close(fd);
         return 0;
     }
-    struct flock probe = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = IDENTITY_BASE, .l_len = IDENTITY_SPAN};
-    if (fcntl(fd, F_OFD_GETLK, &probe) == 0 && probe.l_type != F_UNLCK && probe.l_len == 1 &&
-        probe.l_start >= IDENTITY_BASE && probe.l_start < IDENTITY_BASE + IDENTITY_SPAN) {
-        long pid = (long)(probe.l_start - IDENTITY_BASE);
+    if (identity_in_use(fd, lock->store, err) != 0) {
         close(fd);
-        char line[512], who[512];
-        holder_by_pid(pid, line, sizeof line);
-        if (line[0] && describe_holder(line, who, sizeof who, NULL, NULL, 0) == 0)
-            return iw_error_set(err, "store in use by %s: another sweep is using the same file as %s through another "
-                                "of its names (a hard link or another mount)", who, lock->store);
-        return iw_error_set(err, "store in use by pid %ld (not on this host, or gone since): another sweep is using the "
-                            "same file as %s through another of its names (a hard link or another mount)", pid,
-                            lock->store);
+        return -1;
     }
     lock->store_fd = fd;
     return 0;
 }
 
-int iw_store_lock(const char *path, iw_lock *lock, iw_error *err)
+/* Fills the paths of *lock for the store at `path`. */
+static int lock_paths(const char *path, iw_lock *lock, iw_error *err)
 {
     memset(lock, 0, sizeof *lock);
     lock->fd = lock->store_fd = -1;
@@ -309,6 +327,72 @@ int iw_store_lock(const char *path, iw_lock *lock, iw_error *err)
         canonical_path(lock->store, lock->canonical, sizeof lock->canonical, err) != 0)
         return -1;
     snprintf(lock->file, sizeof lock->file, "%s.lock", lock->canonical);
+    return 0;
+}
+
+int iw_store_lock_probe(const char *path, iw_lock *lock, iw_error *err)
+{
+    memset(lock, 0, sizeof *lock);
+    lock->fd = lock->store_fd = -1;
+    if (follow_links(path, lock->store, sizeof lock->store, err) != 0) return -1;
+    char dir[IW_LOCK_PATH_MAX];
+    struct stat st;
+    snprintf(dir, sizeof dir, "%s", lock->store);
+    if (stat(dirname(dir), &st) != 0 && errno == ENOENT) return 0; /* no folder yet: no store, no lock file */
+    if (lock_paths(path, lock, err) != 0) return -1;
+    int fd = open(lock->file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno != ENOENT) return iw_error_set(err, "cannot create the lock file %s: %s", lock->file, strerror(errno));
+    if (fd >= 0) {
+        char line[512];
+        read_holder(fd, line, sizeof line);
+        if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+            flock(fd, LOCK_UN);
+            lock->kind = IW_LOCK_FLOCK;
+        } else if (errno == EWOULDBLOCK) {
+            close(fd);
+            return refuse(err, line, path, lock->file, "");
+        } else if (unsupported(errno)) {
+            struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+            int rc = fcntl(fd, F_OFD_GETLK, &fl);
+            if (rc != 0 && errno == EINVAL) rc = fcntl(fd, F_GETLK, &fl);
+            if (rc == 0 && fl.l_type != F_UNLCK) {
+                close(fd);
+                return refuse(err, line, path, lock->file, "");
+            }
+            if (rc == 0) {
+                lock->kind = IW_LOCK_FCNTL;
+            } else { /* no locks work here: the file itself is the lock, unless its holder is gone */
+                char who[512], host[256], me[256];
+                long pid = 0;
+                this_host(me, sizeof me);
+                if (describe_holder(line, who, sizeof who, &pid, host, sizeof host) == 0 && strcmp(host, me) == 0 &&
+                    pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+                    snprintf(lock->notice, sizeof lock->notice, "a real run removes the stale lock file %.900s: its holder, "
+                             "pid %ld on this host, no longer runs", lock->file, pid);
+                } else {
+                    char advice[IW_LOCK_PATH_MAX + 320];
+                    snprintf(advice, sizeof advice, "; this file system has no working file locks, so that file itself "
+                             "is the lock: if no sweep is running on the store any more, remove %s", lock->file);
+                    close(fd);
+                    return refuse(err, line, path, lock->file, advice);
+                }
+                lock->kind = IW_LOCK_EXCLUSIVE_FILE;
+            }
+        }
+        close(fd);
+    }
+    int store_fd = open(lock->store, O_RDONLY | O_CLOEXEC);
+    if (store_fd >= 0) {
+        int rc = identity_in_use(store_fd, lock->store, err);
+        close(store_fd);
+        if (rc != 0) return -1;
+    }
+    return 0;
+}
+
+int iw_store_lock(const char *path, iw_lock *lock, iw_error *err)
+{
+    if (lock_paths(path, lock, err) != 0) return -1;
     if (take_lock_file(lock, path, err) != 0) return -1;
     if (iw_store_lock_file(lock, err) != 0) {
         iw_store_unlock(lock);
