@@ -10,6 +10,9 @@
 #     a second sweep is refused and told which file to remove if the holder is gone, nothing is
 #     left on exit; a file left by a dead process of this host is removed with a notice; one from
 #     another host is refused, naming that host, pid and Slurm job;
+#   - --dry-run tests each of these locks without taking or removing anything and gives the real
+#     run's verdict: the same refusal and exit status while a sweep holds the store, a stale file
+#     reported (a real run removes it) and left in place;
 #   - readers on such a file system: iwreport reads the store; h5py does with the setting the
 #     README gives (HDF5_USE_FILE_LOCKING=FALSE).
 source "$(dirname "$0")/lib.sh"
@@ -44,6 +47,10 @@ exclusion() {
   if [ $rc = 2 ] && echo "$out" | grep -qF "store in use by host $me pid $holder" && echo "$out" | grep -qF -- "$extra"; then
     ok "$name: a second sweep is refused: $(echo "$out" | cut -c1-120)"
   else not_ok "$name: a second sweep is refused with the holder" "rc=$rc: $out"; fi
+  local dry drc
+  dry=$(env "$@" LD_PRELOAD=$PRELOAD "$IWS" --dry-run -o "$store" "$SW/slow2d.yaml" 2>&1); drc=$?
+  if [ $drc = $rc ] && [ "$dry" = "$out" ]; then ok "$name: --dry-run gives the same refusal, exit $drc"
+  else not_ok "$name: --dry-run gives the same refusal" "rc=$drc: $dry"; fi
   kill -TERM $(ps -o pid=,comm= -s $job | awk '$2 == "iwsweep" { print $1 }') 2>/dev/null
   wait $job; kill_job $job
   if [ ! -e "$store.lock" ] && grep -q "interrupted" "$store.first"; then ok "$name: stopped cleanly, lock file removed"
@@ -64,12 +71,19 @@ sweep_ok "no flock, no fcntl" exclusive-file c.h5
 exclusion "no flock, no fcntl" busy2.h5 "if no sweep is running on the store any more, remove $IW_TMP/busy2.h5.lock"
 sleep 0 & dead=$!; wait $dead                        # a pid that no longer runs
 echo "pid $dead host $me job - kind exclusive-file" >d.h5.lock
+out=$(LD_PRELOAD=$PRELOAD "$IWS" --dry-run -o d.h5 "$SW/tiny2d.yaml" 2>&1); rc=$?
+if [ $rc = 0 ] && echo "$out" | grep -q "a real run removes the stale lock file .*d.h5.lock" && [ -e d.h5.lock ]; then
+  ok "--dry-run reports the stale lock file and leaves it"
+else not_ok "--dry-run reports the stale lock file and leaves it" "rc=$rc: $out"; fi
 out=$(LD_PRELOAD=$PRELOAD "$IWS" -o d.h5 "$SW/tiny2d.yaml" 2>&1); rc=$?
 if [ $rc = 0 ] && echo "$out" | grep -q "removed the stale lock file .*d.h5.lock: its holder, pid $dead on this host, no longer runs" && [ ! -e d.h5.lock ]; then
   ok "stale lock file of a dead process on this host removed with a notice"
 else not_ok "stale lock file of a dead process on this host removed with a notice" "rc=$rc: $out"; fi
 echo "pid 4321 host node-elsewhere job 77 kind exclusive-file" >e.h5.lock
+dry=$(LD_PRELOAD=$PRELOAD "$IWS" --dry-run -o e.h5 "$SW/tiny2d.yaml" 2>&1); drc=$?
 out=$(LD_PRELOAD=$PRELOAD "$IWS" -o e.h5 "$SW/tiny2d.yaml" 2>&1); rc=$?
+if [ $drc = $rc ] && [ "$dry" = "$out" ]; then ok "lock file of another host: --dry-run gives the same refusal"
+else not_ok "lock file of another host: --dry-run gives the same refusal" "rc=$drc: $dry"; fi
 if [ $rc = 2 ] && echo "$out" | grep -qF "store in use by host node-elsewhere pid 4321 (Slurm job 77)" &&
    echo "$out" | grep -qF "remove $IW_TMP/e.h5.lock" && [ -e e.h5.lock ] && [ ! -e e.h5 ]; then
   ok "lock file of another host: refused, says which file to remove once that sweep is gone"

@@ -5,7 +5,8 @@
 # a hard link to the store, then through '..': each is refused with "store in use by host H pid P",
 # trains nothing, and no lock file appears beside the other names. After the first sweep stops
 # (SIGTERM), its lock file is gone, the symlink is still a symlink, and a sweep through the symlink
-# resumes the one store.
+# resumes the one store. --dry-run through each name gives the same refusal and exit status (the
+# hard link is caught by the test of the store file's own lock, F_OFD_GETLK).
 source "$(dirname "$0")/lib.sh"
 iw_tmpdir
 cd "$IW_TMP" || exit 1
@@ -26,6 +27,10 @@ second() {
   if [ $rc = 2 ] && echo "$out" | grep -qF "$want" && ! echo "$out" | grep -q "runs finished"; then
     ok "$1 refused: $(echo "$out" | grep -F "$want" | head -1 | cut -c1-130)"
   else not_ok "$1 refused with the holder ($want)" "rc=$rc: $out"; fi
+  local dry drc
+  dry=$("$IWS" --dry-run -o "$2" "$SW/slow2d.yaml" 2>&1); drc=$?
+  if [ $drc = $rc ] && [ "$dry" = "$(echo "$out" | grep '^iwsweep:')" ]; then ok "$1: --dry-run gives the same refusal"
+  else not_ok "$1: --dry-run gives the same refusal" "rc=$drc: $dry"; fi
 }
 second "symlink alias.h5 -> real/s.h5" alias.h5
 second "hard link other/hard.h5" other/hard.h5

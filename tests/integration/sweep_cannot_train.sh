@@ -5,8 +5,9 @@
 #     a sub-sample that keeps no positive example: refused before any store or lock file exists,
 #     exit 2, the message naming file, line and key (real runs under mpirun, not only --dry-run);
 #   - a class pair of which the data files hold no examples (IDX files written here whose labels
-#     stop at class 5, classes [0, 6]): the sweep stops at set-up with the class named, and no run
-#     of the store is done or diverged.
+#     stop at class 5, classes [0, 6]): the sweep stops at set-up (exit 2) with the class named,
+#     before any store or lock file exists (the data are loaded before the store is made), and
+#     --dry-run says the same.
 source "$(dirname "$0")/lib.sh"
 iw_tmpdir
 cd "$IW_TMP" || exit 1
@@ -57,8 +58,12 @@ train: {epochs: 1, batch_size: 4}
 grid: {importance_weight: [1, 4]}
 YAML
 out=$(iw_mpirun 2 "$IWS" -o nocls.h5 nocls.yaml 2>&1); rc=$?
-done_runs=$($PY -c 'import h5py, sys, numpy as np; s = h5py.File(sys.argv[1], "r")["runs/status"][:]; print(int(np.isin(s, (1, 2)).sum()))' nocls.h5 2>/dev/null || echo 0)
-if [ $rc != 0 ] && echo "$out" | grep -q "class 6 (Shirt), but .* has only 0" && [ "$done_runs" = 0 ]; then
-  ok "a class the data files do not hold stops the sweep at set-up, no run done"
-else not_ok "a class the data files do not hold stops the sweep at set-up, no run done" "rc=$rc, $done_runs runs done: $out"; fi
+if [ $rc = 2 ] && echo "$out" | grep -q "class 6 (Shirt), but .* has only 0" && ! ls nocls.h5* >/dev/null 2>&1; then
+  ok "a class the data files do not hold: exit 2 at set-up, before any store or lock file exists"
+else not_ok "a class the data files do not hold: exit 2 at set-up, before any store or lock file exists" \
+  "rc=$rc, files: $(ls nocls.h5* 2>/dev/null | tr '\n' ' ') out: $out"; fi
+dry=$("$IWS" --dry-run -o nocls.h5 nocls.yaml 2>&1); drc=$?
+if [ $drc = $rc ] && [ "$(echo "$dry" | grep '^iwsweep:')" = "$(echo "$out" | grep '^iwsweep:')" ]; then
+  ok "--dry-run gives the same refusal and exit status for the missing class"
+else not_ok "--dry-run gives the same refusal and exit status for the missing class" "dry rc=$drc: $dry"; fi
 finish
