@@ -1,7 +1,7 @@
 # Makefile — builds iwsweep, iwreport, the tests and the benchmarks.
 #
 #   make            install missing packages (scripts/deps.sh), build build/iwsweep and build/iwreport
-#   make check      install, build, run every test (normal build, then ASan+UBSan); ends "N passed, M failed"
+#   make check      install, build, run every test (normal build, then ASan+UBSan); ends "N passed, M failed, K skipped"
 #   make check-asan the suite's sanitizer pass alone (build-asan/)
 #   make bench      benchmarks that print figures (engine vs PyTorch, data sharing)
 #   make fuzz       fuzz the sweep-file parser (FUZZ_SECONDS, default 600)

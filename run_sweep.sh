@@ -9,12 +9,13 @@
 #               every other rank trains one run at a time with one OpenBLAS thread)
 #   -o STORE    the HDF5 store; default results/<name>.h5 (name from the sweep file)
 # Re-running the same command resumes the store: only runs not done are trained. Inside a Slurm
-# allocation (SLURM_JOB_ID set) it launches with `srun --mpi=pmix` on the allocation's tasks.
+# allocation (SLURM_JOB_ID set) it launches on the allocation's tasks as the batch scripts do:
+# IW_LAUNCHER=srun (default; srun --mpi=$IW_SRUN_MPI, default pmix) or IW_LAUNCHER=mpirun.
 set -u
 ROOT=$(cd "$(dirname "$0")" && pwd)
 cd "$ROOT"
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 ranks="" store="" sweep=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,17 +41,12 @@ nice make --no-print-directory -s build >/tmp/iwsweep-build.$$.log 2>&1 || {
   rm -f /tmp/iwsweep-build.$$.log; exit 1; }
 rm -f /tmp/iwsweep-build.$$.log
 
-# The store iwsweep will use (for the table at the end): -o, else results/<name>.h5.
-if [ -z "$store" ]; then
-  name=$(sed -n 's/^name:[[:space:]]*["'\'']\{0,1\}\([^"'\''#[:space:]]*\).*/\1/p' "$sweep" | head -1)
-  report_store="results/$name.h5"
-else
-  report_store=$store
-fi
-
 args=()
 [ -n "$store" ] && args+=(-o "$store")
 args+=("$sweep")
+# The store iwsweep will use (for the table at the end), from iwsweep itself: it reads the sweep
+# file as the sweep will (a bad file stops here, before any launch).
+report_store=$(build/iwsweep --print-store "${args[@]}") || exit 2
 resume="./run_sweep.sh"
 [ -n "$ranks" ] && resume="$resume -n $ranks"
 [ -n "$store" ] && resume="$resume -o $(printf '%q' "$store")"
@@ -61,8 +57,16 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=none
 [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 if [ -n "${SLURM_JOB_ID:-}" ]; then
-  cmd=(srun --mpi=pmix)
-  [ -n "$ranks" ] && cmd+=(-n "$ranks")
+  case "${IW_LAUNCHER:-srun}" in   # as sweeps/slurm/*.sbatch do
+    srun)   cmd=(srun --mpi="${IW_SRUN_MPI:-pmix}")
+            [ -n "$ranks" ] && cmd+=(-n "$ranks") ;;
+    mpirun) # mpirun reads the allocation's slots from Slurm; 5 s between its SIGTERM and SIGKILL
+            # give the store time to close (as in the batch scripts)
+            export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-5}
+            cmd=(mpirun)
+            [ -n "$ranks" ] && cmd+=(--oversubscribe -np "$ranks") ;;
+    *) echo "run_sweep.sh: IW_LAUNCHER must be srun or mpirun, not '$IW_LAUNCHER'" >&2; exit 2 ;;
+  esac
 else
   ranks=${ranks:-$((cores + 1))}
   # On SIGTERM/SIGINT mpirun waits odls_base_sigkill_timeout (default 1 s), sends SIGTERM to the

@@ -6,13 +6,15 @@
 # against it. SAN_BUILD (ASan+UBSan) runs the unit tests again plus the integration scripts whose
 # name ends in _san.sh... (those marked "# sanitizer: yes" on their second line). Exit status is
 # non-zero when any case failed or any test program crashed without reporting.
+# IW_TEST_FILTER=TEXT runs only the integration scripts whose path contains TEXT (in both passes);
+# logs go to a folder under $TMPDIR (default /tmp), kept so that failures can be read.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BUILD=${1:-build}
 SAN=${2:-}
 passed=0; failed=0; skipped=0; failures=""
-LOGDIR=$(mktemp -d /tmp/iwtests.XXXXXX)
+LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/iwtests.XXXXXX")   # kept: the failure lines name the logs
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp:print_suppressions=0}
@@ -73,6 +75,7 @@ if [ -n "$SAN" ]; then
   fi
   for s in tests/integration/*.sh; do
     sed -n 2p "$s" | grep -q 'sanitizer: yes' || continue
+    if [ -n "${IW_TEST_FILTER:-}" ] && ! echo "$s" | grep -q -- "$IW_TEST_FILTER"; then continue; fi
     run_one "asan/integration/$(basename "$s" .sh)" "$SAN" bash "$s"
   done
 fi

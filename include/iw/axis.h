@@ -60,7 +60,8 @@ typedef struct iw_axis_def {
     const char *example;        /* a valid list, for messages: "[0.25, 1, 4]" */
     const char *description;    /* the description attribute of /runs/<name> */
     const char *progress_label; /* the name in iwsweep's progress lines, NULL = name */
-    int reciprocal_labels;      /* 1: a value 1/k (k whole) prints as "1/k" in reports */
+    int reciprocal_labels;      /* 1: a value exactly 1/k (k <= 1000, or a power of two up to 2^20)
+                                   prints as "1/k" in reports */
     double cost_when_set;       /* a run whose value is not 0 costs this fraction more (the
                                    run-cost model for heaviest-first scheduling) */
 } iw_axis_def;

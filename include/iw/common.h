@@ -75,6 +75,8 @@ extern const char *const iw_metric_descriptions[IW_METRIC_COUNT];
 /* Monotonic wall clock and process CPU time, in seconds. */
 double iw_wall_seconds(void);
 double iw_cpu_seconds(void);
+/* A duration for people: "12.3s", "4m05s", "2h03m07s". */
+void iw_format_seconds(double seconds, char *buf, size_t size);
 /* This process's proportional set size in bytes (Linux /proc/self/smaps_rollup: a page shared by
  * k processes counts 1/k in each), 0 when it cannot be read. What node-shared data saves is
  * measured with it (test_data_mpi, bench_data_share). */

@@ -73,8 +73,9 @@ int iw_data_view(const void *buf, size_t bytes, iw_data *view, iw_error *err);
  * importance_weight if positive, 1 if negative. sampling = subsample: weights all 1 and one class
  * is thinned so that n_pos/n_neg matches importance_weight times the loaded ratio (w > 1 keeps a
  * fraction 1/w of the negatives, w < 1 keeps a fraction w of the positives), the kept examples
- * chosen by (seed, IW_STREAM_SUBSAMPLE). idx and weights must hold train.n entries; *n_out gets the
- * count kept (>= 1 of each class). */
+ * chosen by (seed, IW_STREAM_SUBSAMPLE); the thinned class keeps round(count x fraction) examples,
+ * and a weight for which that is 0 is an error (a one-class training set). idx and weights must
+ * hold train.n entries; *n_out gets the count kept (>= 1 of each class). */
 int iw_data_training_set(const iw_data *data, iw_sampling sampling, double importance_weight,
                          uint64_t seed, int32_t *idx, float *weights, int64_t *n_out, iw_error *err);
 

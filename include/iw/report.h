@@ -4,7 +4,8 @@
  * Vocabulary:
  *   weight axis    importance_weight: the rows of a table, the lines of a plot;
  *   seed axis      seed: the repeats that a cell averages over (mean ± sample std, n - 1 in the
- *                  denominator; std is 0 when one seed is there);
+ *                  denominator; iw_report_cell_at gives std 0 for one value, and the table then
+ *                  prints the value alone: a std is shown only where n >= 2);
  *   group          one setting of every other axis (l2, dropout, batchnorm, sampling, ...): a
  *                  table block, a plot panel. Groups are numbered in grid order, last axis fastest.
  * A run counts in a cell when its status is done or diverged and its value at that epoch is finite

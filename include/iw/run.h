@@ -55,6 +55,9 @@ typedef struct iw_run_hooks {
                                      when train.checkpoint_every or checkpoint_minutes is set */
     void (*on_epoch)(void *ctx, int64_t run, int epoch, int epochs); /* progress, may be NULL */
     void *ctx;
+    /* A problem the run survives (a checkpoint that cannot be written or read), at most once per
+     * execution, the message naming the file and the reason. May be NULL. */
+    void (*on_warning)(void *ctx, int64_t run, const char *message);
 } iw_run_hooks;
 
 /* Trains grid point `point`. 0: trajectory complete (status done or diverged); IW_RUN_INTERRUPTED:
@@ -74,13 +77,19 @@ typedef struct iw_run_hooks {
  * non-finite evaluation loss at an evaluated epoch e ends the run the same way (with a sparse
  * schedule, such a divergence of the evaluation alone is seen at the next evaluated epoch).
  *
+ * A run that cannot train fails (-1, "epoch e took no optimiser step ..."): when an epoch ends
+ * without a single SGD step (every minibatch skipped: under batch norm a minibatch of one example
+ * is), the run is never reported as finished. The parser refuses the sweeps that would do this.
+ *
  * Checkpoints (when hooks->checkpoint_path is set and the sweep asks for them): the whole state
  * (parameters, velocity, batch-norm buffers, batch-order and dropout RNG streams, this epoch's
  * batch order and position in it, the trajectory so far) is written atomically every
  * train.checkpoint_every epochs, after train.checkpoint_minutes of training, and when stopped by
  * hooks->stop. A checkpoint that matches (spec sha256, run, sizes, checksum) is resumed from, and
  * the trajectory then equals an uninterrupted run's bit for bit; one that does not match is ignored
- * and overwritten. On success the checkpoint is left in place: the caller removes it
+ * and overwritten. A checkpoint is insurance, not a result: one that cannot be written (full disk,
+ * unusable folder) or read is reported once through hooks->on_warning and the run goes on (from
+ * epoch 0 when it could not be read); it never fails the run. On success the checkpoint is left in place: the caller removes it
  * (iw_run_checkpoint_remove) once the trajectory is stored, so a kill in between loses nothing. */
 int iw_run_execute(const iw_spec *spec, const iw_data *data, const iw_point *point,
                    const iw_run_hooks *hooks, iw_trajectory *traj, iw_error *err);

@@ -54,6 +54,10 @@ typedef struct iw_sched_summary {
     int interrupted;      /* stopped by *stop */
 } iw_sched_summary;
 
+/* Rank 0, before iw_sched_execute: orders todo[0..n) and cost[0..n) together, heaviest first
+ * (equal costs keep increasing run order), so that the longest runs do not start last. */
+void iw_sched_order_heaviest_first(int64_t *todo, double *cost, int64_t n);
+
 /* Collective over comm. Returns 0 or -1 (err) when a run function reported a fatal error; then
  * rank 0 hands out nothing more, and every rank returns -1 with the same message: the failing
  * rank's, prefixed "rank k: " when k is not 0 (iw_mpi_agree). */

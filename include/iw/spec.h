@@ -15,7 +15,9 @@
  * Ownership: iw_spec_load/iw_spec_parse fill a caller-provided iw_spec whose heap parts (the text,
  * axis values) are released by iw_spec_free. Errors name the file, the line and the key.
  *
- * Reading rules (src/spec/): libyaml builds the document; every key is checked against the table
+ * Reading rules (src/spec/): the file must be UTF-8 (a UTF-8 byte-order mark is allowed; UTF-16/32,
+ * NUL bytes and other encodings are refused with the line), so that /spec holds it whole; libyaml
+ * builds the document; every key is checked against the table
  * of known keys. Errors look like
  *     sweep.yaml:7: key 'train.epochs': expected a whole number >= 1, got 'ten'
  *     sweep.yaml:3: unknown key 'train.epoch' (did you mean 'train.epochs'?); keys of train: ...
@@ -23,8 +25,10 @@
  * NaN/inf anywhere, empty axes, duplicate axis values, grids above IW_MAX_RUNS, out-of-range
  * values, YAML syntax errors (libyaml's message and line), more than one YAML document, and keys
  * that the chosen source or model kind does not use (data.synthetic with an image source,
- * record.boundary_* without synthetic2d, data.other_count without the other-classes probe,
- * model.hidden without mlp, ...: refused, not ignored).
+ * record.boundary_* without synthetic2d, data.other_count without the other-classes probe, model.hidden without mlp, ...: refused, not ignored), and settings
+ * under which a run could not train (src/spec/trainable.c): batch norm with train.batch_size 1,
+ * sampling subsample with a weight that leaves a class with round(count x fraction) = 0 examples,
+ * importance weights or learning rates that are 0 or infinite in float32.
  * Required: name (non-empty, no '/'). Defaults besides those written below: data.source
  * fashion-mnist; data.path /usr/share/datasets/fashion-mnist or /usr/share/datasets/mnist,
  * required for cifar10 (whether the folder exists is iw_spec_check_data_path's question; relative
@@ -183,6 +187,23 @@ void iw_spec_point(const iw_spec *spec, int64_t run, iw_point *point);
 /* Index of an axis by id in spec->axes, or -1 when the grid lacks it (an optional axis the file
  * does not name). */
 int iw_spec_axis_index(const iw_spec *spec, iw_axis_id id);
+/* A key whose value differs between two parsed sweeps (iw_spec_compare), both values as text:
+ * "0.1", "[1, 4]", "mlp", "(not in the grid)"; a value too long to fit shows the part around the
+ * first difference, with "..." where text was left out. */
+typedef struct iw_spec_change {
+    char key[64];          /* "train.lr", "grid.importance_weight" */
+    char a[160], b[160];
+} iw_spec_change;
+
+/* Whether a and b are the same sweep: every key of the sweep file (name, data.*, model.*,
+ * train.*, record.*) and grid.<axis> for every axis of the table, compared after parsing with
+ * defaults filled in, so that line endings, comments, key order, flow or block style and a
+ * default written out or left out do not matter, while a changed value, a different grid (values
+ * or their order) or an axis added or left out does. Returns the number of keys whose values
+ * differ (0: the same sweep), the first `max` of them written into changes[] in the key table's
+ * order; -1 with err when out of memory. */
+int iw_spec_compare(const iw_spec *a, const iw_spec *b, iw_spec_change *changes, int max, iw_error *err);
+
 /* Writes the run list for --dry-run: a header naming the axes, one aligned line per run (index,
  * then each axis value as iw_axis_format writes it), and a last line "120 runs (5 x 2 x 2 x 2 x 3)"
  * (axis sizes in canonical order; "1 run (...)" for one). */

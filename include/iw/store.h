@@ -3,14 +3,14 @@
  *
  * Life of a sweep's store:
  *   iw_store_open (collective)  create: every group/dataset/attribute, then one collective flush;
- *                               or open an existing one: check schema and spec_sha256 (a store made
- *                               from a different sweep file is refused), detect a store left
- *                               unusable by a kill during creation (refused with what to do).
+ *                               or open an existing one: check schema and that its /spec is the
+ *                               same parsed sweep as the sweep file (iw_spec_compare: formatting
+ *                               does not matter; a store of another sweep is refused with the keys
+ *                               that differ), remove a leftover of a kill during creation.
  *   iw_store_write_run (any rank, independent, raw data only): metrics rows, boundary, provenance,
  *                               then status — so a run marked done is always complete.
  *   iw_store_close (collective)
- * A lock file "<store>.lock" (flock, taken by rank 0 for the whole sweep) makes a second sweep on
- * the same store refuse with a message.
+ * One sweep at a time per store: rank 0 holds the lock of store_lock.h for the whole sweep.
  *
  * Creation is crash-safe: rank 0 writes the complete store (every object, the axis values, the
  * dimension scales, fill values) as "<store>.creating" with HDF5's serial driver, closes and fsyncs
@@ -43,6 +43,7 @@
 #include "iw/common.h"
 #include "iw/run.h"
 #include "iw/spec.h"
+#include "iw/store_lock.h"
 
 typedef struct iw_store iw_store;
 
@@ -61,6 +62,31 @@ typedef struct iw_run_provenance {
     int64_t slurm_job_id;          /* 0 outside Slurm */
     int32_t slurm_restart_count;   /* SLURM_RESTART_COUNT, 0 outside Slurm or first start */
 } iw_run_provenance;
+
+/* Rank 0, before the lock: can a store be made at `path`? Not a folder; its folder exists (made,
+ * with its parents, when `create`; else the nearest existing ancestor is checked, as a dry run
+ * makes no folder) and a file can be created in it (tried for real); an existing file is readable
+ * and writable. 0, or -1 with "cannot write the store PATH: <why>; ...". */
+int iw_store_check_path(const char *path, int create, iw_error *err);
+
+/* What is at a store's path, as iw_store_check finds it. */
+typedef struct iw_store_state {
+    int exists;                       /* a store of this sweep is there (else none: one would be made) */
+    int64_t runs;                     /* its runs, and how many have each status */
+    int64_t count[IW_STATUS_COUNT];
+    int same_text;                    /* its /spec is the sweep file byte for byte (else the same parsed
+                                         sweep written differently: line endings, comments, order) */
+    char notice[1024];                /* what a real run would do besides (remove a leftover
+                                         PATH.creating), or "" */
+} iw_store_state;
+
+/* Rank 0, serial, read-only (--dry-run): the check iw_store_open makes before it opens or creates,
+ * changing nothing. 0 with *check filled when a real run would open the store at `path` or create
+ * one; -1 with the same refusal as iw_store_open otherwise: not an HDF5 file, not an iwsweep/1
+ * store, made from another sweep ("PATH was made from a different sweep: 2 keys differ (stored vs
+ * sweep.yaml):" then one "  key: stored X, file Y" line per key and the advice: another -o
+ * path; "may also be removed" only for a store without finished runs), or of another shape. */
+int iw_store_check(const char *path, const iw_spec *spec, iw_store_state *check, iw_error *err);
 
 /* Collective over comm. *created is set to 1 when a new store was made. */
 int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw_store_info *info,
@@ -83,9 +109,5 @@ const char *iw_store_notice(const iw_store *store);
  * shaped like the store's, and traj->status. For tests and checks. */
 int iw_store_read_run(iw_store *store, int64_t run, iw_trajectory *traj, iw_error *err);
 
-/* Lock file for exclusive use of a store by one sweep (rank 0 only). Returns a descriptor >= 0, or
- * -1 with "another sweep is using STORE (lock held by pid N on host H)". */
-int iw_store_lock(const char *path, iw_error *err);
-void iw_store_unlock(int fd);
 
 #endif

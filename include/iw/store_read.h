@@ -40,7 +40,9 @@ typedef struct iw_read_axis {
     double *values;            /* [R] value of each run (label axes: index into distinct[]) */
     int n_distinct;            /* distinct values, sorted increasing (labels: first appearance) */
     double *distinct;          /* [n_distinct] */
-    char (*labels)[IW_READ_NAME]; /* [n_distinct] printable form: "0.001", "1/256", "true", "subsample" */
+    char (*labels)[IW_READ_NAME]; /* [n_distinct] printable form: "0.001", "1/256", "true", "subsample";
+                                     "1/k" only for a weight that is exactly 1/k (k <= 1000 or a power
+                                     of two), other numbers in the fewest digits that read back exactly */
     int *index;                /* [R] position of each run's value in distinct[] */
 } iw_read_axis;
 

@@ -77,6 +77,14 @@ double iw_wall_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+void iw_format_seconds(double seconds, char *buf, size_t size)
+{
+    long t = (long)(seconds + 0.5);
+    if (t >= 3600) snprintf(buf, size, "%ldh%02ldm%02lds", t / 3600, (t % 3600) / 60, t % 60);
+    else if (t >= 60) snprintf(buf, size, "%ldm%02lds", t / 60, t % 60);
+    else snprintf(buf, size, "%.1fs", seconds);
+}
+
 double iw_cpu_seconds(void)
 {
     struct timespec ts;

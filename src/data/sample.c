@@ -49,7 +49,10 @@ int iw_data_training_set(const iw_data *data, iw_sampling sampling, double impor
     int thin = importance_weight >= 1.0 ? 0 : 1;
     double fraction = importance_weight >= 1.0 ? 1.0 / importance_weight : importance_weight;
     int64_t keep = (int64_t)llround((double)count[thin] * fraction);
-    if (keep < 1) keep = 1;
+    if (keep < 1) /* one class only: not the ratio asked for, and not a classification (the parser refuses it too) */
+        return iw_error_set(err, "sampling subsample: weight %g keeps round(%lld x %g) = 0 %s training examples; "
+                                 "more examples of that class are needed", importance_weight, (long long)count[thin],
+                            fraction, thin ? "positive" : "negative");
     if (keep > count[thin]) keep = count[thin];
 
     /* candidates of the thinned class, shuffled; the first `keep` stay */

@@ -212,8 +212,11 @@ static int plot_metric(plot_ctx *c, const char *name, const float *metric, iw_er
     if (unit_range) fprintf(f, "set yrange [-0.02:1.02]\n");
     if (is_loss) fprintf(f, "set logscale y\nset format y '%%g'\n");
     fprintf(f, "set style fill transparent solid 0.10 noborder\nset key top right font ',8' samplen 2 opaque\n");
-    fprintf(f, "set multiplot layout %d,%d title '%s: %s, mean over %d seed%s, band %s'\n", rows, cols, rd->name,
-            name, seeds, seeds == 1 ? "" : "s", is_loss ? "min..max over seeds" : "± std over seeds");
+    if (seeds == 1) /* one value per point: no band to speak of */
+        fprintf(f, "set multiplot layout %d,%d title '%s: %s, one seed (n=1, no band)'\n", rows, cols, rd->name, name);
+    else
+        fprintf(f, "set multiplot layout %d,%d title '%s: %s, mean over %d seeds, band %s'\n", rows, cols, rd->name,
+                name, seeds, is_loss ? "min..max over seeds" : "± std over seeds");
     for (int group = 0; group < g->n_groups; group++) {
         char label[512];
         iw_report_group_label(rd, g, group, label, sizeof label);

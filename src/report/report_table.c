@@ -255,13 +255,17 @@ int iw_report_parse_epochs(const iw_store_reader *rd, const char *list, iw_table
     return 0;
 }
 
-/* Field widths: a cell is "0.1234 ± 0.0123" (15 columns, ± is one column) plus an optional "[n]". */
+/* Field widths: a cell is "0.1234 ± 0.0123" (15 columns, ± is one column) plus an optional "[n]".
+ * The std is shown only where there are at least two values: a cell of one value shows it alone
+ * ("0.1234", or "0.1234 [1]" when other cells have more seeds), never "± 0.0000". */
 #define CELL_WIDTH 20
 
 static void print_cell(FILE *out, iw_report_cell c, int full_n)
 {
     char buf[64];
     if (c.n == 0) snprintf(buf, sizeof buf, "%15s", "-");
+    else if (c.n == 1 && full_n > 1) snprintf(buf, sizeof buf, "%6.4f [1]", c.mean);
+    else if (c.n == 1) snprintf(buf, sizeof buf, "%6.4f", c.mean);
     else if (c.n < full_n) snprintf(buf, sizeof buf, "%6.4f ± %6.4f [%d]", c.mean, c.std, c.n);
     else snprintf(buf, sizeof buf, "%6.4f ± %6.4f", c.mean, c.std);
     /* pad by display columns: "±" is two bytes in UTF-8 */
@@ -289,13 +293,23 @@ int iw_report_table(const iw_store_reader *rd, const iw_table_options *o, FILE *
     for (int64_t r = 0; r < rd->runs; r++)
         if (rd->status[r] >= 0 && rd->status[r] < IW_STATUS_COUNT) count[rd->status[r]]++;
     int seeds = g.seed_axis >= 0 ? rd->axes[g.seed_axis].n_distinct : 1;
-    fprintf(out, "store %s: mean ± std over %d seed%s of each metric per importance weight\n", rd->path, seeds,
-            seeds == 1 ? "" : "s");
+    if (seeds == 1)
+        fprintf(out, "store %s: each metric per importance weight, one seed (n=1: one value per cell, no std)\n", rd->path);
+    else
+        fprintf(out, "store %s: mean ± std over %d seeds of each metric per importance weight\n", rd->path, seeds);
     fprintf(out, "runs counted: %lld done, %lld diverged (values up to divergence); left out: %lld pending, %lld failed\n",
             (long long)count[IW_STATUS_DONE], (long long)count[IW_STATUS_DIVERGED], (long long)count[IW_STATUS_PENDING],
             (long long)count[IW_STATUS_FAILED]);
-    fprintf(out, "[n] after a cell: only n seeds had a value there; '-': none (a spread needs two weights)\n");
+    if (seeds > 1)
+        fprintf(out, "[n] after a cell: only n seeds had a value there (one value: shown without a std); "
+                     "'-': none (a spread needs two weights)\n");
     const iw_read_axis *wax = &rd->axes[g.weight_axis];
+    /* the label column fits the longest weight label ("weight 0.3333333333"), at least 22 wide */
+    int label_width = 22;
+    for (int w = 0; w < g.n_weights; w++) {
+        int len = (int)strlen(wax->labels[w]) + 8;
+        if (len > label_width) label_width = len;
+    }
     int has_values[IW_REPORT_MAX_METRICS];  /* a probe the sweep did not ask for has none: say so once */
     for (int k = 0; k < o->n_metrics; k++) {
         const float *metric = values + (size_t)k * (size_t)rd->runs * row;
@@ -312,7 +326,7 @@ int iw_report_table(const iw_store_reader *rd, const iw_table_options *o, FILE *
         for (int k = 0; k < o->n_metrics; k++) {
             const float *metric = values + (size_t)k * (size_t)rd->runs * row;
             if (!has_values[k]) continue;
-            fprintf(out, "%-22s", o->metrics[k]);
+            fprintf(out, "%-*s", label_width, o->metrics[k]);
             for (int i = 0; i < o->n_epochs; i++) {
                 char head[32];
                 snprintf(head, sizeof head, "epoch %d", o->epochs[i]);
@@ -325,7 +339,7 @@ int iw_report_table(const iw_store_reader *rd, const iw_table_options *o, FILE *
             for (int w = 0; w < g.n_weights; w++) {
                 char wl[IW_READ_NAME + 8];
                 snprintf(wl, sizeof wl, "weight %s", wax->labels[w]);
-                fprintf(out, "%-22s", wl);
+                fprintf(out, "%-*s", label_width, wl);
                 for (int i = 0; i < o->n_epochs; i++) {
                     iw_report_cell c = iw_report_cell_at(rd, &g, metric, group, w, epoch_column(rd, o->epochs[i]));
                     print_cell(out, c, seeds);
@@ -337,7 +351,7 @@ int iw_report_table(const iw_store_reader *rd, const iw_table_options *o, FILE *
                 }
                 fprintf(out, "\n");
             }
-            fprintf(out, "%-22s", "spread across weights");
+            fprintf(out, "%-*s", label_width, "spread across weights");
             for (int i = 0; i < o->n_epochs; i++) {
                 char buf[32];
                 if (with_data[i] >= 2) snprintf(buf, sizeof buf, "%6.4f", hi[i] - lo[i]);

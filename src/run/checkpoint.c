@@ -147,7 +147,7 @@ int iw_checkpoint_load(const char *path, iw_checkpoint_state *st, iw_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        if (errno == ENOENT) return 0;
+        if (errno == ENOENT || errno == ENOTDIR) return 0; /* none there (ENOTDIR: no folder either) */
         return iw_error_set(err, "cannot read checkpoint %s: %s", path, strerror(errno));
     }
     ckpt_stream s = {f, 14695981039346656037ull, 0};
@@ -186,7 +186,7 @@ int iw_checkpoint_load(const char *path, iw_checkpoint_state *st, iw_error *err)
 int iw_run_checkpoint_remove(const char *path, iw_error *err)
 {
     if (!path) return 0;
-    if (unlink(path) != 0 && errno != ENOENT)
+    if (unlink(path) != 0 && errno != ENOENT && errno != ENOTDIR)
         return iw_error_set(err, "cannot remove checkpoint %s: %s", path, strerror(errno));
     return 0;
 }

@@ -37,8 +37,8 @@ int iw_checkpoint_save(const char *path, const iw_checkpoint_state *state, iw_er
 
 /* Reads `path` into state (order, net params/velocity/buffers, traj metrics/boundary, epoch,
  * position, RNGs). 1: resumed; 0: no usable checkpoint (absent, other sweep/run/sizes, torn or
- * corrupt) — then state's buffers may have been partly overwritten and the caller must initialise
- * them afresh; -1: a read error other than absence (err set). */
+ * corrupt, or no folder where it would be) — then state's buffers may have been partly overwritten
+ * and the caller must initialise them afresh; -1: a read error other than absence (err set). */
 int iw_checkpoint_load(const char *path, iw_checkpoint_state *state, iw_error *err);
 
 #endif

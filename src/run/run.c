@@ -96,6 +96,7 @@ typedef struct run_ctx {
     int32_t *y;              /* max_batch */
     float *w;                /* max_batch */
     float *grid_x;           /* G*G*2 normalised boundary points (synthetic2d with boundary epochs) */
+    int checkpoint_warned;   /* a checkpoint problem was reported (once per execution) */
 } run_ctx;
 
 static void run_teardown(run_ctx *c)
@@ -275,6 +276,26 @@ static void fresh_state(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t)
     st->position = -1;
 }
 
+/* A checkpoint is insurance, not a result: a problem with one (a full disk, an unusable folder, an
+ * unreadable file) is reported once per execution through hooks->on_warning and training goes on;
+ * later saves are still tried (space may come back). */
+static void checkpoint_warning(run_ctx *c, const iw_run_hooks *hooks, const char *what, const iw_error *e)
+{
+    if (c->checkpoint_warned) return;
+    c->checkpoint_warned = 1;
+    if (!hooks || !hooks->on_warning) return;
+    char message[sizeof e->message + 160];
+    snprintf(message, sizeof message, "%s; %s (reported once per run)", e->message, what);
+    hooks->on_warning(hooks->ctx, c->point->run, message);
+}
+
+static void save_checkpoint(run_ctx *c, const iw_run_hooks *hooks, const char *path, const iw_checkpoint_state *st)
+{
+    iw_error e = {{0}};
+    if (iw_checkpoint_save(path, st, &e) != 0)
+        checkpoint_warning(c, hooks, "the run goes on without this checkpoint", &e);
+}
+
 /* Trains from the state in st to the end (or a stop). Returns 0, IW_RUN_INTERRUPTED or -1. */
 static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw_run_hooks *hooks,
                  int checkpoints, iw_error *err)
@@ -295,11 +316,13 @@ static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw
             st->position = 0;
         }
         int diverged = 0;
+        int64_t steps = 0; /* optimiser steps taken in this epoch (this execution) */
+        int64_t start = st->position;
         for (; st->position < c->n_train; st->position += B) {
             int stop = hooks && hooks->stop && *hooks->stop;
             int due = ckpt && ckpt_interval > 0 && iw_wall_seconds() - last_save >= ckpt_interval;
             if (ckpt && (stop || due)) {
-                if (iw_checkpoint_save(ckpt, st, err) != 0) return -1;
+                save_checkpoint(c, hooks, ckpt, st);
                 last_save = iw_wall_seconds();
             }
             if (stop) return IW_RUN_INTERRUPTED;
@@ -320,7 +343,14 @@ static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw
                 break;
             }
             iw_net_sgd_step(c->net, lr, momentum, l2);
+            steps++;
         }
+        /* An epoch (started at its beginning) without a single step did not train: a run in that
+         * state must not be stored as done. The parser refuses the set-ups known to cause it. */
+        if (steps == 0 && start == 0 && !diverged)
+            return iw_error_set(err, "epoch %d took no optimiser step: every minibatch of %lld training examples was "
+                                     "skipped (under batch norm a minibatch of one example is; batch_size %d)",
+                                st->epoch + 1, (long long)c->n_train, B);
         int e = st->epoch + 1;
         /* The training loss was checked at every step above: a divergence between evaluated
          * epochs is caught at once and evaluated (and marked) at its own epoch. */
@@ -334,7 +364,7 @@ static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw
         if (hooks && hooks->on_epoch) hooks->on_epoch(hooks->ctx, c->point->run, e, t->epochs);
         if (ckpt && tr->checkpoint_every > 0 && e % tr->checkpoint_every == 0 && e < t->epochs) {
             st->epoch = e; /* the loop's increment has not happened yet */
-            if (iw_checkpoint_save(ckpt, st, err) != 0) return -1;
+            save_checkpoint(c, hooks, ckpt, st);
             st->epoch = e - 1;
             last_save = iw_wall_seconds();
         }
@@ -362,23 +392,24 @@ int iw_run_execute(const iw_spec *spec, const iw_data *data, const iw_point *poi
         int checkpoints = hooks && hooks->checkpoint_path && iw_run_checkpoints_enabled(spec);
         iw_checkpoint_state st = {.spec_sha256 = spec->sha256, .run = point->run, .net = c.net,
                                   .n_train = c.n_train, .order = c.order, .traj = traj};
-        int loaded = checkpoints ? iw_checkpoint_load(hooks->checkpoint_path, &st, err) : 0;
-        if (loaded < 0) {
-            rc = -1;
-        } else {
-            if (loaded == 1) {
-                traj->resumed_epoch = st.epoch;
-            } else {
-                fresh_state(&c, &st, traj);
-                if (evaluate(&c, traj, 0)) {
-                    traj->status = IW_STATUS_DIVERGED;
-                    traj->diverged_epoch = 0;
-                } else {
-                    after_epoch_boundary(&c, traj, 0);
-                }
-            }
-            if (traj->status != IW_STATUS_DIVERGED) rc = train(&c, &st, traj, hooks, checkpoints, err);
+        iw_error load_err = {{0}};
+        int loaded = checkpoints ? iw_checkpoint_load(hooks->checkpoint_path, &st, &load_err) : 0;
+        if (loaded < 0) { /* unreadable: start afresh, as with no checkpoint */
+            checkpoint_warning(&c, hooks, "the run starts from epoch 0", &load_err);
+            loaded = 0;
         }
+        if (loaded == 1) {
+            traj->resumed_epoch = st.epoch;
+        } else {
+            fresh_state(&c, &st, traj);
+            if (evaluate(&c, traj, 0)) {
+                traj->status = IW_STATUS_DIVERGED;
+                traj->diverged_epoch = 0;
+            } else {
+                after_epoch_boundary(&c, traj, 0);
+            }
+        }
+        if (traj->status != IW_STATUS_DIVERGED) rc = train(&c, &st, traj, hooks, checkpoints, err);
     }
     if (rc < 0) iw_error_prefix(err, "run %lld", (long long)point->run);
     run_teardown(&c);

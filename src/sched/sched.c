@@ -236,3 +236,26 @@ int iw_sched_execute(MPI_Comm comm, const iw_sched_config *cfg, iw_sched_summary
     summary->rank0_cpu_seconds = rank == 0 ? iw_cpu_seconds() - cpu0 : 0;
     return agreed;
 }
+
+typedef struct todo_item { int64_t run; double cost; } todo_item;
+
+static int heavier_first(const void *a, const void *b)
+{
+    const todo_item *x = a, *y = b;
+    if (x->cost != y->cost) return x->cost > y->cost ? -1 : 1;
+    return (x->run > y->run) - (x->run < y->run);
+}
+
+void iw_sched_order_heaviest_first(int64_t *todo, double *cost, int64_t n)
+{
+    if (n < 2) return;
+    todo_item *items = malloc(sizeof *items * (size_t)n);
+    if (!items) return; /* out of memory: grid order, still correct */
+    for (int64_t i = 0; i < n; i++) items[i] = (todo_item){todo[i], cost[i]};
+    qsort(items, (size_t)n, sizeof *items, heavier_first);
+    for (int64_t i = 0; i < n; i++) {
+        todo[i] = items[i].run;
+        cost[i] = items[i].cost;
+    }
+    free(items);
+}

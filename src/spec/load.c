@@ -1,6 +1,6 @@
 /* load.c — the entry points of the sweep-file module: read a file, keep its text verbatim (and its
- * SHA-256, which the store records to refuse a different sweep file), let libyaml build the
- * document, then parse.c and validate.c turn it into an iw_spec. On any error the spec is left
+ * SHA-256, which the store records to refuse a different sweep file), check that it is UTF-8
+ * (encoding.c), let libyaml build the document, then parse.c and validate.c turn it into an iw_spec. On any error the spec is left
  * empty (nothing to free) and the message says which file, line and key.
  */
 #include "spec/spec_internal.h"
@@ -104,7 +104,7 @@ int iw_spec_parse(const char *text, size_t len, const char *filename, iw_spec *s
     spec->text[len] = '\0';
     spec->text_len = len;
     iw_sha256_hex(text, len, spec->sha256);
-    if (parse_text(&c, text, len)) {
+    if (spec_check_encoding(&c, text, len) || parse_text(&c, text, len)) {
         iw_spec_free(spec);
         return -1;
     }

@@ -90,6 +90,17 @@ const char *spec_known_key(int k, char *buf, size_t size);
  * out; 0 when none is close. */
 int spec_suggest_key(const char *parent, const char *given, char *out, size_t size);
 
+/* ---- encoding.c ---- */
+/* 0 when text[0..len) is UTF-8 (after an optional UTF-8 byte-order mark); else -1 with
+ * "file:line: ..." naming the encoding found (UTF-16/32 mark, NUL byte, non-UTF-8 bytes). */
+int spec_check_encoding(spec_ctx *c, const char *text, size_t len);
+
+/* ---- trainable.c ---- */
+/* Refuses settings under which some run could take no optimiser step (after spec_validate's grid
+ * defaults): batch norm with batch_size 1, a sub-sample that keeps no example of a class, weights
+ * or learning rates that are 0 or infinite in float32. 0, or -1 with the key and its line. */
+int spec_check_trainable(spec_ctx *c);
+
 /* ---- parse.c / validate.c ---- */
 int spec_parse_document(spec_ctx *c);   /* walks the document into c->spec */
 /* Walks a mapping whose keys live under `parent` ("" for the top level): each known key's value is

@@ -226,6 +226,8 @@ int spec_validate(spec_ctx *c)
     if (!c->key_line[SPEC_KEY_NAME])
         return spec_fail(c, c->top_line, "name", "missing: every sweep file needs a name (it names the store results/<name>.h5)");
     if (!c->key_line[SPEC_KEY_TRAIN_LR_DROPOUT]) s->train.lr_dropout = s->train.lr;
-    if (check_data(c) || check_model(c) || check_record(c) || spec_check_eval_epochs(c) || check_grid(c)) return -1;
+    if (check_data(c) || check_model(c) || check_record(c) || spec_check_eval_epochs(c) || check_grid(c) ||
+        spec_check_trainable(c))
+        return -1;
     return 0;
 }

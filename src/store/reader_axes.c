@@ -24,15 +24,32 @@ static int canonical_rank(const char *name)
     return def ? (int)(def - iw_axis_defs) : IW_AXIS_COUNT;
 }
 
-/* A number as reports print it: "%.6g", or "1/k" for an axis whose table row asks for it (the
- * importance weights 1/256 ... 1/4). */
+/* k when v is exactly 1/k (as doubles) for k a small whole number (2..1000) or a power of two up
+ * to 2^20, else 0: only those values are labelled "1/k". */
+static long long exact_reciprocal(double v)
+{
+    if (!(v > 0 && v < 1)) return 0;
+    double k = round(1.0 / v);
+    if (k < 2 || k > 1048576 || 1.0 / k != v) return 0;
+    long long n = (long long)k;
+    return n <= 1000 || (n & (n - 1)) == 0 ? n : 0;
+}
+
+/* A number as reports print it: "1/k" when the axis's table row asks for it (the importance
+ * weights 1/256 ... 1/4) and v is an exact reciprocal (1/256, 1/3); every other number in the
+ * fewest significant digits that read back as the same double ("0.3333333333", "1e-300",
+ * "0.001"), so two distinct values never share a label and no label is longer than it needs. */
 static void format_number(const iw_axis_def *def, double v, char *out, size_t size)
 {
-    double inv = v > 0 ? 1.0 / v : 0;
-    if (def && def->reciprocal_labels && v > 0 && v < 1 && fabs(inv - round(inv)) < 1e-9 * inv)
-        snprintf(out, size, "1/%.0f", inv);
-    else
-        snprintf(out, size, "%.6g", v);
+    long long k = def && def->reciprocal_labels ? exact_reciprocal(v) : 0;
+    if (k) {
+        snprintf(out, size, "1/%lld", k);
+        return;
+    }
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(out, size, "%.*g", digits, v);
+        if (strtod(out, NULL) == v) return;
+    }
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -2,17 +2,23 @@
  * independent per-run writes (metrics, boundary, provenance, status last), status reads, close.
  *
  * Opening, on rank 0 first, then on every rank:
- *   STORE exists          -> checked serially (HDF5 file? schema iwsweep/1? same spec_sha256, R,
- *                            E, boundary shape?); anything else is refused, never overwritten.
+ *   STORE exists          -> checked serially (store_check.c: HDF5 file? schema iwsweep/1? its
+ *                            /spec the same parsed sweep? R, E, boundary shape?); anything else is
+ *                            refused, never overwritten.
  *   STORE absent          -> a leftover STORE.creating (a sweep killed while creating; it holds no
  *                            results) is removed and said so; the store is made complete as
  *                            STORE.creating, closed, fsynced, then renamed to STORE. A file named
  *                            STORE is therefore always a complete store.
- *   then every rank opens STORE with the MPI-IO driver; from here on ranks write raw data only,
- *   independently, into datasets allocated at creation.
+ *   then every rank checks that it sees STORE (a store on a node-local folder is not seen by the
+ *   other nodes), agreed before anyone enters the collective open with the MPI-IO driver; from
+ *   here on ranks write raw data only, independently, into datasets allocated at creation.
+ * Test hooks (fault.h): IW_TEST_FAIL_STEP=open_store:R fails rank R's check before the collective
+ * open; close_store:R fails rank R after the collective close; write_run:R fails rank R's next
+ * write of a run after its metrics, before its status (the run keeps its old status).
  */
 #include "store_internal.h"
 
+#include "iw/fault.h"
 #include "iw/mpi_util.h"
 
 #include <errno.h>
@@ -23,110 +29,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-enum { ACTION_OPEN = 1, ACTION_CREATE = 2 };
-
-static int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-static int validate_quietly(const char *path, const char *shown, const iw_spec *spec, const store_shape *shape,
-                            iw_error *err)
-{
-    static const char *advice = "iwsweep never overwrites a file: move it away or use another -o path";
-    htri_t is_hdf5 = H5Fis_hdf5(path);
-    H5Eclear2(H5E_DEFAULT);
-    if (is_hdf5 <= 0)
-        return iw_error_set(err, "%s exists but is not an HDF5 file (or is damaged); %s", shown, advice);
-    hid_t fapl = store_serial_fapl();
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
-    if (file < 0) {
-        h5_fail(err, "%s exists but cannot be opened as HDF5", shown);
-        size_t n = strlen(err ? err->message : "");
-        if (err) snprintf(err->message + n, sizeof err->message - n, "; it may be damaged; %s", advice);
-        return -1;
-    }
-    char value[256];
-    int rc = 0;
-    if (h5_read_string_attr(file, "schema", value, sizeof value) < 0 || strcmp(value, IW_STORE_SCHEMA) != 0) {
-        rc = iw_error_set(err, "%s is an HDF5 file but not an %s store (its schema attribute is %s%s%s); %s",
-                          shown, IW_STORE_SCHEMA, value[0] ? "'" : "missing", value, value[0] ? "'" : "", advice);
-    } else if (h5_read_string_attr(file, "spec_sha256", value, sizeof value) < 0 ||
-               strcmp(value, spec->sha256) != 0) {
-        rc = iw_error_set(err, "%s was made from a different sweep file (sha %.12s vs %.12s for %s); use another -o path or remove it",
-                          shown, value[0] ? value : "missing", spec->sha256, spec->file);
-    } else {
-        hsize_t dims[4];
-        int ok = h5_dataset_dims(file, "/runs/status", dims, 1) == 1 && dims[0] == (hsize_t)shape->runs;
-        for (int m = 0; ok && m < IW_METRIC_COUNT; m++) {
-            char name[128];
-            snprintf(name, sizeof name, "/metrics/%s", iw_metric_names[m]);
-            ok = h5_dataset_dims(file, name, dims, 2) == 2 && dims[0] == (hsize_t)shape->runs &&
-                 dims[1] == (hsize_t)shape->epochs + 1;
-        }
-        for (int p = 0; ok && p < STORE_PROV_COUNT; p++) {
-            char name[128];
-            snprintf(name, sizeof name, "/runs/%s", store_prov_defs[p].name);
-            ok = h5_dataset_dims(file, name, dims, 1) == 1 && dims[0] == (hsize_t)shape->runs;
-        }
-        if (ok && shape->n_boundary > 0)
-            ok = h5_dataset_dims(file, "/boundary", dims, 4) == 4 && dims[1] == (hsize_t)shape->n_boundary &&
-                 dims[2] == (hsize_t)shape->grid && dims[3] == (hsize_t)shape->grid;
-        if (!ok)
-            rc = iw_error_set(err, "%s has the sweep file's sha but not its shape (%lld runs x %d epochs%s expected): "
-                              "made by another iwsweep version or damaged; use another -o path or remove it",
-                              shown, (long long)shape->runs, shape->epochs,
-                              shape->n_boundary ? " with a decision-boundary grid" : "");
-    }
-    H5Eclear2(H5E_DEFAULT);
-    H5Fclose(file);
-    return rc;
-}
-
-/* Checks with a serial, read-only open that `path` is an iwsweep/1 store of this sweep file and
- * shape (`shown` is the path named in messages). HDF5's error printing is off meanwhile: the file
- * may be anything. */
-static int validate_file(const char *path, const char *shown, const iw_spec *spec, const store_shape *shape,
-                         iw_error *err)
-{
-    h5_quiet q;
-    h5_quiet_begin(&q);
-    int rc = validate_quietly(path, shown, spec, shape, err);
-    h5_quiet_end(&q);
-    return rc;
-}
-
-/* Rank 0: what to do with `path`, removing a leftover PATH.creating. */
-static int probe(const char *path, const iw_spec *spec, const store_shape *shape, char *notice,
-                 size_t notice_size, iw_error *err)
-{
-    char creating[IW_STORE_PATH_MAX + 16];
-    snprintf(creating, sizeof creating, "%s.creating", path);
-    if (file_exists(path)) {
-        if (file_exists(creating) && unlink(creating) == 0)
-            snprintf(notice, notice_size, "removed %.800s, left by a sweep stopped while creating a store (it held no results)", creating);
-        return validate_file(path, path, spec, shape, err) < 0 ? -1 : ACTION_OPEN;
-    }
-    if (file_exists(creating)) {
-        if (unlink(creating) != 0)
-            return iw_error_set(err, "%s was left by a sweep stopped while creating the store and cannot be removed: %s",
-                                creating, strerror(errno));
-        snprintf(notice, notice_size, "removed %.800s, left by a sweep stopped while creating the store (it held no results); creating the store anew",
-                 creating);
-    }
-    char dir[IW_STORE_PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    const char *parent = dirname(dir);
-    struct stat st;
-    if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
-        return iw_error_set(err, "cannot create the store %s: folder %s does not exist", path, parent);
-    if (access(parent, W_OK | X_OK) != 0)
-        return iw_error_set(err, "cannot create the store %s: folder %s is not writable", path, parent);
-    return ACTION_CREATE;
-}
 
 /* Rank 0: makes PATH.creating, then renames it to PATH (and fsyncs the folder). */
 static int create_and_rename(const char *path, const iw_spec *spec, const iw_store_info *info,
@@ -164,6 +66,26 @@ static void store_free(iw_store *s)
     if (s->boundary >= 0) H5Dclose(s->boundary);
     if (s->file >= 0) H5Fclose(s->file);
     free(s);
+}
+
+/* Every rank but 0 (which made or checked it): the store file is there and has rank 0's size. A
+ * rank that cannot see it would fail inside the collective open while the others wait there, so
+ * this is agreed first. */
+static int sees_store(const char *path, int rank, long long size_at_rank0, iw_error *err)
+{
+    struct stat st;
+    char host[256];
+    if (rank == 0) return 0;
+    if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "?");
+    host[sizeof host - 1] = '\0';
+    if (stat(path, &st) != 0)
+        return iw_error_set(err, "cannot see the store %s on host %s (%s): it must be on a file system every rank "
+                            "sees, not a node-local folder", path, host, strerror(errno));
+    if ((long long)st.st_size != size_at_rank0)
+        return iw_error_set(err, "sees another file at %s on host %s (%lld bytes, rank 0 sees %lld): the store must "
+                            "be on a file system every rank sees, not a node-local folder", path, host,
+                            (long long)st.st_size, size_at_rank0);
+    return 0;
 }
 
 /* Every rank: opens the finished store with the MPI-IO driver. */
@@ -228,16 +150,26 @@ int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw
 
     /* Rank 0 decides (and creates); the others wait without spinning. */
     struct { int action; char notice[1024]; } decision = {0, ""};
-    if (rank == 0) {
-        decision.action = probe(path, spec, &s->shape, decision.notice, sizeof decision.notice, err);
+    if (rank == 0 && rc == 0) {
+        iw_store_state check;
+        decision.action = store_probe(path, spec, &s->shape, 0, &check, err);
+        memcpy(decision.notice, check.notice, sizeof decision.notice);
         rc = decision.action < 0 ? -1 : 0;
-        if (decision.action == ACTION_CREATE) rc = create_and_rename(path, spec, info, &s->shape, err);
+        if (decision.action == STORE_ACTION_CREATE) rc = create_and_rename(path, spec, info, &s->shape, err);
     }
     if (iw_mpi_agree(comm, rc, err) < 0) goto fail;
     if (iw_mpi_bcast(comm, &decision, (int)sizeof decision, 0, err) != 0) goto fail;
     decision.notice[sizeof decision.notice - 1] = '\0';
     memcpy(s->notice, decision.notice, sizeof s->notice);
-    if (created) *created = decision.action == ACTION_CREATE;
+    if (created) *created = decision.action == STORE_ACTION_CREATE;
+
+    /* Every rank's own part, agreed before the collective open (MPI_File_open inside H5Fopen). */
+    struct stat st;
+    long long size_at_rank0 = rank == 0 && stat(path, &st) == 0 ? (long long)st.st_size : -1;
+    if (iw_mpi_bcast(comm, &size_at_rank0, (int)sizeof size_at_rank0, 0, err) != 0) goto fail;
+    rc = sees_store(path, rank, size_at_rank0, err);
+    if (rc == 0 && iw_fault_at("open_store", rank, err)) rc = -1;
+    if (iw_mpi_agree(comm, rc, err) < 0) goto fail;
 
     rc = open_parallel(s, err);
     if (iw_mpi_agree(comm, rc, err) < 0) goto fail;
@@ -322,6 +254,9 @@ int iw_store_write_run(iw_store *s, int64_t run, const iw_trajectory *traj,
         if (access_rows(s->boundary, run, 4, inner, traj->boundary, 1) < 0)
             return h5_fail(err, "%s: cannot write /boundary of run %lld", s->path, (long long)run);
     }
+    int rank;
+    MPI_Comm_rank(s->comm, &rank);
+    if (iw_fault_at("write_run", rank, err)) return -1; /* metrics written, status not: it keeps its old one */
     return iw_store_write_status(s, run, traj->status, prov, err);
 }
 
@@ -387,5 +322,8 @@ int iw_store_close(iw_store *s, iw_error *err)
     memcpy(path, s->path, sizeof path);
     store_free(s); /* closes the datasets */
     int rc = file >= 0 && H5Fclose(file) < 0 ? h5_fail(err, "cannot close the store %s", path) : 0;
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    if (rc == 0 && iw_fault_at("close_store", rank, err)) rc = -1; /* after the collective close */
     return iw_mpi_agree(comm, rc, err);
 }

@@ -42,6 +42,13 @@ int store_shape_from_spec(const iw_spec *spec, store_shape *shape, iw_error *err
 int store_create_file(const char *path, const iw_spec *spec, const iw_store_info *info,
                       const store_shape *shape, iw_error *err);
 
+/* Rank 0, serial (store_check.c): what to do with `path` — STORE_ACTION_OPEN when it is a store
+ * of this sweep (counts and notice in *check), STORE_ACTION_CREATE when there is none, -1 with the
+ * refusal otherwise. A leftover PATH.creating is removed (dry: only said). */
+enum { STORE_ACTION_OPEN = 1, STORE_ACTION_CREATE = 2 };
+int store_probe(const char *path, const iw_spec *spec, const store_shape *shape, int dry, iw_store_state *check,
+                iw_error *err);
+
 /* File access list of the serial opens (rank 0's checks and creation): HDF5's own file locking
  * off, since the store's lock file already gives exclusive use and some parallel file systems
  * refuse flock. Caller closes it. */

@@ -1,41 +1,48 @@
 /* iwsweep.c — main() of the sweep command: one sweep file in, one HDF5 store out.
  *
  *   iwsweep [-o STORE] [--dry-run] [--retry-failed] SWEEP_FILE     (under mpirun / srun, or alone)
+ *   iwsweep --print-store [-o STORE] SWEEP_FILE                    (the store path, for scripts)
  *
  * main() is a list of steps (the step_* functions, in this order); each is collective unless it
- * says rank 0, and errors are agreed over all ranks (iw_mpi_agree), so a bad input stops every
- * rank cleanly, never with a hang or MPI_Abort:
+ * says rank 0, and ends in an agreement (iw_mpi_agree): every rank makes the same collective calls
+ * in the same order, and a failure on any rank is agreed before anyone enters the next collective
+ * call, so that every rank stops together, cleanly, never with a hang or MPI_Abort:
+ *   check_launch     a one-rank world under an srun of several tasks is refused (launch.h)
  *   load_spec        the sweep file: rank 0 reads it, every rank parses the same bytes
- *   check_inputs     rank 0: data folder there? output folder writable? then --dry-run's listing,
- *                    or the store's lock
- *   open_store       open or create the store
+ *   check_inputs     rank 0: data folder, output folder, the store's lock (store_lock.h: follows
+ *                    the store file whatever path names it; flock, else fcntl, else an exclusive
+ *                    lock file), an existing store's compatibility (iw_store_check); --dry-run
+ *                    makes the same checks in the same order, changing nothing, and stops here
+ *   load_data        the data, once per node (node_data.h; private copies when shared memory has
+ *                    no room), before any store is made: bad data files leave no store behind
+ *   open_store       open or create the store where the lock says it is; lock the file made
  *   plan             statuses -> runs to do; rank 0 orders them heaviest first (src/run's costs)
- *   prepare_workers  node-shared data, checkpoint folder, a trajectory buffer per rank
+ *   prepare_workers  checkpoint folder, a trajectory buffer per rank
  *   schedule         rank 0 hands out runs; each worker trains one (src/run), writes it (src/store)
- *   close            close the store, free the data, drop the lock
+ *   close            the barrier, close the store, free the data, drop the lock
  *   summarize        rank 0: the store's counts, this invocation's, and the exit status
+ * and finally the last barrier and MPI_Finalize.
  *
  * Exit status: 0 every run of the grid is done or diverged; 1 error, or failed runs remain;
- * 2 bad command line, sweep file, output path, or a store that belongs to another sweep;
+ * 2 bad command line, sweep file, data files, output path, a store that belongs to another sweep
+ *   or is in use, or a start under srun where Open MPI made each task a world of its own;
  * 3 interrupted by SIGTERM/SIGINT (the summary says how to resume).
  *
- * Test hook: IW_TEST_FAIL_RUN=<run>[,<run>...] makes those runs fail with "injected failure"
- * instead of training (tests/integration/sweep_failures.sh uses it to check that a failed run is
- * recorded as status 3 and the sweep goes on).
+ * Test hooks (fault.h): IW_TEST_FAIL_RUN=<run>,... fails those runs (recorded as failed, the sweep
+ * goes on); IW_TEST_FAIL_STEP=<step>:<rank> fails one rank at one step (tests/integration/
+ * sweep_collective_faults.sh); at "barrier" (before close) and "finalize" the rank exits at once.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "iw/data.h"
 #include "iw/engine.h"
+#include "iw/fault.h"
+#include "iw/launch.h"
 #include "iw/mpi_util.h"
 #include "iw/node_data.h"
 #include "iw/run.h"
@@ -50,14 +57,19 @@ static void on_signal(int sig) { (void)sig; stop_requested = 1; }
 
 static const char usage[] =
     "usage: iwsweep [-o STORE] [--dry-run] [--retry-failed] SWEEP_FILE\n"
+    "       iwsweep --print-store [-o STORE] SWEEP_FILE\n"
     "\n"
     "Runs every point of the sweep's grid and writes the trajectories into one HDF5 store.\n"
     "Start it under mpirun or srun: rank 0 schedules, every other rank trains one run at a time\n"
     "(with one rank, rank 0 trains everything itself). Re-running the same command resumes.\n"
     "\n"
     "  -o STORE        the store (default results/<name>.h5, name from the sweep file)\n"
-    "  --dry-run       list the runs and check the output folder; train nothing, touch no store\n"
+    "  --dry-run       list the runs and make every check a real run makes (sweep file, data, output\n"
+    "                  folder, lock, an existing store's sweep), with the same verdict and exit\n"
+    "                  status; train nothing, create or change nothing\n"
     "  --retry-failed  also rerun the runs recorded as failed (status 3)\n"
+    "  --print-store   print the store path this command would use (STORE, or results/<name>.h5\n"
+    "                  with the name read from the sweep file) and exit; no MPI, nothing written\n"
     "  -h, --help      this text\n"
     "\n"
     "SIGTERM, SIGINT or SIGUSR1: no more runs are handed out, runs in flight are abandoned (they continue\n"
@@ -68,7 +80,7 @@ static const char usage[] =
 
 typedef struct options {
     const char *store, *sweep;
-    int dry_run, retry_failed, help;
+    int dry_run, retry_failed, help, print_store;
 } options;
 
 static int parse_args(int argc, char **argv, options *o, iw_error *err)
@@ -80,6 +92,7 @@ static int parse_args(int argc, char **argv, options *o, iw_error *err)
         if (!only_files && (!strcmp(a, "-h") || !strcmp(a, "--help"))) o->help = 1;
         else if (!only_files && !strcmp(a, "--dry-run")) o->dry_run = 1;
         else if (!only_files && !strcmp(a, "--retry-failed")) o->retry_failed = 1;
+        else if (!only_files && !strcmp(a, "--print-store")) o->print_store = 1;
         else if (!only_files && !strcmp(a, "-o")) {
             if (i + 1 >= argc) return iw_error_set(err, "-o needs a store path");
             o->store = argv[++i];
@@ -101,8 +114,21 @@ static int agree(int rank, int ok, iw_error *err)
     return 0;
 }
 
+/* IW_TEST_FAIL_STEP at a barrier: this rank never arrives, as if it had crashed. */
+static void crash_if_injected(const char *step, int rank)
+{
+    iw_error err;
+    if (!iw_fault_at(step, rank, &err)) return;
+    fprintf(stderr, "iwsweep: rank %d: %s: exiting at once, as a crashed rank would\n", rank, err.message);
+    fflush(NULL);
+    _exit(EXIT_ERROR);
+}
+
 static int finish(int code)
 {
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    crash_if_injected("finalize", rank);
     iw_mpi_barrier(MPI_COMM_WORLD, NULL); /* MPI_Finalize would spin while others finish */
     MPI_Finalize();
     return code;
@@ -131,81 +157,9 @@ static int load_spec(int rank, const char *path, iw_spec *spec, iw_error *err)
         text[len] = '\0';
         rc = iw_spec_parse(text, (size_t)len, path, spec, err);
     }
+    if (rc == 0 && iw_fault_at("load_spec", rank, err)) rc = -1;
     if (rank != 0) free(text);
     return iw_mpi_agree(MPI_COMM_WORLD, rc, err);
-}
-
-/* mkdir -p of `dir`. */
-static int make_folders(const char *dir)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* Checks, before anything is written, that the store can be made at `path`: its folder exists
- * (made when `create`, else the nearest existing ancestor is checked) and a file can be created in
- * it (tried for real: root passes any permission test, a read-only file system does not). */
-static int check_output(const char *path, int create, iw_error *err)
-{
-    char copy[4096], dir[4096];
-    snprintf(copy, sizeof copy, "%s", path);
-    snprintf(dir, sizeof dir, "%s", dirname(copy));
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return iw_error_set(err, "cannot write the store %s: it is a folder; give a file name such as %s/sweep.h5", path, path);
-    if (create && make_folders(dir) != 0)
-        return iw_error_set(err, "cannot write the store %s: cannot create the folder '%s': %s", path, dir, strerror(errno));
-    while (stat(dir, &st) != 0) { /* dry run: the folders would be made; check the first that exists */
-        if (errno != ENOENT) break;
-        snprintf(copy, sizeof copy, "%s", dir);
-        snprintf(dir, sizeof dir, "%s", dirname(copy));
-    }
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return iw_error_set(err, "cannot write the store %s: '%s' is not a folder", path, dir);
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/.iwsweep-probe-%ld", dir, (long)getpid());
-    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0)
-        return iw_error_set(err, "cannot write the store %s: the folder '%s' is not writable (%s); choose another with -o",
-                            path, dir, strerror(errno));
-    close(fd);
-    unlink(probe);
-    if (stat(path, &st) == 0 && access(path, R_OK | W_OK) != 0)
-        return iw_error_set(err, "cannot write the store %s: %s", path, strerror(errno));
-    return 0;
-}
-
-/* Shell-quoted command line that resumes this sweep (IW_RESUME_COMMAND from run_sweep.sh wins). */
-static void resume_command(int argc, char **argv, int size, int add_retry, char *out, size_t n)
-{
-    const char *given = getenv("IW_RESUME_COMMAND");
-    if (given && *given && !add_retry) {
-        snprintf(out, n, "%s", given);
-        return;
-    }
-    size_t k = 0;
-    out[0] = '\0';
-    if (size > 1)
-        k += (size_t)snprintf(out + k, n - k, getenv("SLURM_JOB_ID") ? "srun --mpi=pmix " : "mpirun -np %d ", size);
-    for (int i = 0; i < argc && k < n; i++) {
-        const char *a = argv[i];
-        int plain = a[0] != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=+,:@") == strlen(a);
-        if (plain) k += (size_t)snprintf(out + k, n - k, "%s%s", i ? " " : "", a);
-        else {
-            k += (size_t)snprintf(out + k, n - k, "%s'", i ? " " : "");
-            for (const char *p = a; *p && k < n; p++)
-                k += (size_t)(*p == '\'' ? snprintf(out + k, n - k, "'\\''") : snprintf(out + k, n - k, "%c", *p));
-            if (k < n) k += (size_t)snprintf(out + k, n - k, "'");
-        }
-        if (i == 0 && add_retry && k < n) k += (size_t)snprintf(out + k, n - k, " --retry-failed");
-    }
 }
 
 /* What a worker needs to train and store one run. */
@@ -215,24 +169,17 @@ typedef struct sweep_ctx {
     iw_store *store;
     const int32_t *attempt;  /* [R] from the store at start */
     iw_trajectory traj;      /* reused by every run of this rank */
-    const char *store_path;
-    int checkpoints;         /* the sweep asks for checkpoints */
+    const char *store_path;  /* where the store is (the lock's resolved path): checkpoints beside it */
+    int checkpoints;         /* the sweep asks for checkpoints and their folder could be made */
     int rank;
     int64_t slurm_job_id;
     int slurm_restart_count;
-    const char *fail_runs;   /* IW_TEST_FAIL_RUN */
 } sweep_ctx;
 
-static int injected_failure(const char *list, int64_t run)
+static void run_warning(void *ctx, int64_t run, const char *message)
 {
-    for (const char *p = list; p && *p;) {
-        char *end;
-        long long v = strtoll(p, &end, 10);
-        if (end == p) break;
-        if (v == run) return 1;
-        p = *end == ',' ? end + 1 : end;
-    }
-    return 0;
+    (void)ctx;
+    fprintf(stderr, "iwsweep: warning: run %lld: %s\n", (long long)run, message);
 }
 
 static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
@@ -242,11 +189,11 @@ static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
     iw_spec_point(c->spec, run, &point);
     char ckpt[4200];
     if (c->checkpoints && iw_run_checkpoint_path(c->store_path, run, ckpt, sizeof ckpt, err) != 0) return -1;
-    iw_run_hooks hooks = {&stop_requested, c->checkpoints ? ckpt : NULL, NULL, NULL};
+    iw_run_hooks hooks = {&stop_requested, c->checkpoints ? ckpt : NULL, NULL, NULL, run_warning};
     iw_run_provenance prov = {0, 0, c->rank, c->attempt[run] + 1, c->slurm_job_id, c->slurm_restart_count};
     iw_error rerr = {{0}};
     int rc;
-    if (injected_failure(c->fail_runs, run)) {
+    if (iw_fault_run(run)) {
         rc = iw_error_set(&rerr, "run %lld: injected failure (IW_TEST_FAIL_RUN test hook)", (long long)run);
         c->traj.wall_seconds = c->traj.cpu_seconds = 0;
     } else {
@@ -262,8 +209,9 @@ static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
         if (c->traj.resumed_epoch >= 0)
             fprintf(stderr, "iwsweep: run %lld resumed from its checkpoint at epoch %d\n", (long long)run,
                     c->traj.resumed_epoch);
-        if (iw_store_write_run(c->store, run, &c->traj, &prov, err) != 0)
-            return iw_error_prefix(err, "run %lld: cannot write it to the store", (long long)run);
+        if (iw_store_write_run(c->store, run, &c->traj, &prov, err) != 0) /* the job is meaningless now */
+            return iw_error_prefix(err, "run %lld: cannot write it to the store (its status there is unchanged: a "
+                                   "resume reruns it)", (long long)run);
         if (c->checkpoints && iw_run_checkpoint_remove(ckpt, &rerr) != 0)
             fprintf(stderr, "iwsweep: warning: %s\n", rerr.message);
         out->status = c->traj.status;
@@ -284,23 +232,6 @@ static void describe_run(int64_t run, void *arg, char *buf, size_t n)
     iw_spec_describe_point(c->spec, &p, buf, n);
 }
 
-/* Heaviest first; equal costs keep grid order. */
-typedef struct todo_item { int64_t run; double cost; } todo_item;
-static int heavier_first(const void *a, const void *b)
-{
-    const todo_item *x = a, *y = b;
-    if (x->cost != y->cost) return x->cost > y->cost ? -1 : 1;
-    return (x->run > y->run) - (x->run < y->run);
-}
-
-static void format_time(double s, char *buf, size_t n)
-{
-    long t = (long)(s + 0.5);
-    if (t >= 3600) snprintf(buf, n, "%ldh%02ldm%02lds", t / 3600, (t % 3600) / 60, t % 60);
-    else if (t >= 60) snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
-    else snprintf(buf, n, "%.1fs", s);
-}
-
 /* Everything main's steps share. Arrays of R are on every rank; todo, cost and result matter on
  * rank 0 only (the scheduler hands out the runs). */
 typedef struct sweep {
@@ -311,8 +242,9 @@ typedef struct sweep {
     options opt;
     iw_error err;
     iw_spec spec;
-    char store_path[4096];
-    int lock_fd;              /* rank 0: the store's lock file, -1 when not held */
+    char store_path[4096];    /* as given (-o) or results/<name>.h5: for messages */
+    char open_path[IW_LOCK_PATH_MAX]; /* where the store is: store_path with trailing symlinks followed */
+    iw_lock lock;             /* rank 0: the store's lock (fd -1 when not held) */
     const char *kernel;       /* OpenBLAS kernel name */
     iw_store *store;
     int created;              /* the store was made by this invocation */
@@ -324,12 +256,53 @@ typedef struct sweep {
     double *cost;             /* [n_todo] their relative costs */
     int8_t *result;           /* [n_todo] status each run came back with (rank 0) */
     int64_t n_todo;
+    iw_store_state found;     /* rank 0: the store at the path before opening (iw_store_check) */
     iw_data data;
     iw_node_data *shared;
     sweep_ctx ctx;
     iw_sched_summary summary;
     int scheduled_ok;         /* the scheduler returned without a fatal error */
 } sweep;
+
+/* The store path: -o, else results/<name>.h5. */
+static void store_path_of(const options *opt, const iw_spec *spec, char *out, size_t size)
+{
+    if (opt->store) snprintf(out, size, "%s", opt->store);
+    else snprintf(out, size, "results/%s.h5", spec->name);
+}
+
+/* --print-store, before MPI_Init (scripts call it without mpirun): the path on stdout, exit 0; a bad
+ * command line or sweep file: the message on stderr, exit 2. */
+static int print_store(int argc, char **argv)
+{
+    options opt;
+    iw_error err = {{0}};
+    iw_spec spec;
+    if (parse_args(argc, argv, &opt, &err) != 0 || (!opt.help && iw_spec_load(opt.sweep, &spec, &err) != 0)) {
+        fprintf(stderr, "iwsweep: %s\n", err.message);
+        return EXIT_BAD_INPUT;
+    }
+    if (opt.help) {
+        fputs(usage, stdout);
+        return EXIT_COMPLETE;
+    }
+    char path[4096];
+    store_path_of(&opt, &spec, path, sizeof path);
+    printf("%s\n", path);
+    iw_spec_free(&spec);
+    return EXIT_COMPLETE;
+}
+
+/* Step: under srun with a PMI flavour this Open MPI does not speak, each task starts as a world of
+ * one and would run the whole sweep alone: refused, said once. Every rank decides alone (a world
+ * of one has nobody to agree with). */
+static int step_check_launch(sweep *w)
+{
+    char message[1024];
+    if (!iw_launch_singleton_under_srun(w->size, message, sizeof message)) return 0;
+    if (iw_launch_first_task()) fprintf(stderr, "iwsweep: %s\n", message);
+    return -1;
+}
 
 /* Step: the sweep file, read by rank 0 and parsed by every rank. */
 static int step_load_spec(sweep *w)
@@ -339,30 +312,76 @@ static int step_load_spec(sweep *w)
         return -1;
     }
     w->runs = iw_spec_run_count(&w->spec);
-    if (w->opt.store) snprintf(w->store_path, sizeof w->store_path, "%s", w->opt.store);
-    else snprintf(w->store_path, sizeof w->store_path, "results/%s.h5", w->spec.name);
+    store_path_of(&w->opt, &w->spec, w->store_path, sizeof w->store_path);
     return 0;
 }
 
-/* Step (rank 0 checks, every rank learns the verdict): the data folder, the output folder, then
- * --dry-run's listing or the store's lock. */
+/* --dry-run, rank 0, after every check passed: the runs, then what a real run would do. */
+static void print_dry_run(const sweep *w)
+{
+    iw_spec_print_runs(&w->spec, stdout);
+    const iw_store_state *f = &w->found;
+    if (!f->exists) {
+        printf("store: %s (would be created)\n", w->store_path);
+    } else {
+        int64_t finished = f->count[IW_STATUS_DONE] + f->count[IW_STATUS_DIVERGED];
+        int64_t todo = f->count[IW_STATUS_PENDING] + (w->opt.retry_failed ? f->count[IW_STATUS_FAILED] : 0);
+        printf("store: %s (exists: a real run resumes it: %lld of %lld runs finished, %lld failed, %lld to do)\n",
+               w->store_path, (long long)finished, (long long)f->runs, (long long)f->count[IW_STATUS_FAILED],
+               (long long)todo);
+        if (!f->same_text)
+            printf("store: its /spec is the same sweep written differently (line endings, comments, key order or "
+                   "style); it keeps its own text\n");
+    }
+    if (w->lock.notice[0]) printf("store: %s\n", w->lock.notice);
+    if (f->notice[0]) printf("store: %s\n", f->notice);
+}
+
+/* Rank 0: the data files, as the real run's load_data step reads them (once, privately). */
+static int check_data_files(const iw_spec *spec, iw_error *err)
+{
+    iw_data data;
+    int rc = iw_data_load(&spec->data, &data, err);
+    iw_data_free(&data);
+    return rc;
+}
+
+/* Step (rank 0 checks; any rank's failure is agreed): the data folder, the output folder, the
+ * store's lock, and an existing store's sweep — in that order, in a real run and a dry run alike,
+ * so that both stop at the same check with the same message. A dry run takes no lock (it tests
+ * one), reads the data files and stops here; a real run keeps the lock. */
 static int step_check_inputs(sweep *w)
 {
     int ok = 1;
+    iw_error *e = &w->err;
     if (w->rank == 0) {
-        ok = iw_spec_check_data_path(&w->spec, &w->err) == 0 && check_output(w->store_path, !w->opt.dry_run, &w->err) == 0;
-        if (ok && w->opt.dry_run) {
-            iw_spec_print_runs(&w->spec, stdout);
-            struct stat st;
-            printf("store: %s (%s)\n", w->store_path,
-                   stat(w->store_path, &st) == 0 ? "exists: a real run resumes it" : "would be created");
-        } else if (ok) {
-            w->lock_fd = iw_store_lock(w->store_path, &w->err);
-            ok = w->lock_fd >= 0;
-        }
-        if (!ok) fprintf(stderr, "iwsweep: %s\n", w->err.message);
+        ok = iw_spec_check_data_path(&w->spec, e) == 0 && iw_store_check_path(w->store_path, !w->opt.dry_run, e) == 0;
+        if (ok && w->opt.dry_run) ok = iw_store_lock_probe(w->store_path, &w->lock, e) == 0;
+        else if (ok) ok = iw_store_lock(w->store_path, &w->lock, e) == 0;
+        if (ok) snprintf(w->open_path, sizeof w->open_path, "%s", w->lock.store);
+        if (ok) ok = iw_store_check(w->open_path, &w->spec, &w->found, e) == 0;
+        if (ok && w->opt.dry_run) ok = check_data_files(&w->spec, e) == 0;
+        if (ok && w->opt.dry_run) print_dry_run(w);
+        else if (ok && w->lock.notice[0]) fprintf(stderr, "iwsweep: note: %s\n", w->lock.notice);
     }
-    return from_rank0(ok) ? 0 : -1;
+    if (ok && iw_fault_at("check_inputs", w->rank, e)) ok = 0;
+    if (!agree(w->rank, ok, e)) return -1;
+    /* every rank opens the store where the lock says it is, so all names lead to one file */
+    return iw_mpi_bcast(MPI_COMM_WORLD, w->open_path, (int)sizeof w->open_path, 0, e);
+}
+
+/* Step: the data, once per node, before a store is made. Returns 0, -2 when the data files are
+ * bad (bad input), -1 otherwise. */
+static int step_load_data(sweep *w)
+{
+    int rc = iw_node_data_load(MPI_COMM_WORLD, &w->spec.data, &w->data, &w->shared, &w->err);
+    if (rc != 0) {
+        if (w->rank == 0) fprintf(stderr, "iwsweep: %s\n", w->err.message); /* the same message on every rank */
+        return rc;
+    }
+    const char *notice = iw_node_data_notice(w->shared);
+    if (w->rank == 0 && notice[0]) fprintf(stderr, "iwsweep: warning: %s\n", notice);
+    return 0;
 }
 
 /* Step: open the store (or create it), collectively. */
@@ -374,8 +393,18 @@ static int step_open_store(sweep *w)
     MPI_Get_library_version(mpi_lib, &mpi_len);
     mpi_lib[strcspn(mpi_lib, "\n")] = '\0';
     iw_store_info info = {IW_VERSION, w->kernel, mpi_lib};
-    int ok = iw_store_open(MPI_COMM_WORLD, w->store_path, &w->spec, &info, &w->store, &w->created, &w->err) == 0;
+    int ok = iw_store_open(MPI_COMM_WORLD, w->open_path, &w->spec, &info, &w->store, &w->created, &w->err) == 0;
     if (!agree(w->rank, ok, &w->err)) return -1;
+    ok = w->rank != 0 || iw_store_lock_file(&w->lock, &w->err) == 0; /* a store just made: lock its identity too */
+    if (w->rank == 0 && ok && !w->found.same_text && !w->created)
+        fprintf(stderr, "iwsweep: note: the sweep file is the store's sweep written differently (line endings, "
+                        "comments, key order or style); the store keeps its own /spec\n");
+    if (!agree(w->rank, ok, &w->err)) {
+        iw_error cerr = {{0}};
+        iw_store_close(w->store, &cerr);
+        w->store = NULL;
+        return -1;
+    }
     const char *notice = iw_store_notice(w->store); /* e.g. a half-created store was removed */
     if (w->rank == 0 && notice && *notice) fprintf(stderr, "iwsweep: %s\n", notice);
     return 0;
@@ -390,8 +419,7 @@ static int step_plan(sweep *w)
     w->todo = malloc(sizeof(int64_t) * (size_t)R);
     w->cost = malloc(sizeof(double) * (size_t)R);
     w->result = malloc((size_t)R);
-    todo_item *items = malloc(sizeof(todo_item) * (size_t)R);
-    int ok = w->status && w->attempt && w->todo && w->cost && w->result && items;
+    int ok = w->status && w->attempt && w->todo && w->cost && w->result;
     if (!ok) iw_error_set(&w->err, "out of memory for %lld runs", (long long)R);
     else ok = iw_store_read_status(w->store, w->status, w->attempt, &w->err) == 0;
     for (int64_t r = 0; ok && r < R; r++) {
@@ -399,36 +427,31 @@ static int step_plan(sweep *w)
         w->before[s]++;
         if (s == IW_STATUS_PENDING || (w->opt.retry_failed && s == IW_STATUS_FAILED)) w->todo[w->n_todo++] = r;
     }
-    if (ok && w->rank == 0) {
-        ok = iw_run_costs(&w->spec, w->todo, w->n_todo, w->cost, &w->err) == 0;
-        for (int64_t i = 0; ok && i < w->n_todo; i++) items[i] = (todo_item){w->todo[i], w->cost[i]};
-        if (ok) qsort(items, (size_t)w->n_todo, sizeof *items, heavier_first);
-        for (int64_t i = 0; ok && i < w->n_todo; i++) {
-            w->todo[i] = items[i].run;
-            w->cost[i] = items[i].cost;
-        }
-    }
-    free(items);
+    if (ok && w->rank == 0) ok = iw_run_costs(&w->spec, w->todo, w->n_todo, w->cost, &w->err) == 0;
+    if (ok && w->rank == 0) iw_sched_order_heaviest_first(w->todo, w->cost, w->n_todo);
+    if (ok && iw_fault_at("plan", w->rank, &w->err)) ok = 0;
     return agree(w->rank, ok, &w->err) ? 0 : -1;
 }
 
-/* Step: the data, once per node; then what the workers need to train: the checkpoint folder and a
- * trajectory buffer. Nothing to do: nothing loaded. */
+/* Step: what the workers need to train: the checkpoint folder and a trajectory buffer. */
 static int step_prepare_workers(sweep *w)
 {
-    if (w->n_todo > 0 && iw_node_data_load(MPI_COMM_WORLD, &w->spec.data, &w->data, &w->shared, &w->err) != 0) {
-        if (w->rank == 0) fprintf(stderr, "iwsweep: %s\n", w->err.message); /* the same message on every rank */
-        return -1;
-    }
     const char *job = getenv("SLURM_JOB_ID"), *restarts = getenv("SLURM_RESTART_COUNT");
     w->ctx = (sweep_ctx){.spec = &w->spec, .data = &w->data, .store = w->store, .attempt = w->attempt,
-                         .store_path = w->store_path, .checkpoints = iw_run_checkpoints_enabled(&w->spec),
+                         .store_path = w->open_path, .checkpoints = iw_run_checkpoints_enabled(&w->spec),
                          .rank = w->rank, .slurm_job_id = job ? strtoll(job, NULL, 10) : 0,
-                         .slurm_restart_count = restarts ? atoi(restarts) : 0, .fail_runs = getenv("IW_TEST_FAIL_RUN")};
+                         .slurm_restart_count = restarts ? atoi(restarts) : 0};
+    /* Checkpoints are insurance: a folder that cannot be made turns them off, with a warning. */
+    iw_error cerr = {{0}};
+    if (w->ctx.checkpoints && w->rank == 0 &&
+        iw_run_checkpoints_prepare(w->open_path, w->status, w->runs, w->n_todo > 0, &cerr) != 0) {
+        fprintf(stderr, "iwsweep: warning: %s; the sweep goes on without mid-run checkpoints\n", cerr.message);
+        w->ctx.checkpoints = 0;
+    }
+    w->ctx.checkpoints = from_rank0(w->ctx.checkpoints);
     int ok = 1;
-    if (w->ctx.checkpoints && w->rank == 0)
-        ok = iw_run_checkpoints_prepare(w->store_path, w->status, w->runs, w->n_todo > 0, &w->err) == 0;
-    if (ok && w->n_todo > 0) ok = iw_trajectory_alloc(&w->ctx.traj, &w->spec, &w->err) == 0;
+    if (w->n_todo > 0) ok = iw_trajectory_alloc(&w->ctx.traj, &w->spec, &w->err) == 0;
+    if (ok && iw_fault_at("prepare_workers", w->rank, &w->err)) ok = 0;
     return agree(w->rank, ok, &w->err) ? 0 : -1;
 }
 
@@ -438,9 +461,10 @@ static void step_schedule(sweep *w)
     if (w->rank == 0) {
         const char *warning = iw_engine_kernel_warning();
         if (warning) fprintf(stderr, "iwsweep: warning: %s\n", warning);
-        fprintf(stderr, "iwsweep: sweep '%s': %lld runs, %lld to do; %d rank%s (%s); OpenBLAS %s; store %s (%s)\n",
+        fprintf(stderr, "iwsweep: sweep '%s': %lld runs, %lld to do; %d rank%s (%s); OpenBLAS %s; store %s (%s; lock: %s)\n",
                 w->spec.name, (long long)w->runs, (long long)w->n_todo, w->size, w->size > 1 ? "s" : "",
-                w->size > 1 ? "rank 0 schedules" : "rank 0 trains", w->kernel, w->store_path, w->created ? "new" : "resumed");
+                w->size > 1 ? "rank 0 schedules" : "rank 0 trains", w->kernel, w->store_path, w->created ? "new" : "resumed",
+                iw_lock_kind_name(w->lock.kind));
     }
     w->scheduled_ok = 1;
     if (w->n_todo == 0) return;
@@ -457,6 +481,7 @@ static void step_schedule(sweep *w)
  * folder. Returns 1 when the store closed cleanly. */
 static int step_close(sweep *w)
 {
+    crash_if_injected("barrier", w->rank);
     iw_mpi_barrier(MPI_COMM_WORLD, NULL);
     iw_trajectory_free(&w->ctx.traj);
     if (w->shared) iw_node_data_free(w->shared, &w->data);
@@ -465,11 +490,10 @@ static int step_close(sweep *w)
     int closed = 1;
     if (w->store) closed = iw_store_close(w->store, &cerr) == 0;
     w->store = NULL;
-    if (!closed) fprintf(stderr, "iwsweep: closing the store: %s\n", cerr.message);
+    if (!closed && w->rank == 0) fprintf(stderr, "iwsweep: closing the store: %s\n", cerr.message); /* agreed */
     if (w->rank == 0) {
-        iw_store_unlock(w->lock_fd);
-        w->lock_fd = -1;
-        if (iw_run_checkpoints_enabled(&w->spec)) iw_run_checkpoints_finish(w->store_path);
+        iw_store_unlock(&w->lock);
+        if (w->ctx.checkpoints) iw_run_checkpoints_finish(w->open_path);
     }
     return closed;
 }
@@ -489,7 +513,7 @@ static int step_summarize(sweep *w, int went_well)
     }
     double wall = iw_wall_seconds() - w->wall0, cpu = iw_cpu_seconds() - w->cpu0;
     char wall_text[32];
-    format_time(wall, wall_text, sizeof wall_text);
+    iw_format_seconds(wall, wall_text, sizeof wall_text);
     const iw_sched_summary *sum = &w->summary;
     printf("iwsweep: '%s': %lld runs: %lld done, %lld diverged, %lld failed, %lld pending; store %s\n", w->spec.name,
            (long long)w->runs, (long long)now[IW_STATUS_DONE], (long long)now[IW_STATUS_DIVERGED],
@@ -500,16 +524,25 @@ static int step_summarize(sweep *w, int went_well)
            w->size > 2 ? "s" : "", cpu, wall > 0 ? 100.0 * cpu / wall : 0.0, sum->rank0_cpu_seconds);
     fflush(stdout);
     char cmd[8192];
-    if (!went_well) return EXIT_ERROR;
+    int64_t unfinished = now[IW_STATUS_PENDING] + now[IW_STATUS_FAILED];
+    if (!went_well) { /* the sweep stopped: how to go on once the cause is fixed */
+        if (unfinished > 0 && w->scheduled_ok >= 0) {
+            iw_launch_resume_command(w->argc, w->argv, w->size, now[IW_STATUS_FAILED] > 0 && !w->opt.retry_failed, cmd,
+                                     sizeof cmd);
+            fprintf(stderr, "iwsweep: %lld runs not finished; once the cause above is fixed, resume with: %s\n",
+                    (long long)unfinished, cmd);
+        }
+        return EXIT_ERROR;
+    }
     if (sum->interrupted || (stop_requested && now[IW_STATUS_PENDING] > 0)) {
-        resume_command(w->argc, w->argv, w->size, 0, cmd, sizeof cmd);
+        iw_launch_resume_command(w->argc, w->argv, w->size, 0, cmd, sizeof cmd);
         fprintf(stderr, "iwsweep: interrupted: %lld of %lld runs done; resume with: %s\n",
                 (long long)(now[IW_STATUS_DONE] + now[IW_STATUS_DIVERGED]), (long long)w->runs, cmd);
         return EXIT_INTERRUPTED;
     }
     if (now[IW_STATUS_FAILED] > 0) {
         int64_t n = now[IW_STATUS_FAILED];
-        resume_command(w->argc, w->argv, w->size, !w->opt.retry_failed, cmd, sizeof cmd);
+        iw_launch_resume_command(w->argc, w->argv, w->size, !w->opt.retry_failed, cmd, sizeof cmd);
         fprintf(stderr, "iwsweep: %lld run%s failed (messages above); rerun %s with: %s\n", (long long)n, n > 1 ? "s" : "",
                 n > 1 ? "them" : "it", cmd);
         return EXIT_ERROR;
@@ -534,8 +567,11 @@ static int finish_sweep(sweep *w, int code)
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--print-store")) return print_store(argc, argv);
     MPI_Init(&argc, &argv);
-    sweep w = {.argc = argc, .argv = argv, .lock_fd = -1, .wall0 = iw_wall_seconds(), .cpu0 = iw_cpu_seconds()};
+    sweep w = {.argc = argc, .argv = argv, .lock = {.fd = -1, .store_fd = -1}, .wall0 = iw_wall_seconds(),
+               .cpu0 = iw_cpu_seconds()};
     MPI_Comm_rank(MPI_COMM_WORLD, &w.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &w.size);
     struct sigaction sa;
@@ -547,6 +583,7 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL); /* Slurm --signal=B:USR1 (time limit near), forwarded by the batch scripts */
 
+    if (step_check_launch(&w) != 0) return finish(EXIT_BAD_INPUT);
     if (parse_args(argc, argv, &w.opt, &w.err) != 0) {
         if (w.rank == 0) fprintf(stderr, "iwsweep: %s\n%s", w.err.message, usage);
         return finish(EXIT_BAD_INPUT);
@@ -555,11 +592,16 @@ int main(int argc, char **argv)
         if (w.rank == 0) fputs(usage, stdout);
         return finish(EXIT_COMPLETE);
     }
-    if (step_load_spec(&w) != 0 || step_check_inputs(&w) != 0) return finish_sweep(&w, EXIT_BAD_INPUT);
-    if (w.opt.dry_run) return finish_sweep(&w, EXIT_COMPLETE);
-    if (step_open_store(&w) != 0) {
-        if (w.rank == 0) iw_store_unlock(w.lock_fd);
+    if (step_load_spec(&w) != 0 || step_check_inputs(&w) != 0) {
+        if (w.rank == 0) iw_store_unlock(&w.lock);
         return finish_sweep(&w, EXIT_BAD_INPUT);
+    }
+    if (w.opt.dry_run) return finish_sweep(&w, EXIT_COMPLETE);
+    int loaded = step_load_data(&w);
+    if (loaded != 0 || step_open_store(&w) != 0) {
+        if (w.shared) iw_node_data_free(w.shared, &w.data);
+        if (w.rank == 0) iw_store_unlock(&w.lock);
+        return finish_sweep(&w, loaded == -1 ? EXIT_ERROR : EXIT_BAD_INPUT);
     }
     int went_well = step_plan(&w) == 0 && step_prepare_workers(&w) == 0;
     if (went_well) step_schedule(&w);

@@ -6,8 +6,9 @@
 Prints one "ok - TAG: case" / "not ok - TAG: case" line per case (with "# why" lines above a
 failure), like the other integration tests, and exits non-zero when a case failed. Expectations
 come from the store itself, never from constants: summary counts from /runs/status, table cells
-as mean and sample std (ddof 1; 0 for a single value) over the done/diverged runs with a finite
-value, csv rows from /metrics, plots by PNG signature and size.
+as mean and sample std (ddof 1) over the done/diverged runs with a finite value (a cell of one
+value shows no std), csv rows from /metrics, plots by PNG signature and size; weight labels read
+back exactly as the stored weight, and are fractions "1/k" only where the weight is exactly 1/k.
 """
 import csv
 import io
@@ -111,8 +112,8 @@ for line in out.splitlines():
         continue
     w = re.match(r"^weight (\S+)\s+(.*)$", line)
     if w and current_metric:
-        wsel = group_sel & np.isclose(grid["importance_weight"], label_value("importance_weight", w.group(1)), rtol=1e-9)
-        fields = re.findall(r"(-?\d+\.\d+) ± (\d+\.\d+)(?: \[(\d+)\])?|(?<!\S)-(?!\S)", w.group(2))
+        wsel = group_sel & (grid["importance_weight"] == label_value("importance_weight", w.group(1)))  # labels are exact
+        fields = re.findall(r"(-?\d+\.\d+)(?: ± (\d+\.\d+))?(?: \[(\d+)\])?|(?<!\S)-(?!\S)", w.group(2))
         row_means = []
         for e, fld in zip(want_epochs, fields):
             col = list(epoch).index(e)
@@ -122,13 +123,16 @@ for line in out.splitlines():
             if fld[0] == "":
                 ok = len(vals) == 0
                 row_means.append(None)
-            else:
-                mean, std = float(fld[0]), float(fld[1])
-                sd = vals.std(ddof=1) if len(vals) > 1 else 0.0
-                ok = len(vals) > 0 and abs(mean - vals.mean()) < 6e-5 and abs(std - sd) < 6e-5
-                if fld[2]:
-                    ok = ok and int(fld[2]) == len(vals)
+            elif len(vals) < 2:     # one value: shown alone, never with "± 0.0000"
+                ok = len(vals) == 1 and fld[1] == "" and abs(float(fld[0]) - vals[0]) < 6e-5
                 row_means.append(vals.mean() if len(vals) else None)
+            else:
+                mean, std = float(fld[0]), float(fld[1]) if fld[1] else float("nan")
+                sd = vals.std(ddof=1)
+                ok = abs(mean - vals.mean()) < 6e-5 and abs(std - sd) < 6e-5
+                row_means.append(vals.mean())
+            if fld[0] != "" and fld[2]:
+                ok = ok and int(fld[2]) == len(vals)
             checked += ok
             if not ok:
                 bad.append(f"{current_metric} {line[:40]}... epoch {e}: got {fld}, numpy {vals}")
@@ -154,6 +158,37 @@ report("table spread across weights equals max - min of the means", spread_check
 n_blocks = len(re.findall(r"^== ", out, re.M))
 n_groups = int(np.prod([len(np.unique(grid[a])) for a in axes if a not in ("importance_weight", "seed")]))
 report("table has one block per setting of the other axes", n_blocks == n_groups, f"{n_blocks} blocks, {n_groups} groups")
+# weight labels: each reads back as exactly one stored weight; "1/k" only where the weight is
+# exactly 1/k for k <= 1000 or a power of two; any other number in no more digits than Python's
+# shortest round-trip repr
+def exact_k(v):
+    if not 0 < v < 1:
+        return 0
+    k = round(1 / v)
+    return k if 2 <= k <= 1048576 and 1.0 / k == v and (k <= 1000 or k & (k - 1) == 0) else 0
+
+
+labels = sorted(set(re.findall(r"^weight (\S+)", out, re.M)))
+weights = set(np.unique(grid["importance_weight"]).tolist())
+bad = []
+for text in labels:
+    v = label_value("importance_weight", text)
+    if v not in weights:
+        bad.append(f"label {text} reads as {v!r}, not a stored weight")
+    elif text.startswith("1/") != bool(exact_k(v)):
+        bad.append(f"label {text} for weight {v!r}: a fraction exactly when the weight is 1/k")
+    elif not text.startswith("1/") and len(text) > len(repr(v)):
+        bad.append(f"label {text} longer than {v!r}")
+report("weight labels are exact: a fraction only for an exact 1/k, else the shortest exact number",
+       len(labels) == len(weights) and not bad, f"labels {labels}, weights {sorted(weights)}\n" + "\n".join(bad))
+if len(np.unique(grid["seed"])) == 1 if "seed" in grid else True:
+    report("one seed: the header says n=1 once, no cell shows a std", out.count("n=1") == 1 and "±" not in
+           "\n".join(l for l in out.splitlines() if l.startswith("weight ")), out[:400])
+widths = set()
+for block in out.split("\n== ")[1:]:
+    widths |= {len(l) for l in block.splitlines()[1:] if l.strip()}
+report("table columns line up (every row of every block equally wide)", len(widths) == 1, f"row widths {sorted(widths)}")
+
 m = re.search(r"left out: (\d+) pending, (\d+) failed", out)
 report("table says how many runs were left out", m and int(m.group(1)) == (status == 0).sum()
        and int(m.group(2)) == (status == 3).sum(), out[:300])

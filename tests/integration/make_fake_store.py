@@ -2,14 +2,15 @@
 """make_fake_store.py — writes a small store that follows the iwsweep/1 schema (docs/DESIGN.md) with
 h5py, for testing the reader and iwreport without running a sweep.
 
-    /usr/bin/python3 make_fake_store.py OUT.h5 [--sampling] [--boundary]
+    /usr/bin/python3 make_fake_store.py OUT.h5 [--sampling] [--boundary] [--weights W,W,...] [--seeds N]
 
 Grid: importance_weight [1/16, 1, 16] x l2 [0, 0.001] x dropout [0] x batchnorm [false, true] x
 seed [0, 1] (x sampling [weight, subsample] with --sampling, stored as an HDF5 enum to check that the reader
 copes with it; the real writer uses int8 with flag attributes, as for batchnorm here), E = 6 epochs. Statuses include
 pending (NaN rows), diverged (NaN after an epoch) and failed, so every counting path is exercised.
 Values are random but fixed by a seed; the tests compute their expectations from this file with
-numpy, never from constants.
+numpy, never from constants. --weights replaces the importance weights (e.g. 1e-300,0.3333333333)
+and --seeds the number of seeds (1: every cell holds one value).
 """
 import sys
 import numpy as np
@@ -24,8 +25,12 @@ def main():
     sampling = "--sampling" in sys.argv
     boundary = "--boundary" in sys.argv
     rng = np.random.default_rng(7)
-    axes = {"importance_weight": [1 / 16, 1.0, 16.0], "l2": [0.0, 0.001], "dropout": [0.0],
-            "batchnorm": [False, True], "seed": [0, 1]}
+    def option(name, default):
+        return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+    weights = [float(x) for x in option("--weights", "0.0625,1,16").split(",")]
+    seeds = list(range(int(option("--seeds", "2"))))
+    axes = {"importance_weight": weights, "l2": [0.0, 0.001], "dropout": [0.0],
+            "batchnorm": [False, True], "seed": seeds}
     if sampling:
         axes["sampling"] = ["weight", "subsample"]
     shape = [len(v) for v in axes.values()]

@@ -73,12 +73,19 @@ $PY "$HERE/make_fake_store.py" "$T/fake.h5" --boundary
 $PY "$HERE/make_fake_store.py" "$T/fake_sampling.h5" --sampling
 run_checks "$T/fake.h5" fake --expect-pending --expect-boundary
 run_checks "$T/fake_sampling.h5" fake-sampling --expect-pending --no-plot
+# weights that are not exact fractions (1e-300, 0.3333333333) beside ones that are (1/3, 1/4),
+# with one seed (every cell one value: no std) and with two
+weights=1e-300,0.3333333333,0.3333333333333333,0.25,1,3
+$PY "$HERE/make_fake_store.py" "$T/fake_one_seed.h5" --weights $weights --seeds 1
+$PY "$HERE/make_fake_store.py" "$T/fake_odd_weights.h5" --weights $weights --seeds 2
+run_checks "$T/fake_one_seed.h5" one-seed --expect-pending --no-plot
+run_checks "$T/fake_odd_weights.h5" odd-weights --expect-pending --no-plot
 
 # ---- the reader examples of the README ----
 for store in real pending; do
   if $PY "$ROOT/docs/examples/read_store.py" "$T/$store.h5" >"$T/ex.out" 2>&1; then
     # its epoch-0 and last-epoch means for the first setting must be the table's
-    want=$("$IWREPORT" table "$T/$store.h5" --epochs 0,last | awk '/^== /{n++} n==1 && /^weight /{gsub(/\[[0-9]+\]/, ""); print $3, $6}')
+    want=$("$IWREPORT" table "$T/$store.h5" --epochs 0,last | awk '/^== /{n++} n==1 && /^weight /{gsub(/\[[0-9]+\]/, ""); gsub(/ ± [0-9.]+/, ""); print $3, $4}')
     got=$(awk '/^ *[0-9.e-]+ +[0-9.-]+ +[0-9.-]+ +[0-9]+$/{print $2, $3}' "$T/ex.out")
     if [ -n "$got" ] && [ "$got" = "$want" ]; then ok "docs/examples/read_store.py on $store store matches iwreport table"
     else not_ok "docs/examples/read_store.py on $store store matches iwreport table" "example: $got | table: $want"; fi

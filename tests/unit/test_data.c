@@ -399,7 +399,8 @@ static void test_training_set(void)
     for (int64_t i = 0; i < n; i++) bad += idx[i] != i || w[i] != (data.train.y[i] ? 16.0f : 1.0f);
     EXPECT(n == 600 && bad == 0, "weight sampling: n %lld, %d wrong", (long long)n, bad);
 
-    const double weights[] = {4, 0.25, 8, 1, 1e6, 1e-6};
+    /* 400 negatives, 200 positives: w 400 keeps round(400/400) = 1 negative, w 1/200 one positive */
+    const double weights[] = {4, 0.25, 8, 1, 400, 1.0 / 200};
     const int64_t expect_neg[] = {100, 400, 50, 400, 1, 400}, expect_pos[] = {200, 50, 200, 200, 200, 1};
     for (int t = 0; t < 6; t++) {
         EXPECT(iw_data_training_set(&data, IW_SAMPLING_SUBSAMPLE, weights[t], 5, idx, w, &n, &err) == 0, "%s",
@@ -429,6 +430,13 @@ static void test_training_set(void)
     EXPECT(missing == 0, "w 8 kept %d examples that w 4 dropped", missing);
     iw_data_training_set(&data, IW_SAMPLING_SUBSAMPLE, 4, 6, idx2, w, &n4b, &err);
     EXPECT(n4b == n4 && memcmp(idx, idx2, (size_t)n4 * sizeof *idx) != 0, "another seed keeps other examples");
+    /* a weight that would keep round(400 x 1e-6) = 0 negatives (or 0 positives) is an error, not 1 */
+    EXPECT(iw_data_training_set(&data, IW_SAMPLING_SUBSAMPLE, 1e6, 5, idx, w, &n, &err) == -1 &&
+               strstr(err.message, "= 0 negative"),
+           "w 1e6 on 400 negatives refused: %s", err.message);
+    EXPECT(iw_data_training_set(&data, IW_SAMPLING_SUBSAMPLE, 1e-6, 5, idx, w, &n, &err) == -1 &&
+               strstr(err.message, "= 0 positive"),
+           "w 1e-6 on 200 positives refused: %s", err.message);
     EXPECT(iw_data_training_set(&data, IW_SAMPLING_SUBSAMPLE, 0, 5, idx, w, &n, &err) == -1 &&
                strstr(err.message, "importance_weight"),
            "weight 0 refused: %s", err.message);

@@ -128,7 +128,7 @@ static void test_share_error(void)
     iw_node_data *handle = (iw_node_data *)&spec; /* must be reset to NULL */
     iw_error err = {{0}};
     int rc = iw_node_data_load(MPI_COMM_WORLD, &spec, &data, &handle, &err);
-    EXPECT(rc == -1 && handle == NULL, "rank %d: rc %d", rank, rc);
+    EXPECT(rc == -2 && handle == NULL, "rank %d: rc %d (expected -2: the loader failed)", rank, rc);
     EXPECT(strstr(err.message, "/nonexistent/fashion/train-images-idx3-ubyte") &&
                strstr(err.message, "dataset-fashion-mnist"),
            "rank %d message: %s", rank, err.message);

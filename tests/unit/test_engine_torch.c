@@ -7,6 +7,9 @@
  * (per tensor, ||ours - torch|| / ||torch||) below 1e-4; then 10 SGD steps (momentum 0.9, L2 1e-3
  * on the weights) must give the same loss trace, the same final parameters and batch-norm running
  * statistics, and the same evaluation logits (which use the running statistics).
+ *
+ * IW_TORCH_FIXTURE=FILE reads another fixture file (tests/integration/test_harness.sh feeds one
+ * whose loss trace has the wrong length, which must fail).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,9 +188,10 @@ static void test_torch_mlp_dropout_fed_masks(void) { run_case("D.", IW_NORMALIZE
 
 int main(void)
 {
-    const char *root = getenv("ROOT");
+    const char *root = getenv("ROOT"), *given = getenv("IW_TORCH_FIXTURE");
     char path[4096];
-    snprintf(path, sizeof path, "%s/tests/fixtures/mlp_torch.bin", root ? root : ".");
+    if (given && *given) snprintf(path, sizeof path, "%s", given);
+    else snprintf(path, sizeof path, "%s/tests/fixtures/mlp_torch.bin", root ? root : ".");
     if (torch_fixture_load(path, &fixture) != 0) {
         printf("not ok - load_fixture\n");
         return 1;

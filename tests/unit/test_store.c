@@ -64,6 +64,8 @@ static void expect_refused(const char *path, const iw_spec *spec, const char *a,
     EXPECT(store == NULL, "no store handle on refusal");
     EXPECT(strstr(err.message, a) != NULL, "message has '%s': %s", a, err.message);
     EXPECT(strstr(err.message, b) != NULL, "message has '%s': %s", b, err.message);
+    EXPECT(!strstr(err.message, "keep it") || !strstr(err.message, "remove"),
+           "advises removing a store that holds finished runs: %s", err.message);
     char *after = slurp(path, &after_len);
     EXPECT(before && after && before_len == after_len && memcmp(before, after, before_len) == 0,
            "%s left untouched", path);
@@ -149,39 +151,46 @@ static void test_create_write_resume(void)
     fixture_traj_free(&back);
 }
 
+/* A store whose /spec parses to another sweep is refused with the keys that differ; the advice
+ * keeps a store that holds finished runs (runs 3 and 7 are done / diverged here). */
 static void test_refuse_other_sweep(void)
 {
-    iw_spec spec;
-    char path[512];
+    iw_spec spec, other;
+    char path[512], text[sizeof fixture_text];
     path_in_dir(path, sizeof path, "resume.h5");
-    fixture_spec(&spec, 0, 'f'); /* same grid, another sha: another sweep file */
-    expect_refused(path, &spec, "was made from a different sweep file (sha aaaaaaaaaaaa vs faaaaaaaaaaa",
-                   "use another -o path or remove it");
+    fixture_spec(&spec, 0, 'f'); /* the stored text with epochs 6: one key differs */
+    const char *at = strstr(fixture_text, "epochs: 5");
+    EXPECT(at != NULL, "fixture text has epochs: 5");
+    if (!at) return;
+    snprintf(text, sizeof text, "%.*sepochs: 6%s", (int)(at - fixture_text), fixture_text, at + strlen("epochs: 5"));
+    iw_error err = {""};
+    EXPECT(iw_spec_parse(text, strlen(text), "other.yaml", &other, &err) == 0, "%s", err.message);
+    expect_refused(path, &other, "was made from a different sweep: 1 key differs (stored vs other.yaml):\n"
+                   "  train.epochs: stored 5, file 6\n",
+                   "use another -o path (this store holds 2 finished runs: keep it)");
+    iw_spec_free(&other);
     fixture_spec(&spec, 0, 'a'); /* same sha, other epochs */
     spec.train.epochs = 7;
-    expect_refused(path, &spec, "7 epochs", "use another -o path or remove it");
+    expect_refused(path, &spec, "7 epochs", "use another -o path (this store holds 2 finished runs: keep it)");
 }
 
 static void test_lock(void)
 {
-    char path[512], lock[600], pid[64], host[256] = "";
+    char path[512], lock_file[600], who[320], host[256] = "";
     path_in_dir(path, sizeof path, "locked.h5");
-    snprintf(lock, sizeof lock, "%s.lock", path);
-    snprintf(pid, sizeof pid, "pid %ld on host ", (long)getpid());
+    snprintf(lock_file, sizeof lock_file, "%s.lock", path);
     gethostname(host, sizeof host - 1);
+    snprintf(who, sizeof who, "store in use by host %s pid %ld", host, (long)getpid());
     iw_error err = {""};
-    int fd = iw_store_lock(path, &err);
-    EXPECT(fd >= 0, "first lock: %s", err.message);
-    EXPECT(exists(lock), "the lock file exists while held");
-    int second = iw_store_lock(path, &err);
-    EXPECT(second == -1, "a second lock is refused (got %d)", second);
-    EXPECT(strstr(err.message, "another sweep is using") && strstr(err.message, path), "message: %s", err.message);
-    EXPECT(strstr(err.message, pid) && strstr(err.message, host), "names pid and host: %s", err.message);
-    iw_store_unlock(fd);
-    EXPECT(!exists(lock), "unlock removes the lock file");
-    fd = iw_store_lock(path, &err);
-    EXPECT(fd >= 0, "the lock can be taken again after unlock: %s", err.message);
-    iw_store_unlock(fd);
+    iw_lock first, second;
+    EXPECT(iw_store_lock(path, &first, &err) == 0, "first lock: %s", err.message);
+    EXPECT(exists(lock_file), "the lock file exists while held");
+    EXPECT(iw_store_lock(path, &second, &err) == -1, "a second lock is refused");
+    EXPECT(strstr(err.message, who) && strstr(err.message, path), "message names host, pid and store: %s", err.message);
+    iw_store_unlock(&first);
+    EXPECT(!exists(lock_file), "unlock removes the lock file");
+    EXPECT(iw_store_lock(path, &first, &err) == 0, "the lock can be taken again after unlock: %s", err.message);
+    iw_store_unlock(&first);
 }
 
 static void test_leftover_creating(void)
