@@ -90,11 +90,31 @@ int iw_net_layer_count(const iw_net *net);
 struct iw_layer *iw_net_layer(iw_net *net, int i);
 const iw_net_config *iw_net_get_config(const iw_net *net);
 
+/* Instruction-set paths of the engine's own kernels (convolution, pooling, small dense products;
+ * engine.h's OpenBLAS calls are OpenBLAS's business). One binary carries all three, compiled
+ * through function target attributes (no -march flag), and the path is chosen once at run time
+ * from the CPU (__builtin_cpu_supports: avx512f for AVX-512, avx2 + fma for AVX2), never from
+ * timing. The environment variable IW_ENGINE_ISA=portable|avx2|avx512, read on first use, asks
+ * for a lower path (tests, benchmarks, or matching results across a mixed cluster); a path the
+ * CPU lacks is clamped to the best it has, and an unknown name is ignored, both with a message
+ * in iw_engine_kernel_warning(). The AVX2 and AVX-512 paths give bit-identical results (the same
+ * multiply-add chain per output); the portable path rounds differently (cblas_sgemm). */
+typedef enum iw_isa { IW_ISA_PORTABLE = 0, IW_ISA_AVX2 = 1, IW_ISA_AVX512 = 2 } iw_isa;
+iw_isa iw_engine_isa(void);            /* the path the kernels take now */
+iw_isa iw_engine_isa_best(void);       /* the best path this CPU can run */
+/* Tests and benchmarks: selects `isa`, clamped to iw_engine_isa_best(); returns the path now in
+ * use. Not thread-safe (the engine runs one thread per process). */
+iw_isa iw_engine_set_isa(iw_isa isa);
+const char *iw_engine_isa_name(iw_isa isa); /* "portable", "avx2", "avx512" */
+/* "avx2" etc. (case-insensitive) -> *isa; 0, or -1 for an unknown name. */
+int iw_engine_isa_parse(const char *name, iw_isa *isa);
+
 /* Sets OpenBLAS to one thread (DESIGN: one thread per rank) and returns its kernel name
  * (openblas_get_corename()). */
 const char *iw_engine_init_threads(void);
 /* Non-NULL message when OpenBLAS runs a generic kernel on a CPU with AVX2/AVX-512, saying how to
- * fix it (OPENBLAS_CORETYPE=...); NULL when the kernel is fine. */
+ * fix it (OPENBLAS_CORETYPE=...), and/or when IW_ENGINE_ISA could not be honoured (unknown name,
+ * or a path the CPU lacks); NULL when all is fine. */
 const char *iw_engine_kernel_warning(void);
 
 #endif
