@@ -205,7 +205,7 @@ int main(int argc, char **argv)
     const char *core = iw_engine_init_threads();
     const char *warning = iw_engine_kernel_warning();
     printf("bench_cnn: the paper's CNN, weighted CE + SGD, OpenBLAS kernel %s, 1 thread, Winograd products "
-           "on %s, no allocation per step\n", core, iw_conv_gemm_kernel());
+           "on %s, no allocation per step\n", core, iw_conv_kernels());
     if (warning) printf("  warning: %s\n", warning);
     config cf[4] = {{IW_MODEL_CNN, 1, 28, 16, 0, 0, 0}, {IW_MODEL_CNN, 1, 28, 64, 0, 0, 0},
                     {IW_MODEL_CNN, 3, 32, 16, 0, 0, 0}, {IW_MODEL_CNN, 3, 32, 64, 0, 0, 0}};

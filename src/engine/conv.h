@@ -24,6 +24,7 @@
 #ifndef IW_ENGINE_CONV_H
 #define IW_ENGINE_CONV_H
 
+#include "gemm.h"
 #include "layer.h"
 
 typedef enum { IW_CONV_AUTO = 0, IW_CONV_IM2COL, IW_CONV_WINOGRAD } iw_conv_algorithm;
@@ -65,21 +66,36 @@ void iw_winograd_backward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out
  * channels, where im2col + sgemm would mostly copy. Any kernel size and padding. */
 void iw_conv_direct_forward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
                             const float *weights, const float *bias, const float *x, float *y);
-/* dW += and db += of a stride-1 3x3 layer by direct sums when AVX-512 is there: returns 1 if it
- * did the work, 0 if the caller must (other kernels, or no AVX-512). */
+/* dW += and db += of a stride-1 3x3 layer by direct sums on the AVX2 and AVX-512 paths: returns 1
+ * if it did the work, 0 if the caller must (other kernels, or the portable path). */
 int iw_conv_direct_backward_weights(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
                                     const float *x, const float *dy, float *dweights, float *dbias);
+/* Their vector kernels (conv_direct_avx512.c, conv_direct_avx2.c; same arguments, same bits;
+ * kernel <= 16 for the forward, 3x3 stride 1 for the weights). */
+void iw_conv_direct_forward_avx512(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
+                                   const float *weights, const float *bias, const float *x, float *y);
+void iw_conv_direct_forward_avx2(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
+                                 const float *weights, const float *bias, const float *x, float *y);
+void iw_conv_direct_weights3_avx512(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
+                                    const float *x, const float *dy, float *dweights, float *dbias);
+void iw_conv_direct_weights3_avx2(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
+                                  const float *x, const float *dy, float *dweights, float *dbias);
 
-/* C (M x N) = A (M x K) B (K x N), or C += A B when accumulate; row-major with leading dimensions
- * (conv_gemm.c). AVX-512 kernel when the CPU has it, else cblas_sgemm. */
-void iw_conv_gemm(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc,
-                  int accumulate);
-/* 1 when the AVX-512 kernels (products, Winograd transforms, direct forward) run: the CPU has
- * AVX-512F and FMA and no test forced the portable code. */
-int iw_conv_use_avx512(void);
-/* Tests: 1 makes iw_conv_gemm use cblas_sgemm and the transforms plain C even on AVX-512 CPUs. */
-void iw_conv_gemm_force_portable(int on);
-/* "avx512 8x32" or "cblas_sgemm": what iw_conv_gemm runs now (for benchmarks). */
-const char *iw_conv_gemm_kernel(void);
+#ifdef IW_X86_KERNELS
+#include <immintrin.h>
+/* The sum of 16 lanes lo (0..7) | hi (8..15) in one fixed order, shared by the AVX2 and AVX-512
+ * kernels so that their reductions agree: ((hi + lo) halves added, then pairs) — the order of
+ * GCC 12's _mm512_reduce_add_ps, written out so that it cannot change with the compiler. */
+__attribute__((target("avx2"))) static inline float iw_reduce16_avx2(__m256 lo, __m256 hi)
+{
+    __m256 t3 = _mm256_add_ps(hi, lo);
+    __m128 t6 = _mm_add_ps(_mm256_extractf128_ps(t3, 1), _mm256_castps256_ps128(t3));
+    __m128 t8 = _mm_add_ps(t6, _mm_shuffle_ps(t6, t6, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm_cvtss_f32(_mm_add_ss(t8, _mm_shuffle_ps(t8, t8, _MM_SHUFFLE(1, 1, 1, 1))));
+}
+#endif
+
+/* What the convolution kernels run now, e.g. "AVX2+FMA (6x16 products, AVX2 transforms)" (benchmarks). */
+const char *iw_conv_kernels(void);
 
 #endif

@@ -252,3 +252,12 @@ void iw_conv2d_set_bias_offset(iw_layer *conv, size_t offset)
 {
     ((iw_conv2d_config *)conv->config)->bias_offset = offset;
 }
+
+const char *iw_conv_kernels(void)
+{
+    switch (iw_engine_isa()) {
+    case IW_ISA_AVX512: return "AVX-512 (8x32 products, AVX-512 transforms)";
+    case IW_ISA_AVX2: return "AVX2+FMA (6x16 products, AVX2 transforms)";
+    default: return "portable (cblas_sgemm products, plain C transforms)";
+    }
+}

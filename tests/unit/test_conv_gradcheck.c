@@ -240,7 +240,7 @@ static void test_conv_winograd_matches_im2col(void)
  * non-AVX-512 CPUs run. */
 static void test_conv_winograd_portable(void)
 {
-    iw_conv_gemm_force_portable(1);
+    iw_engine_set_isa(IW_ISA_PORTABLE);
     gradcheck("portable wino odd p0", conv(5, 3, 1, 0, IW_CONV_WINOGRAD), (iw_shape){2, 7, 9}, 3, 1e-2, 1e-3);
     gradcheck("portable wino p1", conv(3, 3, 1, 1, IW_CONV_WINOGRAD), (iw_shape){4, 5, 6}, 2, 1e-2, 1e-3);
     gradcheck("portable direct 3x3 p1", conv(4, 3, 1, 1, IW_CONV_AUTO), (iw_shape){2, 5, 19}, 2, 1e-2, 1e-3);
@@ -249,7 +249,7 @@ static void test_conv_winograd_portable(void)
     distinct_inputs_ = 0;
     compare_algorithms((iw_shape){64, 26, 26}, 64, 0, 2);
     compare_algorithms((iw_shape){16, 7, 7}, 32, 1, 5);
-    iw_conv_gemm_force_portable(0);
+    iw_engine_set_isa(iw_engine_isa_best());
 }
 
 static void test_conv_pool_gradients(void)
@@ -308,9 +308,9 @@ static void test_conv_first_layer_weights(void)
 {
     first_layer_case((iw_shape){1, 28, 28}, 8, 0, 3);
     first_layer_case((iw_shape){3, 9, 20}, 5, 1, 2);
-    iw_conv_gemm_force_portable(1);
+    iw_engine_set_isa(IW_ISA_PORTABLE);
     first_layer_case((iw_shape){3, 9, 20}, 5, 1, 2);
-    iw_conv_gemm_force_portable(0);
+    iw_engine_set_isa(iw_engine_isa_best());
 }
 
 /* Plan rejects shapes that cannot work, with a message. */
