@@ -89,7 +89,8 @@ static void dense_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float 
         float *xt = ctx->workspace, *yt = xt + (size_t)B * n_in;
         iw_transpose(in, B, n_in, (size_t)n_in, xt, (size_t)B);
         iw_gemm(n_out, B, n_in, W, n_in, 1, xt, B, yt, B, 0);
-        transpose_add_bias(B, n_out, yt, bias, out);
+        iw_transpose(yt, n_out, B, (size_t)B, out, (size_t)n_out);
+        for (int b = 0; b < B; b++) add_vector((size_t)n_out, out + (size_t)b * n_out, bias);
         return;
     }
     if (B <= SMALL_BATCH) {

@@ -35,13 +35,17 @@ void iw_transpose(const float *src, int rows, int cols, size_t lds, float *dst, 
 void iw_transpose_avx512(const float *src, int rows, int cols, size_t lds, float *dst, size_t ldd);
 void iw_transpose_avx2(const float *src, int rows, int cols, size_t lds, float *dst, size_t ldd);
 
-/* Loop order of the vector kernels (results do not depend on it): 1 = row blocks outermost (each
- * block of A stays in L1 while it passes all of B, for a B that fits in L2 and many column strips),
- * 0 = column strips outermost (a K x strip panel of B stays in L1 while A passes). */
-static inline int iw_gemm_rows_outer(int M, int N, int K)
+/* Blocking of the vector kernels (results do not depend on it: a K block continues each output's
+ * chain from the value stored in C). Up to 64 columns, column strips go outermost: a K x strip
+ * panel of B stays in L1 while all of A passes. Wider products go row block by row block, each
+ * block of A staying in L1 while it passes all of B, with K cut into blocks whose K x N slice of
+ * B stays in L2 (IW_GEMM_L2_PANEL bytes). iw_gemm_k_block gives that block's length. */
+#define IW_GEMM_L2_PANEL ((size_t)256 << 10)
+static inline int iw_gemm_k_block(int N, int K)
 {
-    (void)M;
-    return N > 64 && (size_t)K * (size_t)N * sizeof(float) <= ((size_t)512 << 10);
+    size_t kc = IW_GEMM_L2_PANEL / ((size_t)(N > 0 ? N : 1) * sizeof(float));
+    if (kc < 16) kc = 16;
+    return kc >= (size_t)K ? (K > 0 ? K : 1) : (int)kc;
 }
 
 #endif

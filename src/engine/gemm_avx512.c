@@ -96,15 +96,22 @@ AVX512 void iw_gemm_avx512(int M, int N, int K, const float *A, ptrdiff_t a_row,
     }
     const tile_fn *fn = tiles[a_col == 1];
     __mmask16 m0, m1;
-    if (iw_gemm_rows_outer(M, N, K)) {
-        for (int m = 0; m < M; m += ROWS) {
-            const int rows = M - m < ROWS ? M - m : ROWS;
-            const float *Am = A + (ptrdiff_t)m * a_row;
-            for (int n0 = 0; n0 < N; n0 += 32) {
-                strip_masks(N, n0, &m0, &m1);
-                fn[rows](K, Am, a_row, a_col, B + n0, ldb, C + (size_t)m * ldc + n0, ldc, m0, m1, accumulate);
+    if (N > 64) { /* row blocks outermost, K in blocks (gemm.h) */
+        const int kc = iw_gemm_k_block(N, K);
+        int k0 = 0;
+        do {
+            const int kb = K - k0 < kc ? K - k0 : kc, acc = accumulate || k0 > 0;
+            const float *Ak = A + (ptrdiff_t)k0 * a_col, *Bk = B + (size_t)k0 * ldb;
+            for (int m = 0; m < M; m += ROWS) {
+                const int rows = M - m < ROWS ? M - m : ROWS;
+                for (int n0 = 0; n0 < N; n0 += 32) {
+                    strip_masks(N, n0, &m0, &m1);
+                    fn[rows](kb, Ak + (ptrdiff_t)m * a_row, a_row, a_col, Bk + n0, ldb, C + (size_t)m * ldc + n0, ldc,
+                             m0, m1, acc);
+                }
             }
-        }
+            k0 += kb;
+        } while (k0 < K);
         return;
     }
     for (int n0 = 0; n0 < N; n0 += 32) {
