@@ -5,7 +5,9 @@
  * the direct first-layer shapes (with and without dx) and the strided / 1x1 shapes, 2x2 max
  * pooling (values and argmax, exact), and the dense layer. Bound: max|engine - oracle| <= 1e-4 *
  * max|oracle| per array, the engine's tolerance against PyTorch (test_conv_torch.c). Then the AVX2
- * and AVX-512 paths must give the same bits on all of it. A path the CPU cannot run is a skip.
+ * and AVX-512 paths must give the same bits on all of it, and a few training steps of each model
+ * kind must end in the same bits on the AVX2 path with one OpenBLAS kernel and the AVX-512 path with
+ * another (two nodes of a cluster). A path the CPU cannot run is a skip.
  */
 #include "engine/conv.h"
 #include "engine/gemm.h"
@@ -411,6 +413,59 @@ static void test_isa_selection(void)
     iw_engine_set_isa(before);
 }
 
+/* Child mode: trains a small network of each kind (MLP with batch norm and dropout, the CNN and the
+ * ResNet with reduced widths and batch norm) for three SGD steps on seeded random data, evaluates
+ * it, and prints one FNV-1a hash of the parameters, batch-norm statistics and evaluation logits. */
+static int print_training_hash(void)
+{
+    uint64_t h = 1469598103934665603ull;
+    const iw_model_kind kinds[3] = {IW_MODEL_MLP, IW_MODEL_CNN, IW_MODEL_RESNET};
+    for (int m = 0; m < 3; m++) {
+        iw_net_config cfg = {.kind = kinds[m], .input = {1, 20, 20}, .n_classes = 2, .hidden = {24, 16},
+                             .n_hidden = 2, .channels = {8, 8, 16, 16, 16}, .fc = {24, 16}, .n_fc = 2,
+                             .batchnorm = 1, .dropout = kinds[m] == IW_MODEL_RESNET ? 0.0f : 0.25f,
+                             .init = IW_INIT_PYTORCH, .max_batch = 8};
+        cfg.n_channels = kinds[m] == IW_MODEL_CNN ? 5 : kinds[m] == IW_MODEL_RESNET ? 4 : 0;
+        iw_error err;
+        iw_net *net = iw_net_create(&cfg, &err);
+        if (!net) {
+            printf("error %s\n", err.message);
+            return 1;
+        }
+        iw_rng rng, drop;
+        iw_rng_seed(&rng, 5, IW_STREAM_INIT);
+        iw_rng_seed(&drop, 5, IW_STREAM_DROPOUT);
+        iw_net_init(net, &rng);
+        float x[8 * 400], w[8];
+        int32_t y[8];
+        const float *logits = NULL;
+        for (int step = 0; step < 4; step++) {
+            for (int i = 0; i < 8 * 400; i++) x[i] = (float)iw_rng_normal(&rng);
+            for (int i = 0; i < 8; i++) {
+                y[i] = (int32_t)iw_rng_below(&rng, 2);
+                w[i] = y[i] ? 4.0f : 1.0f;
+            }
+            if (step == 3) {
+                logits = iw_net_forward(net, x, 8, 0, NULL);
+                break;
+            }
+            iw_net_forward(net, x, 8, 1, &drop);
+            iw_net_backward(net, y, w, IW_NORMALIZE_WEIGHTS);
+            iw_net_sgd_step(net, 0.05f, 0.9f, 1e-3f);
+        }
+        const float *arrays[3] = {iw_net_params(net), iw_net_buffers(net), logits};
+        const size_t counts[3] = {iw_net_param_count(net), iw_net_buffer_count(net), 16};
+        for (int a = 0; a < 3; a++) {
+            const unsigned char *b = (const unsigned char *)arrays[a];
+            for (size_t i = 0; i < counts[a] * sizeof(float); i++) h = (h ^ b[i]) * 1099511628211ull;
+        }
+        iw_net_free(net);
+    }
+    printf("%016llx\n", (unsigned long long)h);
+    fflush(stdout);
+    return 0;
+}
+
 /* Child mode: prints the path the engine chose from the environment and the warning. */
 static int print_choice(void)
 {
@@ -420,20 +475,28 @@ static int print_choice(void)
     return 0;
 }
 
-/* What a child started with IW_ENGINE_ISA=value prints: "path|warning". */
-static void child_choice(const char *value, char *line, size_t size)
+/* The first line a child prints, started as `env ENV <this program> MODE`. */
+static void child_line(const char *env, const char *mode, char *line, size_t size)
 {
     char exe[4096], cmd[8300];
     line[0] = '\0';
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) return;
     exe[n] = '\0';
-    snprintf(cmd, sizeof cmd, "env -u OPENBLAS_CORETYPE IW_ENGINE_ISA='%s' '%s' --print-choice", value, exe);
+    snprintf(cmd, sizeof cmd, "env %s '%s' %s", env, exe, mode);
     FILE *f = popen(cmd, "r");
     EXPECT(f != NULL, "cannot run %s", cmd);
     if (!f) return;
     if (!fgets(line, (int)size, f)) line[0] = '\0';
     pclose(f);
+}
+
+/* What a child started with IW_ENGINE_ISA=value prints: "path|warning". */
+static void child_choice(const char *value, char *line, size_t size)
+{
+    char env[128];
+    snprintf(env, sizeof env, "-u OPENBLAS_CORETYPE IW_ENGINE_ISA='%s'", value);
+    child_line(env, "--print-choice", line, size);
 }
 
 /* IW_ENGINE_ISA, read once at start: a lower path is taken, a higher one clamped with a message,
@@ -455,9 +518,31 @@ static void test_isa_environment(void)
                "IW_ENGINE_ISA=avx512 clamped with a message: '%s'", line);
 }
 
+/* Training on the AVX2 path with OpenBLAS's Haswell kernel and on the AVX-512 path with its
+ * SkylakeX kernel (as on two different nodes of a cluster) ends in the same bits: the vector
+ * paths use no OpenBLAS product. Without AVX-512, two OpenBLAS kernels on the AVX2 path. */
+static void test_isa_training_independent_of_node(void)
+{
+    if (iw_engine_isa_best() < IW_ISA_AVX2) {
+        TEST_SKIP("this CPU has no AVX2 + FMA");
+        return;
+    }
+    char a[256], b[256];
+    child_line("IW_ENGINE_ISA=avx2 OPENBLAS_CORETYPE=Haswell", "--print-training-hash", a, sizeof a);
+    if (iw_engine_isa_best() == IW_ISA_AVX512)
+        child_line("IW_ENGINE_ISA=avx512 OPENBLAS_CORETYPE=SkylakeX", "--print-training-hash", b, sizeof b);
+    else
+        child_line("IW_ENGINE_ISA=avx2 OPENBLAS_CORETYPE=Sandybridge", "--print-training-hash", b, sizeof b);
+    EXPECT(strlen(a) == 17 && strcmp(a, b) == 0, "training hashes differ: '%s' vs '%s'", a, b);
+    char p[256];
+    child_line("IW_ENGINE_ISA=portable", "--print-training-hash", p, sizeof p);
+    EXPECT(strlen(p) == 17, "the portable path trains too: '%s'", p);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--print-choice") == 0) return print_choice();
+    if (argc > 1 && strcmp(argv[1], "--print-training-hash") == 0) return print_training_hash();
     iw_rng_seed(&rng_, 13, 1);
     RUN_TEST(test_isa_selection);
     RUN_TEST(test_isa_environment);
@@ -465,6 +550,7 @@ int main(int argc, char **argv)
     RUN_TEST(test_isa_avx2);
     RUN_TEST(test_isa_avx512);
     RUN_TEST(test_isa_avx2_equals_avx512);
+    RUN_TEST(test_isa_training_independent_of_node);
     for (int i = 0; i < N_CONV_CASES; i++) {
         free(conv_inputs_[i].x);
         free(conv_inputs_[i].params);
