@@ -168,15 +168,16 @@ static void input_transform(const geom *g, const tile *tl, int nt, const float *
         }
 }
 
-/* y = A^T m A + bias for the block's tiles, from M[p][co][k] (ld TB); only inside Ho x Wo. */
-static void output_transform(const geom *g, const tile *tl, int nt, const float *M, size_t ps, const float *bias,
-                             float *y)
+/* y = A^T m A + bias for the block's tiles, from M[p][co][k] (p stride ps, rows ld); only inside
+ * Ho x Wo. */
+static void output_transform(const geom *g, const tile *tl, int nt, const float *M, size_t ps, size_t ld,
+                             const float *bias, float *y)
 {
     const size_t plane = (size_t)g->Ho * g->Wo;
     for (int co = 0; co < g->Cout; co++) {
         const float bc = bias[co];
         for (int k = 0; k < nt; k++) {
-            const float *m = M + (size_t)co * TB + k;
+            const float *m = M + (size_t)co * ld + k;
             const tile *q = &tl[k];
             float t[2][4];
             for (int i = 0; i < 4; i++) {
@@ -294,23 +295,24 @@ void iw_winograd_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, i
     const geom g = geom_of(c, in, out);
     const int Cin = g.Cin, Cout = g.Cout, T = batch * g.tiles;
     const iw_isa isa = transform_isa(&g, batch);
-    const int nb = c->backward_blocks; /* the workspace is laid out for the backward's blocks */
-    const size_t us = u_stride(&g), vs = v_stride(&g, nb), ms = m_stride(&g, nb);
-    float *U = ws, *V = U + 2 * 16 * us, *M = V + 16 * vs;
+    const size_t us = u_stride(&g);
+    /* V and M channel-major (conv_winograd.h): matrix p at p*TB, rows 16*TB apart */
+    const size_t vs = TB, ms = TB, ld = 16 * TB;
+    float *U = ws, *V = U + 2 * 16 * us, *M = V + (size_t)Cin * ld;
     tile tl[TB];
     transform_weights(Cout, Cin, Wt, U, us);
     for (int t0 = 0; t0 < T; t0 += TB) {
         int nt = T - t0 < TB ? T - t0 : TB;
         block_tiles(&g, t0, nt, tl);
-        input_transform_isa(isa, &g, tl, nt, x, V, vs, TB);
+        input_transform_isa(isa, &g, tl, nt, x, V, vs, ld);
         for (int p = 0; p < 16; p++)
-            iw_gemm(Cout, TB, Cin, U + p * us, Cin, 1, V + p * vs, TB, M + p * ms, TB, 0);
+            iw_gemm(Cout, TB, Cin, U + p * us, Cin, 1, V + p * vs, (int)ld, M + p * ms, (int)ld, 0);
         if (isa == IW_ISA_AVX512)
-            iw_wino_output_transform_avx512(&g, tl, nt, M, ms, bias, y);
+            iw_wino_output_transform_avx512(&g, tl, nt, M, ms, ld, bias, y);
         else if (isa == IW_ISA_AVX2)
-            iw_wino_output_transform_avx2(&g, tl, nt, M, ms, bias, y);
+            iw_wino_output_transform_avx2(&g, tl, nt, M, ms, ld, bias, y);
         else
-            output_transform(&g, tl, nt, M, ms, bias, y);
+            output_transform(&g, tl, nt, M, ms, ld, bias, y);
     }
 }
 

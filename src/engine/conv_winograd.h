@@ -2,10 +2,12 @@
  * (conv_winograd_avx512.c): block geometry and the layouts of the transformed blocks.
  *
  * A block is TB consecutive tiles k = 0..TB-1 of the batch (tile t = (j*tiles_h + ty)*tiles_w + tx).
- * The 16 matrices p of each array lie `stride` floats apart (size + SKEW, so that the 16
- * accesses of one tile transform do not all fall into one L1 set):
- *   V[p][ci][k]   input transform           (B^T d B)[p]   (rows ld floats apart: TB, or the
- *                                                           backward's wider block)
+ * Each array is 16 matrices p, `stride` floats apart, of rows `ld` floats apart (the transforms
+ * and products take both). The backward lays them out p-major (stride = size + SKEW, so that the 16
+ * accesses of one tile transform do not all fall into one L1 set; ld = TB times its blocks); the
+ * forward channel-major (stride TB, ld 16*TB: one tile row of a channel writes, and one of an
+ * output channel reads, 2 KB of contiguous memory instead of 16 lines 8 KB apart):
+ *   V[p][ci][k]   input transform           (B^T d B)[p]
  *   M[p][co][k]   forward products          then y = A^T m A + bias
  *   dMT[p][k][co] transformed output grads  (A dY A^T)[p]
  *   dVT[p][k][ci] input-gradient products   then dx += B dv B^T (the AVX-512 path first
@@ -58,7 +60,7 @@ static inline int iw_wino_block_runs(const iw_wino_geom *g, const iw_wino_tile *
 void iw_wino_input_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *x,
                                     float *V, size_t vs, size_t ld);
 void iw_wino_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *M,
-                                     size_t ms, const float *bias, float *y);
+                                     size_t ms, size_t ld, const float *bias, float *y);
 void iw_wino_grad_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt,
                                           const float *dy, float *dMT, size_t ms, float *db);
 /* dx += B dv B^T for the block's tiles, from dV[p][ci][k] (rows ld floats apart). */
@@ -69,6 +71,7 @@ void iw_wino_grad_input_transform_avx512(const iw_wino_geom *g, const iw_wino_ti
 void iw_wino_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *x, float *V,
                                   size_t vs, size_t ld);
 void iw_wino_output_transform_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *M, size_t ms,
+                                   size_t ld,
                                    const float *bias, float *y);
 void iw_wino_grad_output_transform_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *dy,
                                         float *dMT, size_t ms, float *db);

@@ -112,6 +112,35 @@ AVX2 static inline void interleave8(__m256 e, __m256 o, __m256 *lo, __m256 *hi)
     *hi = _mm256_permute2f128_ps(u0, u1, 0x31);
 }
 
+/* Patch row i of 8 tiles (one half of a run) at input row `row` (NULL: outside the image):
+ * d[jj] = row[s + 2l + jj] for lanes l = 0..7, columns jj = 0..3; m[0..1] mask row[s ..), m[2..3]
+ * row[s + 2 ..), 8 floats each. */
+AVX2 static inline void patch_row(const float *row, int s, const __m256i m[4], __m256 d[4])
+{
+    if (!row) {
+        d[0] = d[1] = d[2] = d[3] = _mm256_setzero_ps();
+        return;
+    }
+    __m256 a0 = load_span(row, s, m[0]), a1 = load_span(row, s + 8, m[1]);
+    __m256 b0 = load_span(row, s + 2, m[2]), b1 = load_span(row, s + 10, m[3]);
+    d[0] = even8(a0, a1);
+    d[1] = odd8(a0, a1);
+    d[2] = even8(b0, b1);
+    d[3] = odd8(b0, b1);
+}
+
+/* Row i of (B^T d) B from row i of B^T d, stored to p = 4i .. 4i+3 for the first n lanes. */
+AVX2 static inline void store_patch_row(float *v, size_t vs, int i, const __m256 q[4], int n)
+{
+    store_first(v + (i * 4 + 0) * vs, _mm256_sub_ps(q[0], q[2]), n);
+    store_first(v + (i * 4 + 1) * vs, _mm256_add_ps(q[1], q[2]), n);
+    store_first(v + (i * 4 + 2) * vs, _mm256_sub_ps(q[2], q[1]), n);
+    store_first(v + (i * 4 + 3) * vs, _mm256_sub_ps(q[1], q[3]), n);
+}
+
+/* Each half of a run (8 tiles) goes through on its own, rows taken in the order 0, 2, 1, 3 so
+ * that each row of B^T d is finished and stored as early as possible: at most 12 vectors live,
+ * no spills. Per value the arithmetic is the AVX-512 kernel's. */
 AVX2 void iw_wino_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *x,
                                        float *V, size_t vs, size_t ld)
 {
@@ -125,69 +154,54 @@ AVX2 void iw_wino_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile
     for (int r = 0; r < n_runs; r++) {
         const iw_wino_run *u = &runs[r];
         const int s = 2 * u->c0 - g->pad; /* input column of the run's first patch */
-        __m256i ma[4], mb[4];               /* row[s + 8q ..] and row[s + 2 + 8q ..], inside the row */
-        for (int q = 0; q < 4; q++) {
-            int lo, hi;
-            span(s + 8 * q, g->W, &lo, &hi);
-            ma[q] = lanes_between(lo, hi);
-            span(s + 2 + 8 * q, g->W, &lo, &hi);
-            mb[q] = lanes_between(lo, hi);
+        const int halves = u->n > 8 ? 2 : 1;
+        __m256i m[2][4]; /* per half: row[s + 16h ..], row[s + 16h + 8 ..], and the same + 2 */
+        for (int h = 0; h < 2; h++)
+            for (int q = 0; q < 4; q++) {
+                int lo, hi;
+                span(s + 16 * h + 8 * (q & 1) + 2 * (q >> 1), g->W, &lo, &hi);
+                m[h][q] = lanes_between(lo, hi);
+            }
+        const float *rows[4]; /* input rows of the patch rows in one plane (offsets), NULL outside */
+        ptrdiff_t row_off[4];
+        for (int i = 0; i < 4; i++) {
+            int yy = 2 * u->ty + i - g->pad;
+            row_off[i] = yy >= 0 && yy < g->H ? (ptrdiff_t)yy * g->W : -1;
         }
-        const int n0 = u->n < 8 ? u->n : 8, n1 = u->n - 8; /* tiles in each half */
         for (int ci = 0; ci < g->Cin; ci++) {
             const float *src = x + (size_t)u->j * g->in_size + ci * plane;
             if (ci + PREFETCH_AHEAD < g->Cin)
                 for (int i = 0; i < 4; i++) {
-                    int yy = 2 * u->ty + i - g->pad;
-                    if (yy < 0 || yy >= g->H) continue;
-                    const char *row = (const char *)(src + PREFETCH_AHEAD * plane + (size_t)yy * g->W + (s > 0 ? s : 0));
+                    if (row_off[i] < 0) continue;
+                    const char *row = (const char *)(src + PREFETCH_AHEAD * plane + row_off[i] + (s > 0 ? s : 0));
                     _mm_prefetch(row, _MM_HINT_T0);
                     _mm_prefetch(row + 64, _MM_HINT_T0);
                     _mm_prefetch(row + 127, _MM_HINT_T0);
                 }
-            v16 d[16]; /* d[i*4 + jj]: patch row i, column jj, for 16 tiles */
-            for (int i = 0; i < 4; i++) {
-                int yy = 2 * u->ty + i - g->pad;
-                if (yy < 0 || yy >= g->H) {
-                    d[i * 4 + 0] = d[i * 4 + 1] = d[i * 4 + 2] = d[i * 4 + 3] = v_zero();
-                    continue;
-                }
-                const float *row = src + (size_t)yy * g->W;
-                __m256 a[4], b[4];
-                for (int q = 0; q < 4; q++) {
-                    a[q] = load_span(row, s + 8 * q, ma[q]);
-                    b[q] = load_span(row, s + 2 + 8 * q, mb[q]);
-                }
-                for (int h = 0; h < 2; h++) {
-                    d[i * 4 + 0].h[h] = even8(a[2 * h], a[2 * h + 1]);
-                    d[i * 4 + 1].h[h] = odd8(a[2 * h], a[2 * h + 1]);
-                    d[i * 4 + 2].h[h] = even8(b[2 * h], b[2 * h + 1]);
-                    d[i * 4 + 3].h[h] = odd8(b[2 * h], b[2 * h + 1]);
-                }
-            }
-            v16 c[16]; /* B^T d */
-            for (int jj = 0; jj < 4; jj++) {
-                c[0 + jj] = v_sub(d[0 + jj], d[8 + jj]);
-                c[4 + jj] = v_add(d[4 + jj], d[8 + jj]);
-                c[8 + jj] = v_sub(d[8 + jj], d[4 + jj]);
-                c[12 + jj] = v_sub(d[4 + jj], d[12 + jj]);
-            }
-            float *v = V + (size_t)ci * ld + u->kpos;
-            for (int i = 0; i < 4; i++) {
-                const v16 *q = &c[4 * i];
-                v16 out[4] = {v_sub(q[0], q[2]), v_add(q[1], q[2]), v_sub(q[2], q[1]), v_sub(q[1], q[3])};
-                for (int jj = 0; jj < 4; jj++) {
-                    float *dst = v + (i * 4 + jj) * vs;
-                    store_first(dst, out[jj].h[0], n0);
-                    if (n1 > 0) store_first(dst + 8, out[jj].h[1], n1);
-                }
+            for (int i = 0; i < 4; i++) rows[i] = row_off[i] >= 0 ? src + row_off[i] : NULL;
+            for (int h = 0; h < halves; h++) {
+                const int n = h ? u->n - 8 : (u->n < 8 ? u->n : 8), sh = s + 16 * h;
+                float *v = V + (size_t)ci * ld + u->kpos + 8 * h;
+                __m256 d0[4], d1[4], d2[4], c[4];
+                patch_row(rows[0], sh, m[h], d0);
+                patch_row(rows[2], sh, m[h], d2);
+                for (int jj = 0; jj < 4; jj++) c[jj] = _mm256_sub_ps(d0[jj], d2[jj]); /* B^T row 0 */
+                store_patch_row(v, vs, 0, c, n);
+                patch_row(rows[1], sh, m[h], d1);
+                for (int jj = 0; jj < 4; jj++) c[jj] = _mm256_add_ps(d1[jj], d2[jj]); /* row 1 */
+                store_patch_row(v, vs, 1, c, n);
+                for (int jj = 0; jj < 4; jj++) c[jj] = _mm256_sub_ps(d2[jj], d1[jj]); /* row 2 */
+                store_patch_row(v, vs, 2, c, n);
+                patch_row(rows[3], sh, m[h], d0);                                     /* d0 := row 3 */
+                for (int jj = 0; jj < 4; jj++) c[jj] = _mm256_sub_ps(d1[jj], d0[jj]); /* row 3 */
+                store_patch_row(v, vs, 3, c, n);
             }
         }
     }
 }
 
 AVX2 void iw_wino_output_transform_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *M,
-                                        size_t ms, const float *bias, float *y)
+                                        size_t ms, size_t ld, const float *bias, float *y)
 {
     const size_t plane = (size_t)g->Ho * g->Wo;
     iw_wino_run runs[IW_WINO_TB];
@@ -200,7 +214,7 @@ AVX2 void iw_wino_output_transform_avx2(const iw_wino_geom *g, const iw_wino_til
         load[0] = lanes_between(0, u->n);
         load[1] = lanes_between(0, u->n - 8);
         for (int co = 0; co < g->Cout; co++) {
-            const float *m = M + (size_t)co * IW_WINO_TB + u->kpos;
+            const float *m = M + (size_t)co * ld + u->kpos;
             const __m256 b = _mm256_set1_ps(bias[co]);
             float *dst = y + (size_t)u->j * g->out_size + co * plane + (size_t)y0 * g->Wo + x0;
             for (int h = 0; h < halves; h++) {
@@ -390,9 +404,10 @@ void iw_wino_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile *tl,
     (void)g; (void)tl; (void)nt; (void)x; (void)V; (void)vs; (void)ld;
 }
 void iw_wino_output_transform_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *M, size_t ms,
+                                   size_t ld,
                                    const float *bias, float *y)
 {
-    (void)g; (void)tl; (void)nt; (void)M; (void)ms; (void)bias; (void)y;
+    (void)g; (void)tl; (void)nt; (void)M; (void)ms; (void)ld; (void)bias; (void)y;
 }
 void iw_wino_grad_output_transform_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *dy,
                                         float *dMT, size_t ms, float *db)

@@ -101,7 +101,7 @@ AVX512 void iw_wino_input_transform_avx512(const iw_wino_geom *g, const iw_wino_
 }
 
 AVX512 void iw_wino_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *M,
-                                            size_t ms, const float *bias, float *y)
+                                            size_t ms, size_t ld, const float *bias, float *y)
 {
     const size_t plane = (size_t)g->Ho * g->Wo;
     /* interleave two 16-lane vectors a, b into a0 b0 a1 b1 ... (low and high halves) */
@@ -116,7 +116,7 @@ AVX512 void iw_wino_output_transform_avx512(const iw_wino_geom *g, const iw_wino
         const __mmask16 s_lo = span_mask(0, cols), s_hi = span_mask(16, cols);
         const int has_y = y0 + 1 < g->Ho;
         for (int co = 0; co < g->Cout; co++) {
-            const float *m = M + (size_t)co * IW_WINO_TB + u->kpos;
+            const float *m = M + (size_t)co * ld + u->kpos;
             __m512 t0[4], t1[4], b = _mm512_set1_ps(bias[co]);
             for (int i = 0; i < 4; i++) {
                 __m512 a0 = _mm512_maskz_loadu_ps(load, m + (0 + i) * ms), a1 = _mm512_maskz_loadu_ps(load, m + (4 + i) * ms);
@@ -258,9 +258,9 @@ void iw_wino_input_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *t
     (void)g; (void)tl; (void)nt; (void)x; (void)V; (void)vs; (void)ld;
 }
 void iw_wino_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *M,
-                                     size_t ms, const float *bias, float *y)
+                                     size_t ms, size_t ld, const float *bias, float *y)
 {
-    (void)g; (void)tl; (void)nt; (void)M; (void)ms; (void)bias; (void)y;
+    (void)g; (void)tl; (void)nt; (void)M; (void)ms; (void)ld; (void)bias; (void)y;
 }
 void iw_wino_grad_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt,
                                           const float *dy, float *dMT, size_t ms, float *db)
