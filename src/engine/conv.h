@@ -70,10 +70,8 @@ void iw_conv_direct_forward(const iw_conv2d_config *cfg, iw_shape in, iw_shape o
  * if it did the work, 0 if the caller must (other kernels, or the portable path). */
 int iw_conv_direct_backward_weights(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
                                     const float *x, const float *dy, float *dweights, float *dbias);
-/* Their vector kernels (conv_direct_avx512.c, conv_direct_avx2.c; same arguments, same bits;
- * kernel <= 16 for the forward, 3x3 stride 1 for the weights). */
-void iw_conv_direct_forward_avx512(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
-                                   const float *weights, const float *bias, const float *x, float *y);
+/* Their vector kernels (conv_direct_avx2.c for the forward of both vector paths, kernel <= 16;
+ * conv_direct_avx512.c and conv_direct_avx2.c for the 3x3 stride-1 weights: same bits). */
 void iw_conv_direct_forward_avx2(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
                                  const float *weights, const float *bias, const float *x, float *y);
 void iw_conv_direct_weights3_avx512(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,

@@ -3,10 +3,11 @@
  * spends its time copying), and the first layer's 3x3 weight gradient. NCHW, weights
  * (Cout, Cin, k, k), zero padding `pad`.
  *
- * Dispatch on iw_engine_isa(): AVX-512 (conv_direct_avx512.c) and AVX2 (conv_direct_avx2.c)
- * kernels that give the same bits (one fused multiply-add chain per output from the bias, taps in
- * the order ci, ky, kx); the plain C forward here sums the same taps with separate multiplies and
- * adds. Without a vector path the weight gradient is left to conv2d.c's im2col backward.
+ * Vector paths: the forward is conv_direct_avx2.c's on both (one fused multiply-add chain per
+ * output from the bias, taps in the order ci, ky, kx); the weight gradient has an AVX-512 and an
+ * AVX2 kernel (conv_direct_avx512.c, conv_direct_avx2.c) that give the same bits. The plain C
+ * forward here sums the same taps with separate multiplies and adds; without a vector path the
+ * weight gradient is left to conv2d.c's im2col backward.
  */
 #include "conv.h"
 
@@ -54,10 +55,10 @@ int iw_conv_direct_backward_weights(const iw_conv2d_config *c, iw_shape in, iw_s
 void iw_conv_direct_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch, const float *Wt,
                             const float *bias, const float *x, float *y)
 {
-    iw_isa isa = c->kernel <= MAX_K ? iw_engine_isa() : IW_ISA_PORTABLE;
-    if (isa == IW_ISA_AVX512)
-        iw_conv_direct_forward_avx512(c, in, out, batch, Wt, bias, x, y);
-    else if (isa == IW_ISA_AVX2)
+    /* both vector paths take the AVX2 kernel: its three chains side by side beat the AVX-512
+     * kernel's one (0.022 against 0.033 ms per example for the CNN's first layer on Zen 4), with
+     * the same bits */
+    if (iw_engine_isa() != IW_ISA_PORTABLE && c->kernel <= MAX_K)
         iw_conv_direct_forward_avx2(c, in, out, batch, Wt, bias, x, y);
     else
         direct_portable(c, in, out, batch, Wt, bias, x, y);

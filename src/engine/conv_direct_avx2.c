@@ -17,7 +17,6 @@
 #include <immintrin.h>
 
 #define AVX2 __attribute__((target("avx2,fma")))
-#define MAX_K 16
 
 /* maskload mask of the lanes l with 0 <= s + l < n. */
 AVX2 static inline __m256i span_mask8(int s, int n)
@@ -26,47 +25,111 @@ AVX2 static inline __m256i span_mask8(int s, int n)
     return _mm256_and_si256(_mm256_cmpgt_epi32(l, _mm256_set1_epi32(-1)), _mm256_cmpgt_epi32(_mm256_set1_epi32(n), l));
 }
 
+/* p[0 .. n) = lanes 0 .. n of v (0 < n <= 8), from registers. */
+AVX2 static inline void store_first8(float *p, __m256 v, int n)
+{
+    if (n >= 8) {
+        _mm256_storeu_ps(p, v);
+        return;
+    }
+    __m128 x = _mm256_castps256_ps128(v);
+    if (n >= 4) {
+        _mm_storeu_ps(p, x);
+        x = _mm256_extractf128_ps(v, 1);
+        p += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        _mm_storel_pi((__m64 *)p, x);
+        x = _mm_movehl_ps(x, x);
+        p += 2;
+        n -= 2;
+    }
+    if (n > 0) _mm_store_ss(p, x);
+}
+
 /* 8 floats at row + s under mask m; masked lanes are never read (s may be negative). */
 AVX2 static inline __m256 load_at(const float *row, intptr_t s, __m256i m)
 {
     return _mm256_maskload_ps((const float *)((uintptr_t)row + s * (intptr_t)sizeof(float)), m);
 }
 
+/* Output rows of CO_BLOCK channels at once for one 8-column chunk: the shifted input rows (taps) are
+ * loaded once into registers and serve every channel of the block, and the block's chains run side
+ * by side (one chain alone waits on the FMA latency at every tap). */
+#define CO_BLOCK 3
+#define MAX_TAPS 27 /* conv_direct.c sends at most 27 taps per output here */
+
 AVX2 void iw_conv_direct_forward_avx2(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch,
                                       const float *Wt, const float *bias, const float *x, float *y)
 {
-    const int k = c->kernel, pad = c->pad, H = in.h, W = in.w, Ho = out.h, Wo = out.w;
+    const int k = c->kernel, pad = c->pad, H = in.h, W = in.w, Ho = out.h, Wo = out.w, Cout = c->out_channels;
+    const int kk = k * k, taps_all = in.c * kk;
     const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out), P = (size_t)Ho * Wo;
-    for (int ox0 = 0; ox0 < Wo; ox0 += 8) {
-        __m256i load[MAX_K]; /* per kx: the lanes whose input column lies inside the row */
-        for (int kx = 0; kx < k; kx++) load[kx] = span_mask8(ox0 + kx - pad, W);
-        const int n = Wo - ox0 < 8 ? Wo - ox0 : 8;
-        for (int j = 0; j < batch; j++)
-            for (int co = 0; co < c->out_channels; co++)
-                for (int oy = 0; oy < Ho; oy++) {
-                    __m256 acc = _mm256_set1_ps(bias[co]);
-                    for (int ci = 0; ci < in.c; ci++) {
-                        const float *xp = x + j * in_size + (size_t)ci * H * W;
-                        const float *w = Wt + ((size_t)co * in.c + ci) * k * k;
-                        for (int ky = 0; ky < k; ky++) {
-                            int iy = oy + ky - pad;
-                            if (iy < 0 || iy >= H) continue;
-                            const float *row = xp + (size_t)iy * W;
-                            for (int kx = 0; kx < k; kx++)
-                                acc = _mm256_fmadd_ps(_mm256_set1_ps(w[ky * k + kx]), load_at(row, ox0 + kx - pad, load[kx]),
-                                                      acc);
-                        }
-                    }
-                    float *dst = y + j * out_size + co * P + (size_t)oy * Wo + ox0;
-                    if (n == 8) {
-                        _mm256_storeu_ps(dst, acc);
-                    } else {
+    if (taps_all > MAX_TAPS) { /* not sent here by conv_direct.c; kept correct anyway: one chain at a time */
+        for (int ox0 = 0; ox0 < Wo; ox0 += 8) {
+            const int n = Wo - ox0 < 8 ? Wo - ox0 : 8;
+            for (int j = 0; j < batch; j++)
+                for (int co = 0; co < Cout; co++)
+                    for (int oy = 0; oy < Ho; oy++) {
+                        __m256 acc = _mm256_set1_ps(bias[co]);
+                        for (int ci = 0; ci < in.c; ci++)
+                            for (int ky = 0; ky < k; ky++) {
+                                int iy = oy + ky - pad;
+                                if (iy < 0 || iy >= H) continue;
+                                const float *row = x + j * in_size + (size_t)ci * H * W + (size_t)iy * W;
+                                const float *w = Wt + ((size_t)co * in.c + ci) * kk + ky * k;
+                                for (int kx = 0; kx < k; kx++)
+                                    acc = _mm256_fmadd_ps(_mm256_set1_ps(w[kx]),
+                                                          load_at(row, ox0 + kx - pad, span_mask8(ox0 + kx - pad, W)), acc);
+                            }
                         float t[8];
                         _mm256_storeu_ps(t, acc);
-                        for (int l = 0; l < n; l++) dst[l] = t[l];
+                        for (int l = 0; l < n; l++) y[j * out_size + co * P + (size_t)oy * Wo + ox0 + l] = t[l];
                     }
-                }
+        }
+        return;
     }
+    for (int j = 0; j < batch; j++)
+        for (int oy = 0; oy < Ho; oy++)
+            for (int ox0 = 0; ox0 < Wo; ox0 += 8) {
+                const int n = Wo - ox0 < 8 ? Wo - ox0 : 8;
+                /* the taps inside the image, in the order (ci, ky, kx) of every output's chain */
+                __m256 in_tap[MAX_TAPS];
+                int tap_index[MAX_TAPS], taps = 0;
+                for (int ci = 0; ci < in.c; ci++)
+                    for (int ky = 0; ky < k; ky++) {
+                        int iy = oy + ky - pad;
+                        if (iy < 0 || iy >= H) continue;
+                        const float *row = x + j * in_size + (size_t)ci * H * W + (size_t)iy * W;
+                        for (int kx = 0; kx < k; kx++) {
+                            in_tap[taps] = load_at(row, ox0 + kx - pad, span_mask8(ox0 + kx - pad, W));
+                            tap_index[taps++] = ci * kk + ky * k + kx;
+                        }
+                    }
+                float *yo = y + j * out_size + (size_t)oy * Wo + ox0;
+                int co = 0;
+                for (; co + CO_BLOCK <= Cout; co += CO_BLOCK) {
+                    const float *w0 = Wt + (size_t)co * taps_all, *w1 = w0 + taps_all, *w2 = w1 + taps_all;
+                    __m256 a0 = _mm256_set1_ps(bias[co]), a1 = _mm256_set1_ps(bias[co + 1]);
+                    __m256 a2 = _mm256_set1_ps(bias[co + 2]);
+                    for (int t = 0; t < taps; t++) {
+                        const int i = tap_index[t];
+                        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w0 + i), in_tap[t], a0);
+                        a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(w1 + i), in_tap[t], a1);
+                        a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(w2 + i), in_tap[t], a2);
+                    }
+                    store_first8(yo + (size_t)co * P, a0, n);
+                    store_first8(yo + (size_t)(co + 1) * P, a1, n);
+                    store_first8(yo + (size_t)(co + 2) * P, a2, n);
+                }
+                for (; co < Cout; co++) {
+                    const float *w0 = Wt + (size_t)co * taps_all;
+                    __m256 a0 = _mm256_set1_ps(bias[co]);
+                    for (int t = 0; t < taps; t++) a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w0 + tap_index[t]), in_tap[t], a0);
+                    store_first8(yo + (size_t)co * P, a0, n);
+                }
+            }
 }
 
 /* One 8-lane half (h = 0: columns ox0 .. ox0+7 of each 16-column chunk; h = 1: ox0+8 ..) of the

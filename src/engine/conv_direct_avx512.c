@@ -1,12 +1,9 @@
-/* conv_direct_avx512.c — the AVX-512 kernels of conv_direct.c (which has the contract): the
- * stride-1 forward by direct summation and the first layer's 3x3 weight gradient.
+/* conv_direct_avx512.c — the AVX-512 kernel of conv_direct.c (which has the contract) for the
+ * first layer's 3x3 weight gradient (the forward of both vector paths is conv_direct_avx2.c's).
  *
- * Forward: one output row of 16-column chunks stays in registers while every tap adds
- * w * (input row shifted by kx), the shifted rows read with masked loads (the masks give the zero
- * padding); per output the taps go in the order ci, ky, kx, as fused multiply-adds from the bias.
- * Weight gradient: nine accumulators, one per tap, over 16-column chunks of each output row, for
- * every example; summed across lanes at the end of each (co, ci) by iw_reduce16_avx2's tree.
- * The AVX2 kernels (conv_direct_avx2.c) repeat both chains lane for lane: the same bits.
+ * Nine accumulators, one per tap, over 16-column chunks of each output row, for every example;
+ * summed across lanes at the end of each (co, ci) by iw_reduce16_avx2's tree. The AVX2 kernel
+ * (conv_direct_avx2.c) repeats the chains lane for lane: the same bits.
  * Compiled for avx512f through function attributes; called only when iw_engine_isa() is
  * IW_ISA_AVX512.
  */
@@ -17,7 +14,6 @@
 #ifdef IW_X86_KERNELS
 #include <immintrin.h>
 
-#define MAX_K 16 /* conv_direct.c sends larger kernels to the plain C path */
 
 /* Lanes l with 0 <= s + l < n. */
 static __mmask16 span_mask(int s, int n)
@@ -25,39 +21,6 @@ static __mmask16 span_mask(int s, int n)
     int lo = s < 0 ? -s : 0, hi = n - s < 16 ? n - s : 16;
     if (hi <= lo) return 0;
     return (__mmask16)((((uint32_t)1 << hi) - 1) & ~(((uint32_t)1 << lo) - 1));
-}
-
-__attribute__((target("avx512f,fma"))) void
-iw_conv_direct_forward_avx512(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch, const float *Wt, const float *bias,
-              const float *x, float *y)
-{
-    const int k = c->kernel, pad = c->pad, H = in.h, W = in.w, Ho = out.h, Wo = out.w;
-    const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out), P = (size_t)Ho * Wo;
-    for (int ox0 = 0; ox0 < Wo; ox0 += 16) {
-        __mmask16 load[MAX_K]; /* per kx: the lanes whose input column lies inside the row */
-        for (int kx = 0; kx < k; kx++) load[kx] = span_mask(ox0 + kx - pad, W);
-        const __mmask16 store = Wo - ox0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (Wo - ox0)) - 1);
-        for (int j = 0; j < batch; j++)
-            for (int co = 0; co < c->out_channels; co++)
-                for (int oy = 0; oy < Ho; oy++) {
-                    __m512 acc = _mm512_set1_ps(bias[co]);
-                    for (int ci = 0; ci < in.c; ci++) {
-                        const float *xp = x + j * in_size + (size_t)ci * H * W;
-                        const float *w = Wt + ((size_t)co * in.c + ci) * k * k;
-                        for (int ky = 0; ky < k; ky++) {
-                            int iy = oy + ky - pad;
-                            if (iy < 0 || iy >= H) continue;
-                            const float *row = xp + (size_t)iy * W;
-                            for (int kx = 0; kx < k; kx++) {
-                                intptr_t s = ox0 + kx - pad; /* input column of lane 0 */
-                                const float *p = (const float *)((uintptr_t)row + s * (intptr_t)sizeof(float));
-                                acc = _mm512_fmadd_ps(_mm512_set1_ps(w[ky * k + kx]), _mm512_maskz_loadu_ps(load[kx], p), acc);
-                            }
-                        }
-                    }
-                    _mm512_mask_storeu_ps(y + j * out_size + co * P + (size_t)oy * Wo + ox0, store, acc);
-                }
-    }
 }
 
 /* The sum of the 16 lanes in a fixed order (GCC 12's _mm512_reduce_add_ps, written out so that it
@@ -123,11 +86,6 @@ iw_conv_direct_weights3_avx512(const iw_conv2d_config *c, iw_shape in, iw_shape 
     }
 }
 #else
-void iw_conv_direct_forward_avx512(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch, const float *Wt,
-                                   const float *bias, const float *x, float *y)
-{
-    (void)c; (void)in; (void)out; (void)batch; (void)Wt; (void)bias; (void)x; (void)y;
-}
 void iw_conv_direct_weights3_avx512(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch, const float *x,
                                     const float *dy, float *dW, float *db)
 {

@@ -2,7 +2,8 @@
  * (Ho = (H - k) / s + 1), as PyTorch's nn.MaxPool2d(k, s).
  *
  * saved: for every output value, the index (within its input plane) of the maximum, stored as
- * int32 in the float arena; ties go to the first maximum in row-major order (PyTorch's CPU rule).
+ * int32 in the float arena by a training forward (evaluation does not need it); ties go to the first
+ * maximum in row-major order (PyTorch's CPU rule).
  * Backward scatters dy to those positions; dx is zero elsewhere. 2x2 windows of stride 2 (the
  * CNN's) have AVX-512 and AVX2 forwards, chosen by iw_engine_isa(); a maximum is exact, so every
  * path gives the same values and indices.
@@ -42,12 +43,12 @@ maxpool2_avx512(size_t planes, int H, int W, int Ho, int Wo, const float *x, flo
                     __mmask16 take = _mm512_cmp_ps_mask(v[q], m, _CMP_GT_OQ) |
                                      (_mm512_cmp_ps_mask(v[q], v[q], _CMP_UNORD_Q) & _mm512_cmp_ps_mask(m, m, _CMP_ORD_Q));
                     m = _mm512_mask_blend_ps(take, m, v[q]);
-                    idx = _mm512_mask_blend_epi32(take, idx, _mm512_add_epi32(base, _mm512_set1_epi32(off[q])));
+                    if (arg) idx = _mm512_mask_blend_epi32(take, idx, _mm512_add_epi32(base, _mm512_set1_epi32(off[q])));
                 }
                 __mmask16 st = (__mmask16)((1u << n) - 1);
                 size_t o = pl * Ho * Wo + (size_t)oy * Wo + ox;
                 _mm512_mask_storeu_ps(y + o, st, m);
-                _mm512_mask_storeu_epi32(arg + o, st, idx);
+                if (arg) _mm512_mask_storeu_epi32(arg + o, st, idx);
             }
         }
     }
@@ -112,13 +113,14 @@ maxpool2_avx2(size_t planes, int H, int W, int Ho, int Wo, const float *x, float
                                                _mm256_and_ps(_mm256_cmp_ps(v[q], v[q], _CMP_UNORD_Q),
                                                              _mm256_cmp_ps(m, m, _CMP_ORD_Q)));
                     m = _mm256_blendv_ps(m, v[q], take);
-                    idx = _mm256_castps_si256(_mm256_blendv_ps(
-                        _mm256_castsi256_ps(idx),
-                        _mm256_castsi256_ps(_mm256_add_epi32(base, _mm256_set1_epi32(off[q]))), take));
+                    if (arg)
+                        idx = _mm256_castps_si256(_mm256_blendv_ps(
+                            _mm256_castsi256_ps(idx),
+                            _mm256_castsi256_ps(_mm256_add_epi32(base, _mm256_set1_epi32(off[q]))), take));
                 }
                 size_t o = pl * Ho * Wo + (size_t)oy * Wo + ox;
                 store_first8(y + o, m, n);
-                store_first8((float *)(arg + o), _mm256_castsi256_ps(idx), n);
+                if (arg) store_first8((float *)(arg + o), _mm256_castsi256_ps(idx), n);
             }
         }
     }
@@ -149,7 +151,8 @@ static void maxpool_forward(iw_layer *layer, const iw_layer_ctx *ctx, const floa
     const maxpool_config *c = layer->config;
     const int k = c->kernel, s = c->stride, H = layer->in.h, W = layer->in.w;
     const int Ho = layer->out.h, Wo = layer->out.w;
-    int32_t *arg = (int32_t *)layer->saved;
+    /* backward needs the argmax only after a training forward; evaluation skips it */
+    int32_t *arg = ctx->training ? (int32_t *)layer->saved : NULL;
     const size_t planes = (size_t)ctx->batch * layer->in.c;
 #ifdef HAVE_MAXPOOL2_X86
     if (k == 2 && s == 2 && iw_engine_isa() == IW_ISA_AVX512) {
@@ -164,7 +167,7 @@ static void maxpool_forward(iw_layer *layer, const iw_layer_ctx *ctx, const floa
     for (size_t pl = 0; pl < planes; pl++) {
         const float *xp = x + pl * H * W;
         float *yp = y + pl * Ho * Wo;
-        int32_t *ap = arg + pl * Ho * Wo;
+        int32_t *ap = arg ? arg + pl * Ho * Wo : NULL;
         for (int oy = 0; oy < Ho; oy++)
             for (int ox = 0; ox < Wo; ox++) {
                 int best = oy * s * W + ox * s;
@@ -178,7 +181,7 @@ static void maxpool_forward(iw_layer *layer, const iw_layer_ctx *ctx, const floa
                         }
                     }
                 yp[oy * Wo + ox] = m;
-                ap[oy * Wo + ox] = best;
+                if (ap) ap[oy * Wo + ox] = best;
             }
     }
 }
