@@ -1,25 +1,31 @@
-/* conv.h — internals shared by the convolution files (conv2d.c, conv_direct.c, conv_gemm.c,
- * conv_winograd*.c, maxpool.c, resblock.c), their tests and the benchmark; not part of the
- * engine's public interface.
+/* conv.h — internals shared by the convolution files (conv2d.c, conv_direct*.c, conv_winograd*.c,
+ * maxpool.c, resblock.c), their tests and the benchmark; not part of the engine's public interface.
  *
  * Layout (layer.h fixes NCHW): input x (B, Cin, H, W), output y (B, Cout, Ho, Wo), weights
  * W (Cout, Cin, k, k) then bias b (Cout) — PyTorch's nn.Conv2d order, so fixtures copy straight in.
  * Ho = (H + 2*pad - k) / stride + 1 (floor), likewise Wo.
  *
  * Two algorithms, chosen per layer in plan from the shape alone (so results depend only on the
- * inputs, never on timing):
+ * inputs and the kernel path, never on timing):
  *   IW_CONV_IM2COL    im2col of a chunk of examples into (Cin*k*k, nb*Ho*Wo) columns and one
- *                     OpenBLAS sgemm per chunk; any kernel, stride, padding. Stride-1 layers
- *                     with at most 27 taps per output (the first layer) sum directly instead
- *                     (conv_direct.c).
+ *                     product per chunk; any kernel, stride, padding (the ResNet's stride-2 and
+ *                     1x1 convolutions; a 1x1 stride-1 forward multiplies x itself, no unfolding).
+ *                     Stride-1 layers with at most 27 taps per output (the first layer) sum
+ *                     directly instead (conv_direct*.c), their weight gradient too.
  *   IW_CONV_WINOGRAD  F(2x2, 3x3) for 3x3 stride-1 convolutions with Cin >= 8: per block of 32
  *                     output tiles, 16 products (Cout x Cin) x (Cin x 32) that stay in L2,
  *                     2.25x fewer multiplications; backward through the adjoint transforms
- *                     (conv_winograd.c, products in conv_gemm.c).
- * Kernels: AVX-512 versions (function target attributes, chosen at run time by
- * iw_conv_use_avx512(), no -march flag needed) with plain C / cblas fallbacks. Which one runs
- * depends only on the CPU, so a run is repeatable on a machine; two machines with and without
- * AVX-512 round differently (within the 1e-4 of the tests).
+ *                     (conv_winograd*.c). A larger tile, F(4x4, 3x3), measured 10% faster on the
+ *                     CNN's evaluation but moved a 10-step batch-norm training of test_conv_torch
+ *                     by 5% (its rounding, 30x F(2x2)'s, grows through the chaotic steps): not used.
+ *
+ * Kernel paths (iw_engine_isa: the CPU's best, or IW_ENGINE_ISA): AVX-512 and AVX2 + FMA kernels
+ * (function target attributes, one binary, no -march flag) and plain C / cblas_sgemm (portable).
+ * The AVX2 kernels repeat the AVX-512 ones value for value (the same fused multiply-add chain per
+ * output in every product, gemm.h; the same transform arithmetic and the same grouping of the sums
+ * into dx, db and dW), and some kernels serve both paths (the first layer's forward, narrow
+ * products): the two vector paths give the same bits, and use no OpenBLAS product, so nodes of
+ * either kind agree bit for bit. The portable path rounds differently (within the 1e-4 of the tests).
  */
 #ifndef IW_ENGINE_CONV_H
 #define IW_ENGINE_CONV_H
