@@ -39,7 +39,7 @@ static void direct_portable(const iw_conv2d_config *c, iw_shape in, iw_shape out
         }
 }
 
-#define MAX_K 16 /* the vector forward keeps one mask per kx; larger kernels take the plain C path */
+#define MAX_K 16 /* wider kernels take the plain C forward (conv2d.c sends at most 27 taps per output) */
 
 int iw_conv_direct_backward_weights(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch,
                                     const float *x, const float *dy, float *dW, float *db)

@@ -6,8 +6,8 @@
  * the same grouping and order; a 16-lane AVX-512 vector becomes a pair of ymm registers (v16).
  * AVX2 has no cheap masked store on AMD CPUs (vmaskmovps to memory is microcoded there), so ragged
  * ends are stored with 4-, 2- and 1-lane stores from registers (store_first); masked loads
- * (vmaskmovps from memory, cheap everywhere) give the zero padding. Compiled for avx2 + fma through function attributes;
- * conv_winograd.c calls these only when iw_engine_isa() is IW_ISA_AVX2 or higher.
+ * (vmaskmovps from memory, cheap everywhere) give the zero padding. Compiled for avx2 + fma through
+ * function attributes; conv_winograd.c calls these only when iw_engine_isa() is IW_ISA_AVX2.
  */
 #include "conv.h"
 #include "conv_winograd.h"

@@ -8,9 +8,10 @@
  * masked loads (cheap) and 4/2/1-lane stores (AVX2's masked store is microcoded on AMD CPUs).
  *
  * Every output is one chain of fused multiply-adds over k = 0 .. K-1 in order, starting from 0
- * (or from C when accumulating), exactly as in the AVX-512 kernel: the two give the same bits.
- * Compiled for avx2 + fma through function attributes; iw_gemm calls it only when
- * iw_engine_isa() is IW_ISA_AVX2.
+ * (or from C when accumulating), exactly as in the AVX-512 kernel: the two give the same bits, and
+ * the AVX-512 kernel hands its products of at most 16 columns to this one. Compiled for avx2 + fma
+ * through function attributes; called only on the AVX2 and AVX-512 paths. Also the vector
+ * transpose (iw_transpose_avx2).
  */
 #include "gemm.h"
 #include "layer.h"

@@ -6,7 +6,8 @@
  * 6 x 16 tile instead (the same chains). Every output is one chain of fused multiply-adds over
  * k = 0 .. K-1 in order, starting from 0 (or from C when accumulating), exactly as in the AVX2
  * kernel (gemm_avx2.c): the two give the same bits. Compiled for avx512f through function
- * attributes; iw_gemm calls it only when iw_engine_isa() is IW_ISA_AVX512.
+ * attributes; iw_gemm calls it only when iw_engine_isa() is IW_ISA_AVX512. Also the vector transpose
+ * (iw_transpose_avx512, 16x16 blocks in registers).
  */
 #include "gemm.h"
 #include "layer.h"
