@@ -14,7 +14,8 @@
  * Loss (per example i with label y_i in {0, 1} and weight w_i; p = softmax(logits)):
  *   l_i = -log p_i[y_i];  normalize=weights: L = sum w_i l_i / sum w_i;  batch: L = sum w_i l_i / B.
  * Matrix products: the engine's own kernels on CPUs with AVX2 + FMA or AVX-512 (see iw_isa below),
- * OpenBLAS on the portable path; the caller sets OpenBLAS to one thread (iw_engine_init_threads).
+ * except dense layers at more than 64 examples per batch (OpenBLAS is faster there); OpenBLAS on
+ * the portable path. The caller sets OpenBLAS to one thread (iw_engine_init_threads).
  */
 #ifndef IW_ENGINE_H
 #define IW_ENGINE_H
@@ -99,8 +100,9 @@ const iw_net_config *iw_net_get_config(const iw_net *net);
  * for a lower path (tests, benchmarks, or matching results across a mixed cluster); a path the
  * CPU lacks is clamped to the best it has, and an unknown name is ignored, both with a message
  * in iw_engine_kernel_warning(). The AVX2 and AVX-512 paths give bit-identical results (the same
- * multiply-add chain per output, no OpenBLAS product), so nodes of either kind agree; the portable
- * path rounds differently (cblas_sgemm, and by OpenBLAS's kernel). */
+ * multiply-add chain per output), and without OpenBLAS products (batches of up to 64 examples in
+ * dense layers, any batch elsewhere) nodes of either kind agree whatever their OpenBLAS kernel;
+ * the portable path rounds differently (cblas_sgemm, and by OpenBLAS's kernel). */
 typedef enum iw_isa { IW_ISA_PORTABLE = 0, IW_ISA_AVX2 = 1, IW_ISA_AVX512 = 2 } iw_isa;
 iw_isa iw_engine_isa(void);            /* the path the kernels take now */
 iw_isa iw_engine_isa_best(void);       /* the best path this CPU can run */
@@ -114,10 +116,9 @@ int iw_engine_isa_parse(const char *name, iw_isa *isa);
 /* Sets OpenBLAS to one thread (DESIGN: one thread per rank) and returns its kernel name
  * (openblas_get_corename()). */
 const char *iw_engine_init_threads(void);
-/* Non-NULL message when the engine runs its portable path (where OpenBLAS does the products) with
- * a generic OpenBLAS kernel on a CPU with AVX2/AVX-512, saying how to fix it (OPENBLAS_CORETYPE=...),
- * and/or when IW_ENGINE_ISA could not be honoured (unknown name, or a path the CPU lacks); NULL
- * when all is fine. */
+/* Non-NULL message when OpenBLAS runs a generic kernel on a CPU with AVX2/AVX-512, saying how to
+ * fix it (OPENBLAS_CORETYPE=...), and/or when IW_ENGINE_ISA could not be honoured (unknown name,
+ * or a path the CPU lacks); NULL when all is fine. */
 const char *iw_engine_kernel_warning(void);
 
 #endif

@@ -1,8 +1,9 @@
 /* blas.c — OpenBLAS set-up: one thread per process (DESIGN: one thread per rank) and a check that
  * the kernel OpenBLAS picked suits the CPU. OpenBLAS 0.3.21 does not recognise recent CPUs and
  * falls back to a generic kernel ("Prescott"), about 7x slower for sgemm than SkylakeX on a CPU
- * with AVX-512 (MACHINE-NOTES.md); OPENBLAS_CORETYPE overrides its choice. That matters only on
- * the engine's portable path: its AVX2 and AVX-512 paths do every product with their own kernels. */
+ * with AVX-512 (MACHINE-NOTES.md); OPENBLAS_CORETYPE overrides its choice. It matters for every
+ * product of the engine's portable path, and on the AVX2 and AVX-512 paths for the dense layers at
+ * more than 64 examples per batch (the MLP's evaluation). */
 #include "layer.h"
 
 #include <cblas.h>
@@ -31,7 +32,6 @@ static int is_generic_kernel(const char *core)
 static const char *openblas_warning(void)
 {
     static char message[512];
-    if (iw_engine_isa() != IW_ISA_PORTABLE) return NULL;
     const char *core = openblas_get_corename();
     if (!core || !is_generic_kernel(core)) return NULL;
     __builtin_cpu_init();

@@ -24,8 +24,9 @@
  * The AVX2 kernels repeat the AVX-512 ones value for value (the same fused multiply-add chain per
  * output in every product, gemm.h; the same transform arithmetic and the same grouping of the sums
  * into dx, db and dW), and some kernels serve both paths (the first layer's forward, narrow
- * products): the two vector paths give the same bits, and use no OpenBLAS product, so nodes of
- * either kind agree bit for bit. The portable path rounds differently (within the 1e-4 of the tests).
+ * products): the two vector paths give the same bits, and the convolutions use no OpenBLAS product,
+ * so nodes of either kind agree bit for bit. The portable path rounds differently (within the 1e-4
+ * of the tests).
  */
 #ifndef IW_ENGINE_CONV_H
 #define IW_ENGINE_CONV_H

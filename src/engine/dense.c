@@ -9,12 +9,14 @@
  * zeroing them (see iw_layer_overwrites_grads):
  *   dW = dy^T x   (out, in)     db = sum_b dy   (out)     dx = dy W   (B, in)
  *
- * Products: on the AVX2 and AVX-512 paths the engine's own kernels (gemm.h: no packing, which at
- * training batch sizes costs OpenBLAS more than the product; the same bits on both paths and
- * whatever OpenBLAS kernel a node runs): the forward as y^T (out, B) = W x^T with x transposed
- * into the workspace, dW with dy^T read in place (a strided A), dx directly. On the portable path
- * one cblas_sgemm each, the transposes folded into the call (for small batches the forward
- * product is computed transposed, see SMALL_BATCH).
+ * Products: up to OWN_MAX_BATCH examples on the AVX2 and AVX-512 paths, the engine's own kernels
+ * (gemm.h: no packing, which at training batch sizes costs OpenBLAS more than the product; the
+ * same bits on both paths and whatever OpenBLAS kernel a node runs): the forward as
+ * y^T (out, B) = W x^T with x transposed into the workspace, dW with dy^T read in place (a strided
+ * A), dx directly. Otherwise (the portable path, and larger batches such as the MLP's evaluation
+ * batches of 256, where OpenBLAS's packed kernels measured 7-10% faster on Zen 4) one cblas_sgemm
+ * each, the transposes folded into the call (for small batches the forward product is computed
+ * transposed, see SMALL_BATCH).
  */
 #include "gemm.h"
 #include "layer.h"
@@ -26,6 +28,8 @@
  * is faster in that orientation for few rows (measured for 784 -> 512: 13-30% at B = 8..16 with the
  * Haswell and SkylakeX kernels, about even at 32, 40% slower at 64, transpose included). */
 #define SMALL_BATCH 32
+/* Up to this batch the vector paths use the engine's own products (see above). */
+#define OWN_MAX_BATCH 64
 
 typedef struct dense_config {
     int out_features;
@@ -56,9 +60,10 @@ static int dense_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_size
     sizes->params = sizes->weights + (size_t)cfg->out_features;
     sizes->buffers = 0;
     sizes->saved = 0;
-    /* x^T (in, B) and y^T (out, B) for the vector paths, which also covers the portable path's
+    /* x^T (in, B) and y^T (out, B) for the own products, which also covers the portable path's
      * y^T at small batches */
-    sizes->workspace = (size_t)max_batch * (n_in + (size_t)cfg->out_features);
+    size_t b = (size_t)(max_batch < OWN_MAX_BATCH ? max_batch : OWN_MAX_BATCH);
+    sizes->workspace = b * (n_in + (size_t)cfg->out_features);
     return 0;
 }
 
@@ -85,7 +90,7 @@ static void dense_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float 
     const dense_config *cfg = layer->config;
     const int B = ctx->batch, n_in = cfg->in_features, n_out = cfg->out_features;
     const float *W = layer->params, *bias = layer->params + (size_t)n_out * n_in;
-    if (iw_engine_isa() != IW_ISA_PORTABLE) {
+    if (iw_engine_isa() != IW_ISA_PORTABLE && B <= OWN_MAX_BATCH) {
         float *xt = ctx->workspace, *yt = xt + (size_t)B * n_in;
         iw_transpose(in, B, n_in, (size_t)n_in, xt, (size_t)B);
         iw_gemm(n_out, B, n_in, W, n_in, 1, xt, B, yt, B, 0);
@@ -114,7 +119,7 @@ static void dense_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float
     const float *W = layer->params;
     float *dW = layer->grads, *db = layer->grads + (size_t)n_out * n_in;
     (void)out;
-    const int vector = iw_engine_isa() != IW_ISA_PORTABLE;
+    const int vector = iw_engine_isa() != IW_ISA_PORTABLE && B <= OWN_MAX_BATCH;
     /* dW (out, in) = dy^T (out, B) · x (B, in) */
     if (vector)
         iw_gemm(n_out, n_in, B, dout, 1, n_out, in, n_in, dW, n_in, 0);

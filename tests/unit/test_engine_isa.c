@@ -500,7 +500,7 @@ static void child_choice(const char *value, char *line, size_t size)
 }
 
 /* IW_ENGINE_ISA, read once at start: a lower path is taken, a higher one clamped with a message,
- * an unknown name ignored with a message; no OpenBLAS warning on a vector path. */
+ * an unknown name ignored with a message. */
 static void test_isa_environment(void)
 {
     char line[1024], want[64];
@@ -510,10 +510,6 @@ static void test_isa_environment(void)
     snprintf(want, sizeof want, "%s|", iw_engine_isa_name(iw_engine_isa_best()));
     EXPECT(strncmp(line, want, strlen(want)) == 0 && strstr(line, "sse9") && strstr(line, "not one of"),
            "IW_ENGINE_ISA=sse9: '%s'", line);
-    if (iw_engine_isa_best() >= IW_ISA_AVX2) { /* a generic OpenBLAS kernel slows nothing on a vector path */
-        child_line("-u IW_ENGINE_ISA OPENBLAS_CORETYPE=Prescott", "--print-choice", line, sizeof line);
-        EXPECT(strstr(line, "|none") != NULL, "OPENBLAS_CORETYPE=Prescott on a vector path: '%s'", line);
-    }
     child_choice("avx512", line, sizeof line);
     if (iw_engine_isa_best() == IW_ISA_AVX512)
         EXPECT(strncmp(line, "avx512|none", 11) == 0, "IW_ENGINE_ISA=avx512 on an AVX-512 CPU: '%s'", line);
