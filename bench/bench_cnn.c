@@ -1,15 +1,18 @@
-/* bench_cnn.c — training speed of the engine on the paper's CNN (model kind cnn, default widths),
- * random inputs of 1x28x28 and 3x32x32 at batch 16 and 64: forward + weighted cross-entropy +
- * backward + SGD step. For each configuration it prints
+/* bench_cnn.c — speed of the engine on the paper's CNN (model kind cnn, default widths) and the
+ * ResNet (kind resnet, default widths, no batch norm), on random inputs, with the engine's kernel
+ * path from IW_ENGINE_ISA (bench/run_bench.sh runs it once per path the CPU has):
+ *   - a training step (forward + weighted cross-entropy + backward + SGD step) of the CNN on
+ *     1x28x28 and 3x32x32 at batch 16 and 64, and of the ResNet on 1x28x28 at batch 16;
+ *   - the evaluation forward (no gradients, running statistics) of the CNN at batch 64, what
+ *     src/run evaluates its sets with.
+ * Each prints one line that bench/run_bench.sh pairs with bench/peer_torch_cnn.py's,
  *   "CNN 1x28x28 b16: <ms> ms/example  (cpu <ms> ms/example; best step <ms> ms/example; ..."
- *   (the line bench/run_bench.sh reads; cpu = this process's CPU time and best step = the fastest
- *   single step, both less inflated than the mean wall time on a shared machine),
- * the achieved GFLOP/s counting direct-convolution and dense FLOPs (forward, weight gradient and
- * input gradient, the last skipped for the first layer), the peak RSS, and a per-layer breakdown of
- * one step; then one line for the ResNet (kind resnet, default widths) on 1x28x28 at batch 16.
- * Then, unless IW_BENCH_NO_PEER is set, it runs bench/peer_torch_cnn.py (PyTorch, one
- * thread) in the same run and prints the ratio engine / PyTorch per configuration.
- * Prints figures only; asserts nothing about speed.
+ * (cpu = this process's CPU time, best step = the fastest single step: both less inflated than the
+ * mean wall time on a shared machine), with the FLOPs per example counted as direct convolution
+ * and dense products (forward, weight gradient and input gradient, the last skipped for the first
+ * layer; the forward alone for evaluation), the GFLOP/s that makes by CPU time, and that as a
+ * fraction of one thread's sgemm peak measured in the same run (bench_common.h). A per-layer
+ * breakdown of one step follows the batch-16 CNN lines. Prints figures only; asserts nothing.
  *
  *   build/bench/bench_cnn [seconds per configuration, default 2]
  */
@@ -17,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "engine/conv.h"
 #include "iw/common.h"
@@ -27,19 +29,14 @@
 typedef struct config {
     iw_model_kind kind;
     int c, side, batch;
-    double ms, cpu_ms, best_ms; /* engine wall, CPU, and fastest single step, ms per example */
+    int evaluation;             /* 1: the evaluation forward alone */
 } config;
 
-/* CPU time of this process: on a shared machine it counts only our own work. */
-static double cpu_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+static bench_machine machine_;
 
-/* FLOPs of one training step per example: 2*MACs for forward, weight gradient, input gradient. */
-static double flops_per_example(iw_net *net)
+/* FLOPs per example as direct convolution and dense products: 2*MACs for the forward, and for a
+ * training step also the weight gradient and the input gradient (none for the first layer). */
+static double flops_per_example(iw_net *net, int evaluation)
 {
     double total = 0.0;
     for (int i = 0; i < iw_net_layer_count(net); i++) {
@@ -55,7 +52,7 @@ static double flops_per_example(iw_net *net)
         } else if (strcmp(l->ops->kind, "dense") == 0) {
             macs = (double)iw_shape_size(l->in) * iw_shape_size(l->out);
         }
-        total += 2.0 * macs * (i == 0 ? 2 : 3);
+        total += 2.0 * macs * (evaluation ? 1 : i == 0 ? 2 : 3);
     }
     return total;
 }
@@ -91,16 +88,16 @@ static void breakdown(iw_net *net, const float *x, int batch, int reps)
         const float *in = x;
         for (int i = 0; i < n; i++) {
             iw_layer *l = iw_net_layer(net, i);
-            double t0 = cpu_seconds();
+            double t0 = iw_cpu_seconds();
             l->ops->forward(l, &ctx, in, act[i]);
-            if (r >= 0) tf[i] += cpu_seconds() - t0;
+            if (r >= 0) tf[i] += iw_cpu_seconds() - t0;
             in = act[i];
         }
         for (int i = n - 1; i >= 0; i--) {
             iw_layer *l = iw_net_layer(net, i);
-            double t0 = cpu_seconds();
+            double t0 = iw_cpu_seconds();
             l->ops->backward(l, &ctx, i ? act[i - 1] : x, act[i], g[0], i ? g[1] : NULL);
-            if (r >= 0) tb[i] += cpu_seconds() - t0;
+            if (r >= 0) tb[i] += iw_cpu_seconds() - t0;
         }
     }
     double total = 0.0;
@@ -119,7 +116,7 @@ static void breakdown(iw_net *net, const float *x, int batch, int reps)
     free(g[0]); free(g[1]); free(work);
 }
 
-static void bench(config *cf, double seconds)
+static void bench(const config *cf, double seconds)
 {
     iw_net_config cfg = {.kind = cf->kind, .input = {cf->c, cf->side, cf->side}, .n_classes = 2,
                          .init = IW_INIT_PYTORCH, .max_batch = cf->batch};
@@ -136,96 +133,61 @@ static void bench(config *cf, double seconds)
     iw_loss ce;
     iw_loss_init(&ce, IW_LOSS_CROSS_ENTROPY, IW_NORMALIZE_WEIGHTS);
     enum { N_BATCHES = 16 };
-    const int batch = cf->batch;
+    const int batch = cf->batch, training = !cf->evaluation;
     size_t d = iw_shape_size(cfg.input);
     float *x, *w;
     int32_t *y;
     bench_make_batches("bench_cnn", &rng, N_BATCHES, batch, d, &x, &y, &w);
     long steps = 0;
-    double loss = 0.0, t0, t, c0, best = 1e30;
-    for (int k = 0; k < 3; k++) {
-        iw_net_forward(net, x + (size_t)(k % N_BATCHES) * batch * d, batch, 1, &drop);
-        loss = iw_net_backward(net, y + (k % N_BATCHES) * batch, w + (k % N_BATCHES) * batch, &ce);
-        iw_net_sgd_step(net, 0.01f, 0.0f, 0.0f);
-    }
-    t0 = iw_wall_seconds();
-    c0 = cpu_seconds();
-    do {
-        int bi = (int)(steps % N_BATCHES);
+    double loss = 0.0, t0 = 0.0, t = 0.0, c0 = 0.0, best = 1e30;
+    for (long k = -3; k < 0 || t < seconds || steps < 3; k++) { /* k < 0: warm-up, not timed */
+        if (k == 0) {
+            t0 = iw_wall_seconds();
+            c0 = iw_cpu_seconds();
+        }
+        int bi = (int)((k + 3) % N_BATCHES);
         double s0 = iw_wall_seconds();
-        iw_net_forward(net, x + (size_t)bi * batch * d, batch, 1, &drop);
-        loss = iw_net_backward(net, y + bi * batch, w + bi * batch, &ce);
-        iw_net_sgd_step(net, 0.01f, 0.0f, 0.0f);
+        const float *logits = iw_net_forward(net, x + (size_t)bi * batch * d, batch, training, &drop);
+        if (training) {
+            loss = iw_net_backward(net, y + bi * batch, w + bi * batch, &ce);
+            iw_net_sgd_step(net, 0.01f, 0.0f, 0.0f);
+        } else {
+            loss = logits[0];
+        }
         double s1 = iw_wall_seconds();
+        if (k < 0) {
+            t = 0.0;
+            continue;
+        }
         if (s1 - s0 < best) best = s1 - s0;
         steps++;
         t = s1 - t0;
-    } while (t < seconds || steps < 3);
-    cf->ms = t * 1e3 / ((double)steps * batch);
-    cf->cpu_ms = (cpu_seconds() - c0) * 1e3 / ((double)steps * batch);
-    cf->best_ms = best * 1e3 / batch;
-    double gflop = flops_per_example(net) * 1e-9;
-    printf("%s %dx%dx%d b%d: %.4f ms/example  (cpu %.4f ms/example; best step %.4f ms/example; %ld steps, %.1f MFLOP/example, %.1f GFLOP/s "
-           "wall, %.1f GFLOP/s CPU, last loss %.4f, peak RSS %.1f MiB)\n",
-           cf->kind == IW_MODEL_CNN ? "CNN" : "ResNet", cf->c, cf->side, cf->side, batch, cf->ms, cf->cpu_ms,
-           cf->best_ms, steps, gflop * 1e3, gflop / (cf->ms * 1e-3),
-           gflop / (cf->cpu_ms * 1e-3), loss, peak_rss_kib() / 1024.0);
-    if (batch == 16 && cf->kind == IW_MODEL_CNN) breakdown(net, x, batch, 3);
+    }
+    double ms = t * 1e3 / ((double)steps * batch), cpu_ms = (iw_cpu_seconds() - c0) * 1e3 / ((double)steps * batch);
+    double gflop = flops_per_example(net, cf->evaluation) * 1e-9, gflops = gflop / (cpu_ms * 1e-3);
+    printf("%s %dx%dx%d %sb%d: %.4f ms/example  (cpu %.4f ms/example; best step %.4f ms/example; %ld steps; "
+           "%.1f MFLOP/example as direct convolution, %.1f GFLOP/s by CPU time = %.2f of the 1024^3 sgemm peak; "
+           "path %s; %s %.4f; peak RSS %.1f MiB)\n",
+           cf->kind == IW_MODEL_CNN ? "CNN" : "ResNet", cf->c, cf->side, cf->side, cf->evaluation ? "eval " : "",
+           batch, ms, cpu_ms, best * 1e3 / batch, steps, gflop * 1e3, gflops, gflops / machine_.peak, machine_.path,
+           training ? "last loss" : "logit", loss, peak_rss_kib() / 1024.0);
+    if (batch == 16 && cf->kind == IW_MODEL_CNN && training) breakdown(net, x, batch, 3);
     fflush(stdout);
     free(x); free(w); free(y);
     iw_net_free(net);
 }
 
-/* Runs the PyTorch peer and fills peer[i] (wall) and peer_cpu[i] from its
- * "CNN CxSxS bB: ms ms/example  (cpu ms ms/example; ..." lines. */
-static void run_peer(config *cf, int n, double *peer, double *peer_cpu, double *peer_best, double seconds)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/peer_torch_cnn.py %g 2>&1", seconds);
-    FILE *p = popen(cmd, "r");
-    if (!p) return;
-    char line[512];
-    while (fgets(line, sizeof line, p)) {
-        printf("  peer: %s", line);
-        int c, s1, s2, b;
-        double ms, cpu = 0.0, best = 0.0;
-        if (sscanf(line, "CNN %dx%dx%d b%d: %lf ms/example (cpu %lf ms/example; best step %lf", &c, &s1, &s2, &b,
-                   &ms, &cpu, &best) >= 5)
-            for (int i = 0; i < n; i++)
-                if (cf[i].c == c && cf[i].side == s1 && cf[i].batch == b) {
-                    peer[i] = ms;
-                    peer_cpu[i] = cpu;
-                    peer_best[i] = best;
-                }
-    }
-    pclose(p);
-}
-
 int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 2.0;
-    const char *core = iw_engine_init_threads();
-    const char *warning = iw_engine_kernel_warning();
-    printf("bench_cnn: the paper's CNN, weighted CE + SGD, OpenBLAS kernel %s, 1 thread, Winograd products "
-           "on %s, no allocation per step\n", core, iw_conv_gemm_kernel());
-    if (warning) printf("  warning: %s\n", warning);
-    config cf[4] = {{IW_MODEL_CNN, 1, 28, 16, 0, 0, 0}, {IW_MODEL_CNN, 1, 28, 64, 0, 0, 0},
-                    {IW_MODEL_CNN, 3, 32, 16, 0, 0, 0}, {IW_MODEL_CNN, 3, 32, 64, 0, 0, 0}};
-    for (int i = 0; i < 4; i++) bench(&cf[i], seconds);
-    /* for planning sweeps: the ResNet (default widths 64, 64, 128, 256), no peer figure */
-    config resnet = {IW_MODEL_RESNET, 1, 28, 16, 0, 0, 0};
-    bench(&resnet, seconds);
-    if (getenv("IW_BENCH_NO_PEER")) return 0;
-    double peer[4] = {0}, peer_cpu[4] = {0}, peer_best[4] = {0};
-    run_peer(cf, 4, peer, peer_cpu, peer_best, seconds);
-    printf("engine / PyTorch per training example (same run; < 1 means the engine is faster). On a loaded\n"
-           "machine the mean wall time mostly measures the load; CPU time and the fastest single step are\n"
-           "the fairer figures:\n");
-    for (int i = 0; i < 4; i++)
-        if (peer[i] > 0)
-            printf("  CNN %dx%dx%d b%d: mean wall %.4f / %.4f ms = %.2f | cpu %.4f / %.4f ms = %.2f | best step "
-                   "%.4f / %.4f ms = %.2f\n", cf[i].c, cf[i].side, cf[i].side, cf[i].batch, cf[i].ms, peer[i],
-                   cf[i].ms / peer[i], cf[i].cpu_ms, peer_cpu[i], peer_cpu[i] > 0 ? cf[i].cpu_ms / peer_cpu[i] : 0.0,
-                   cf[i].best_ms, peer_best[i], peer_best[i] > 0 ? cf[i].best_ms / peer_best[i] : 0.0);
+    bench_machine_line("bench_cnn", &machine_);
+    printf("bench_cnn: the paper's CNN and the ResNet, weighted CE + SGD, no allocation per step; convolution "
+           "kernels %s\n", iw_conv_kernels());
+    const config cf[] = {
+        {IW_MODEL_CNN, 1, 28, 16, 0}, {IW_MODEL_CNN, 1, 28, 64, 0}, {IW_MODEL_CNN, 3, 32, 16, 0},
+        {IW_MODEL_CNN, 3, 32, 64, 0}, {IW_MODEL_CNN, 1, 28, 64, 1}, {IW_MODEL_CNN, 3, 32, 64, 1},
+        {IW_MODEL_RESNET, 1, 28, 16, 0},
+    };
+    for (size_t i = 0; i < sizeof cf / sizeof cf[0]; i++) bench(&cf[i], seconds);
     return 0;
 }

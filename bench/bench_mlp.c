@@ -1,20 +1,21 @@
 /* bench_mlp.c — training speed of the engine on the MLP 784-512-512-2 (Fashion-MNIST-sized input,
- * random data), weighted cross-entropy + plain SGD: forward + backward + step per batch.
- * Prints milliseconds per training example (wall clock; process CPU time beside it, which a busy
- * machine inflates less) at batch 16 and 64, with the OpenBLAS kernel and thread count, as lines
- * "MLP b<B>: <ms> ms/example" that bench/run_bench.sh reads. Prints figures only;
- * it asserts nothing about speed.
+ * random data), weighted cross-entropy + plain SGD: forward + backward + step per batch, on the
+ * kernel path IW_ENGINE_ISA selects. Prints milliseconds per training example (wall clock; process
+ * CPU time beside it, which a busy machine inflates less) at batch 16 and 64, with the FLOPs of the
+ * products per example, the GFLOP/s by CPU time and its fraction of one thread's sgemm peak
+ * (bench_common.h), as lines "MLP b<B>: <ms> ms/example ..." that bench/run_bench.sh pairs with
+ * bench/peer_torch_mlp.py's. Prints figures only; it asserts nothing about speed.
  *
  *   build/bench/bench_mlp [seconds per batch size, default 2]
  */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <cblas.h>
-
 #include "iw/common.h"
 #include "iw/engine.h"
 #include "bench_common.h"
+
+static bench_machine machine_;
 
 static double bench(int batch, double seconds)
 {
@@ -58,8 +59,12 @@ static double bench(int batch, double seconds)
     } while (t < seconds);
     double ms = t * 1e3 / ((double)steps * batch);
     double cpu_ms = (iw_cpu_seconds() - c0) * 1e3 / ((double)steps * batch);
-    printf("MLP b%d: %.4f ms/example  (cpu %.4f ms/example, %ld steps, last loss %.4f)\n", batch, ms,
-           cpu_ms, steps, loss);
+    /* forward, weight gradient and input gradient (not of the first layer), 2 FLOPs per multiply-add */
+    const double macs = 784.0 * 512 + 512.0 * 512 + 512.0 * 2, first = 784.0 * 512;
+    const double gflop = 2.0 * (3.0 * macs - first) * 1e-9, gflops = gflop / (cpu_ms * 1e-3);
+    printf("MLP b%d: %.4f ms/example  (cpu %.4f ms/example, %ld steps, %.2f MFLOP/example, %.1f GFLOP/s by CPU "
+           "time = %.2f of the 1024^3 sgemm peak; path %s; last loss %.4f)\n", batch, ms, cpu_ms, steps, gflop * 1e3,
+           gflops, gflops / machine_.peak, machine_.path, loss);
     free(x);
     free(w);
     free(y);
@@ -70,11 +75,8 @@ static double bench(int batch, double seconds)
 int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 2.0;
-    const char *core = iw_engine_init_threads();
-    const char *warning = iw_engine_kernel_warning();
+    bench_machine_line("bench_mlp", &machine_);
     printf("bench_mlp: iwsweep engine, MLP 784-512-512-2, weighted CE + SGD (forward+backward+step)\n");
-    printf("OpenBLAS kernel %s, %d thread(s)\n", core, openblas_get_num_threads());
-    if (warning) printf("warning: %s\n", warning);
     bench(16, seconds);
     bench(64, seconds);
     return 0;

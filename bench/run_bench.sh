@@ -1,52 +1,102 @@
 #!/usr/bin/env bash
-# run_bench.sh — runs every benchmark and prints its figures (no timed assertions).
+# run_bench.sh — runs every benchmark on every kernel path of the engine the CPU has, and PyTorch
+# beside them, then prints a table of engine / PyTorch per workload (no timed assertions).
 #
 #   bench/run_bench.sh [BUILD]        (make bench calls it with the build folder, default build)
+#   IW_BENCH_PATHS="avx2 portable"    limit the engine paths (default: all the CPU runs, best first)
+#   IW_BENCH_SECONDS=2                seconds per configuration (bench_cnn, bench_mlp, PyTorch peers)
 #
-# Runs every BUILD/bench/bench_* binary (iwsweep) and every bench/peer_*.py (PyTorch or other peers,
-# run with /usr/bin/python3 and no arguments), one at a time, all under the same environment, so the
-# OpenBLAS kernel chosen by OPENBLAS_CORETYPE is the same for both. Any line of the form
-#   "<label>: <number> ms/example ..."
-# printed by a bench binary and by a peer script with the same <label> (e.g. "MLP b16") gives a line
-#   "<label>: iwsweep X ms/ex, PyTorch Y ms/ex, speed-up Z"
-# at the end (plus the CPU-time ratio when both print "cpu <number> ms/example" on that line).
-# Figures taken on a busy machine are noisy; rerun on an idle one to quote them. A benchmark that
+# Engine paths (IW_ENGINE_ISA): avx512 where /proc/cpuinfo lists avx512f, avx2 where it lists avx2
+# and fma, portable always. Each engine benchmark (BUILD/bench/bench_*, except bench_data_share,
+# which measures memory and runs once) runs once per path. On a CPU with AVX-512 the avx2 path
+# stands for an AVX2-only node: the engine runs with OPENBLAS_CORETYPE=Haswell (unless the
+# environment sets it) and PyTorch runs a second time with ONEDNN_MAX_CPU_ISA=AVX2 and the same
+# OpenBLAS kernel, and the avx2 rows compare with that run. Every line of the form
+#   "<label>: <number> ms/<unit>  (cpu <number> ms/<unit>; ..."
+# printed by an engine benchmark and by a peer (bench/peer_*.py, run with /usr/bin/python3) with the
+# same <label> gives a row of the final table, by process CPU time (which other work on a shared
+# machine inflates less than wall time; the wall figures are in the lines above). A benchmark that
 # fails is reported and makes the exit status non-zero; the others still run.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 BUILD=${1:-build}
+SECONDS_PER=${IW_BENCH_SECONDS:-2}
 OUT=$(mktemp -d /tmp/iwbench.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 
-echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset: OpenBLAS picks its kernel itself>}"
-echo "host: $(uname -n), $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+has() { case " $flags " in *" $1 "*) return 0 ;; esac; return 1; }
+cpu_paths=""
+has avx512f && cpu_paths="avx512"
+has avx2 && has fma && cpu_paths="$cpu_paths avx2"
+cpu_paths="$cpu_paths portable"
+paths=${IW_BENCH_PATHS:-$cpu_paths}
+avx512_cpu=0; has avx512f && avx512_cpu=1
+
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset: OpenBLAS picks its kernel itself>}; engine paths: $paths"
 status=0
-for b in "$BUILD"/bench/bench_*; do
-  [ -x "$b" ] || continue
-  echo "== $b"
-  if ! "$b" | tee "$OUT/ours.$(basename "$b")"; then echo "!! $b failed"; status=1; fi
+
+# peer group of a path: "default", or "avx2" (PyTorch limited to AVX2) for the avx2 path of a CPU
+# with AVX-512
+group_of() { if [ "$1" = avx2 ] && [ "$avx512_cpu" = 1 ]; then echo avx2; else echo default; fi; }
+env_of_group() { # the environment a group's runs get
+  if [ "$1" = avx2 ]; then echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell} ONEDNN_MAX_CPU_ISA=AVX2"; fi
+}
+
+for path in $paths; do
+  group=$(group_of "$path")
+  for b in "$BUILD"/bench/bench_*; do
+    [ -x "$b" ] || continue
+    name=$(basename "$b")
+    if [ "$name" = bench_data_share ]; then continue; fi
+    echo "== $name, engine path $path $(env_of_group "$group")"
+    # shellcheck disable=SC2046
+    if ! env $(env_of_group "$group") IW_ENGINE_ISA="$path" "$b" "$([ "$name" = bench_run ] && echo 1 || echo "$SECONDS_PER")" |
+        tee "$OUT/ours.$path.$name"; then
+      echo "!! $name ($path) failed"; status=1
+    fi
+  done
 done
-for p in bench/peer_*.py; do
-  [ -f "$p" ] || continue
-  echo "== $p"
-  if ! /usr/bin/python3 "$p" | tee "$OUT/peer.$(basename "$p" .py)"; then echo "!! $p failed"; status=1; fi
+if [ -x "$BUILD/bench/bench_data_share" ]; then
+  echo "== bench_data_share"
+  "$BUILD/bench/bench_data_share" || { echo "!! bench_data_share failed"; status=1; }
+fi
+
+groups=$(for path in $paths; do group_of "$path"; done | sort -u)
+for group in $groups; do
+  for p in bench/peer_*.py; do
+    [ -f "$p" ] || continue
+    name=$(basename "$p" .py)
+    echo "== $name ($group) $(env_of_group "$group")"
+    # shellcheck disable=SC2046
+    if ! env $(env_of_group "$group") /usr/bin/python3 "$p" "$([ "$name" = peer_torch_run ] && echo 1 || echo "$SECONDS_PER")" |
+        tee "$OUT/peer.$group.$name"; then
+      echo "!! $name ($group) failed"; status=1
+    fi
+  done
 done
 
-# label -> wall ms/example (and "cpu X ms/example" when printed), from each side; then one
-# speed-up line per label found on both. CPU time is less inflated by other processes than wall
-# time on a busy machine, so both ratios are shown.
+# label <tab> wall <tab> cpu <tab> unit, from "<label>: X ms/<unit>  (cpu Y ms/<unit>; ..."
 extract() {
-  cat "$@" 2>/dev/null | sed -n -E 's/^([^:]+): ([0-9.eE+-]+) ms\/example(.*cpu ([0-9.eE+-]+) ms\/example)?.*/\1\t\2\t\4/p'
+  cat "$@" 2>/dev/null |
+    sed -n -E 's/^([^:]+): ([0-9.eE+-]+) ms\/([a-z]+) +\(cpu ([0-9.eE+-]+) ms\/[a-z]+.*/\1\t\2\t\4\t\3/p'
 }
-extract "$OUT"/ours.* >"$OUT/ours.tsv"
-extract "$OUT"/peer.* >"$OUT/peer.tsv"
-echo "== speed-up (per training example, same machine and OpenBLAS kernel)"
-awk -F'\t' 'NR == FNR { peer[$1] = $2; peer_cpu[$1] = $3; next }
-            ($1 in peer) { printf "%s: iwsweep %.4f ms/ex, PyTorch %.4f ms/ex, speed-up %.2f", $1, $2,
-                           peer[$1], peer[$1] / $2
-                           if ($3 != "" && peer_cpu[$1] != "")
-                               printf "  (cpu time: %.4f vs %.4f ms/ex, speed-up %.2f)", $3, peer_cpu[$1], peer_cpu[$1] / $3
-                           printf "\n"; found = 1 }
-            END { if (!found) print "(no label measured on both sides)" }' "$OUT/peer.tsv" "$OUT/ours.tsv"
+echo "== engine / PyTorch, by process CPU time (< 1: the engine is faster; same machine, same run)"
+printf '%-24s %-9s %16s %16s %7s   %s\n' workload path engine PyTorch ratio "PyTorch ran with"
+for path in $paths; do
+  group=$(group_of "$path")
+  extract "$OUT"/ours."$path".* >"$OUT/ours.tsv"
+  extract "$OUT"/peer."$group".* >"$OUT/peer.tsv"
+  peer_env=$(env_of_group "$group"); peer_env=${peer_env:-"its own choice of kernels"}
+  awk -F'\t' -v path="$path" -v penv="$peer_env" '
+      NR == FNR { peer[$1] = $3; next }
+      ($1 in peer) && peer[$1] > 0 {
+          fmt = $4 == "example" ? "%-24s %-9s %9.4f ms/ex  %9.4f ms/ex  %7.2f   %s\n" \
+                                : "%-24s %-9s %9.0f ms/run %9.0f ms/run %7.2f   %s\n"
+          printf fmt, $1, path, $3, peer[$1], $3 / peer[$1], penv
+          found = 1 }
+      END { if (!found) print "(no workload measured on both sides for path " path ")" }' "$OUT/peer.tsv" "$OUT/ours.tsv"
+done
 exit $status

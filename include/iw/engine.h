@@ -13,7 +13,9 @@
  * PyTorch's semantics: g' = g + l2*w; v = momentum*v + g'; w -= lr*v  (v = g' when momentum = 0).
  *
  * Losses: see "Losses" below (iw_loss: kind, parameters, normalisation, per-class constants).
- * OpenBLAS does every matrix product; the caller sets it to one thread (iw_engine_init_threads).
+ * Matrix products: the engine's own kernels on CPUs with AVX2 + FMA or AVX-512 (see iw_isa below),
+ * except dense layers at more than 64 examples per batch (OpenBLAS is faster there); OpenBLAS on
+ * the portable path. The caller sets OpenBLAS to one thread (iw_engine_init_threads).
  */
 #ifndef IW_ENGINE_H
 #define IW_ENGINE_H
@@ -166,7 +168,8 @@ double iw_weights_for_epoch(const float *weights, int64_t n, double rho, int epo
 /* After a training forward of the same batch: the weighted loss of `loss` on labels (in [0, K))
  * with per-example weights (NULL = all 1), then backward through every layer. Overwrites grads (no
  * accumulation across calls). Returns the loss L (without the L2 term); NaN when the last forward
- * was not a training forward, a label is outside [0, K) or the descriptor fails iw_loss_check
+ * was not a training forward, a label is outside [0, K), loss is NULL (e.g. a stray 0 passed for
+ * the old normalisation argument) or the descriptor fails iw_loss_check
  * (grads are then not meaningful). */
 double iw_net_backward(iw_net *net, const int32_t *labels, const float *weights, const iw_loss *loss);
 
@@ -193,11 +196,33 @@ float *iw_net_buffers(iw_net *net);
 int iw_net_layer_count(const iw_net *net);
 struct iw_layer *iw_net_layer(iw_net *net, int i);
 
+/* Instruction-set paths of the engine's own kernels (convolution, pooling, small dense products;
+ * engine.h's OpenBLAS calls are OpenBLAS's business). One binary carries all three, compiled
+ * through function target attributes (no -march flag), and the path is chosen once at run time
+ * from the CPU (__builtin_cpu_supports: avx512f for AVX-512, avx2 + fma for AVX2), never from
+ * timing. The environment variable IW_ENGINE_ISA=portable|avx2|avx512, read on first use, asks
+ * for a lower path (tests, benchmarks, or matching results across a mixed cluster); a path the
+ * CPU lacks is clamped to the best it has, and an unknown name is ignored, both with a message
+ * in iw_engine_kernel_warning(). The AVX2 and AVX-512 paths give bit-identical results (the same
+ * multiply-add chain per output), and without OpenBLAS products (batches of up to 64 examples in
+ * dense layers, any batch elsewhere) nodes of either kind agree whatever their OpenBLAS kernel;
+ * the portable path rounds differently (cblas_sgemm, and by OpenBLAS's kernel). */
+typedef enum iw_isa { IW_ISA_PORTABLE = 0, IW_ISA_AVX2 = 1, IW_ISA_AVX512 = 2 } iw_isa;
+iw_isa iw_engine_isa(void);            /* the path the kernels take now */
+iw_isa iw_engine_isa_best(void);       /* the best path this CPU can run */
+/* Tests and benchmarks: selects `isa`, clamped to iw_engine_isa_best(); returns the path now in
+ * use. Not thread-safe (the engine runs one thread per process). */
+iw_isa iw_engine_set_isa(iw_isa isa);
+const char *iw_engine_isa_name(iw_isa isa); /* "portable", "avx2", "avx512" */
+/* "avx2" etc. (case-insensitive) -> *isa; 0, or -1 for an unknown name. */
+int iw_engine_isa_parse(const char *name, iw_isa *isa);
+
 /* Sets OpenBLAS to one thread (docs/DESIGN.md: one thread per rank) and returns its kernel name
  * (openblas_get_corename()). */
 const char *iw_engine_init_threads(void);
 /* Non-NULL message when OpenBLAS runs a generic kernel on a CPU with AVX2/AVX-512, saying how to
- * fix it (OPENBLAS_CORETYPE=...); NULL when the kernel is fine. */
+ * fix it (OPENBLAS_CORETYPE=...), and/or when IW_ENGINE_ISA could not be honoured (unknown name,
+ * or a path the CPU lacks); NULL when all is fine. */
 const char *iw_engine_kernel_warning(void);
 
 #endif

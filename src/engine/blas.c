@@ -1,8 +1,10 @@
 /* blas.c — OpenBLAS set-up: one thread per process (docs/DESIGN.md: one thread per rank) and a check that
  * the kernel OpenBLAS picked suits the CPU. OpenBLAS 0.3.21 does not recognise recent CPUs and
  * falls back to a generic kernel ("Prescott"), about 7x slower for sgemm than SkylakeX on a CPU
- * with AVX-512 (docs/MACHINE-NOTES.md); OPENBLAS_CORETYPE overrides its choice. */
-#include "iw/engine.h"
+ * with AVX-512 (docs/MACHINE-NOTES.md); OPENBLAS_CORETYPE overrides its choice. It matters for every
+ * product of the engine's portable path, and on the AVX2 and AVX-512 paths for the dense layers at
+ * more than 64 examples per batch (the MLP's evaluation). */
+#include "layer.h"
 
 #include <cblas.h>
 #include <stdio.h>
@@ -26,7 +28,8 @@ static int is_generic_kernel(const char *core)
     return 0;
 }
 
-const char *iw_engine_kernel_warning(void)
+/* The OpenBLAS part of iw_engine_kernel_warning: NULL when its kernel suits the CPU. */
+static const char *openblas_warning(void)
 {
     static char message[512];
     const char *core = openblas_get_corename();
@@ -44,4 +47,13 @@ const char *iw_engine_kernel_warning(void)
              "export OPENBLAS_CORETYPE=%s) before starting.",
              core, strcmp(suggest, "SkylakeX") == 0 ? "AVX-512" : "AVX2", suggest, suggest);
     return message;
+}
+
+const char *iw_engine_kernel_warning(void)
+{
+    static char both[1024];
+    const char *blas = openblas_warning(), *isa = iw_engine_isa_warning();
+    if (!blas || !isa) return blas ? blas : isa;
+    snprintf(both, sizeof both, "%s; %s", blas, isa);
+    return both;
 }

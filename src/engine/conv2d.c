@@ -2,12 +2,16 @@
  *
  * The im2col path handles every shape: a chunk of nb examples is unfolded into columns
  *   cols (K = Cin*k*k, N = nb*Ho*Wo),  cols[(ci*k + ky)*k + kx][j*P + p] = x[j][ci][oy*s+ky-pad][ox*s+kx-pad]
- * then one sgemm  Y (Cout, N) = W (Cout, K) x cols  per chunk, scattered back to NCHW with the bias.
+ * then one product  Y (Cout, N) = W (Cout, K) x cols  per chunk, scattered back to NCHW with the bias.
  * Backward per chunk: dW += dY cols^T, dcols = W^T dY, col2im adds dcols into dx.
+ * The products are the engine's own on the AVX2 and AVX-512 paths (gemm.h; dW after transposing
+ * cols, since both of its operands run along N), cblas_sgemm on the portable path. A 1x1 stride-1
+ * convolution needs no unfolding: its forward is one product per example on x itself.
  * 3x3 stride-1 convolutions with enough input channels go through Winograd instead (conv.h); the
  * forward of a stride-1 layer with at most 27 taps per output (the first layer) sums directly
  * (conv_direct.c).
- * Workspace is sized in plan for the largest chunk; nothing is allocated per step.
+ * Workspace is sized in plan for the largest chunk (cols, Y, and cols^T for the vector paths);
+ * nothing is allocated per step.
  */
 #include "conv.h"
 
@@ -120,8 +124,8 @@ static int conv_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_sizes
         c->tiles_w = (out.w + 1) / 2;
         c->chunk = 0;
         sizes->workspace = iw_winograd_plan(c, in, max_batch);
-    } else {
-        size_t per_example = (size_t)(in.c * k * k + c->out_channels) * out.h * out.w;
+    } else { /* cols, Y and (vector paths, whichever path runs later) cols^T */
+        size_t per_example = (size_t)(2 * in.c * k * k + c->out_channels) * out.h * out.w;
         size_t nb = CONV_WORKSPACE_FLOATS / per_example;
         if (nb < 1) nb = 1;
         if (nb > (size_t)max_batch) nb = (size_t)max_batch;
@@ -154,13 +158,28 @@ static void conv_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *
         iw_conv_direct_forward(c, in, out, ctx->batch, Wt, bias, x, y);
         return;
     }
+    const int vector = iw_engine_isa() != IW_ISA_PORTABLE;
+    if (vector && c->kernel == 1 && c->stride == 1 && c->pad == 0) { /* y_j (Cout, P) = W (Cout, Cin) x_j (Cin, P) */
+        for (int j = 0; j < ctx->batch; j++) {
+            float *yj = y + (size_t)j * out_size;
+            iw_gemm(Cout, P, in.c, Wt, in.c, 1, x + (size_t)j * in_size, P, yj, P, 0);
+            for (int co = 0; co < Cout; co++) {
+                float *d = yj + (size_t)co * P;
+                const float bc = bias[co];
+                for (int p = 0; p < P; p++) d[p] += bc;
+            }
+        }
+        return;
+    }
     for (int b0 = 0; b0 < ctx->batch; b0 += c->chunk) {
         int nb = ctx->batch - b0 < c->chunk ? ctx->batch - b0 : c->chunk;
         int N = nb * P;
         float *cols = ctx->workspace, *tmp = cols + (size_t)K * N;
         im2col(c, in, out, nb, x + b0 * in_size, cols);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, N, K, 1.0f, Wt, K, cols, N,
-                    0.0f, tmp, N);
+        if (vector)
+            iw_gemm(Cout, N, K, Wt, K, 1, cols, N, tmp, N, 0);
+        else
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, N, K, 1.0f, Wt, K, cols, N, 0.0f, tmp, N);
         for (int j = 0; j < nb; j++)
             for (int co = 0; co < Cout; co++) {
                 float *d = y + (b0 + j) * out_size + (size_t)co * P;
@@ -189,6 +208,7 @@ static void conv_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float 
         iw_conv_direct_backward_weights(c, in, out, ctx->batch, x, dy, dW, db))
         return;
     if (dx) memset(dx, 0, sizeof(float) * in_size * ctx->batch);
+    const int vector = iw_engine_isa() != IW_ISA_PORTABLE;
     for (int b0 = 0; b0 < ctx->batch; b0 += c->chunk) {
         int nb = ctx->batch - b0 < c->chunk ? ctx->batch - b0 : c->chunk;
         int N = nb * P;
@@ -206,6 +226,17 @@ static void conv_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float 
                 db[co] += sum;
             }
         im2col(c, in, out, nb, x + b0 * in_size, cols);
+        if (vector) {
+            /* dW (Cout, K) += dY (Cout, N) cols^T (N, K), with cols^T laid out after dY */
+            float *cols_t = dtmp + (size_t)Cout * N;
+            iw_transpose(cols, K, N, (size_t)N, cols_t, (size_t)K);
+            iw_gemm(Cout, K, N, dtmp, N, 1, cols_t, K, dW, K, 1);
+            if (dx) { /* dcols (K, N) = W^T (K, Cout) dY (Cout, N): W read as a transposed A */
+                iw_gemm(K, N, Cout, Wt, 1, K, dtmp, N, cols, N, 0);
+                col2im_add(c, in, out, nb, cols, dx + b0 * in_size);
+            }
+            continue;
+        }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Cout, K, N, 1.0f, dtmp, N, cols, N,
                     1.0f, dW, K);
         if (dx) {
@@ -251,4 +282,13 @@ iw_conv_algorithm iw_conv2d_algorithm(const iw_layer *conv)
 void iw_conv2d_set_bias_offset(iw_layer *conv, size_t offset)
 {
     ((iw_conv2d_config *)conv->config)->bias_offset = offset;
+}
+
+const char *iw_conv_kernels(void)
+{
+    switch (iw_engine_isa()) {
+    case IW_ISA_AVX512: return "AVX-512 (8x32 products, AVX-512 transforms)";
+    case IW_ISA_AVX2: return "AVX2+FMA (6x16 products, AVX2 transforms)";
+    default: return "portable (cblas_sgemm products, plain C transforms)";
+    }
 }

@@ -13,7 +13,7 @@
  *
  * Blocking: the batch's tiles are taken TB = 32 at a time; a block's transformed arrays (16 x C x
  * 32 floats each, layouts in conv_winograd.h) stay in L2 between the transform, the products
- * (iw_conv_gemm) and the inverse transform, so the only large arrays touched are x, y and their
+ * (iw_gemm) and the inverse transform, so the only large arrays touched are x, y and their
  * gradients. Backward takes backward_blocks blocks (K = 32..256 tiles) per pass, so that the
  * read-modify-write of all of dU per pass is paid less often when Cin*Cout is large, and keeps
  * the output gradients as dMT[p][k][co] so that both of its products take U and V in their
@@ -168,15 +168,16 @@ static void input_transform(const geom *g, const tile *tl, int nt, const float *
         }
 }
 
-/* y = A^T m A + bias for the block's tiles, from M[p][co][k] (ld TB); only inside Ho x Wo. */
-static void output_transform(const geom *g, const tile *tl, int nt, const float *M, size_t ps, const float *bias,
-                             float *y)
+/* y = A^T m A + bias for the block's tiles, from M[p][co][k] (p stride ps, rows ld); only inside
+ * Ho x Wo. */
+static void output_transform(const geom *g, const tile *tl, int nt, const float *M, size_t ps, size_t ld,
+                             const float *bias, float *y)
 {
     const size_t plane = (size_t)g->Ho * g->Wo;
     for (int co = 0; co < g->Cout; co++) {
         const float bc = bias[co];
         for (int k = 0; k < nt; k++) {
-            const float *m = M + (size_t)co * TB + k;
+            const float *m = M + (size_t)co * ld + k;
             const tile *q = &tl[k];
             float t[2][4];
             for (int i = 0; i < 4; i++) {
@@ -267,36 +268,51 @@ static void grad_input_transform(const geom *g, const tile *tl, int nt, const fl
         }
 }
 
-/* 1 when the AVX-512 transforms may run: CPU support, and every offset into the batch fits in the
- * int32 lanes of a gather. */
-static int vector_ok(const geom *g, int batch)
+/* The vector transforms a batch can take: the engine's path, except that the AVX-512 ones
+ * address the batch through int32 gather lanes (and the AVX2 ones keep them bit-identical), so a
+ * batch whose offsets do not fit takes the plain C ones. */
+static iw_isa transform_isa(const geom *g, int batch)
 {
-    return iw_conv_use_avx512() && (size_t)batch * (g->in_size > g->out_size ? g->in_size : g->out_size) < INT_MAX / 2;
+    iw_isa isa = iw_engine_isa();
+    if ((size_t)batch * (g->in_size > g->out_size ? g->in_size : g->out_size) >= INT_MAX / 2) return IW_ISA_PORTABLE;
+    return isa;
+}
+
+static void input_transform_isa(iw_isa isa, const geom *g, const tile *tl, int nt, const float *x, float *V,
+                                size_t vs, size_t ld)
+{
+    if (isa == IW_ISA_AVX512)
+        iw_wino_input_transform_avx512(g, tl, nt, x, V, vs, ld);
+    else if (isa == IW_ISA_AVX2)
+        iw_wino_input_transform_avx2(g, tl, nt, x, V, vs, ld);
+    else
+        input_transform(g, tl, nt, x, V, vs, ld, 1);
 }
 
 void iw_winograd_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch,
                          const float *Wt, const float *bias, const float *x, float *y, float *ws)
 {
     const geom g = geom_of(c, in, out);
-    const int Cin = g.Cin, Cout = g.Cout, T = batch * g.tiles, vec = vector_ok(&g, batch);
-    const int nb = c->backward_blocks; /* the workspace is laid out for the backward's blocks */
-    const size_t us = u_stride(&g), vs = v_stride(&g, nb), ms = m_stride(&g, nb);
-    float *U = ws, *V = U + 2 * 16 * us, *M = V + 16 * vs;
+    const int Cin = g.Cin, Cout = g.Cout, T = batch * g.tiles;
+    const iw_isa isa = transform_isa(&g, batch);
+    const size_t us = u_stride(&g);
+    /* V and M channel-major (conv_winograd.h): matrix p at p*TB, rows 16*TB apart */
+    const size_t vs = TB, ms = TB, ld = 16 * TB;
+    float *U = ws, *V = U + 2 * 16 * us, *M = V + (size_t)Cin * ld;
     tile tl[TB];
     transform_weights(Cout, Cin, Wt, U, us);
     for (int t0 = 0; t0 < T; t0 += TB) {
         int nt = T - t0 < TB ? T - t0 : TB;
         block_tiles(&g, t0, nt, tl);
-        if (vec)
-            iw_wino_input_transform_avx512(&g, tl, nt, x, V, vs, TB);
-        else
-            input_transform(&g, tl, nt, x, V, vs, TB, 1);
+        input_transform_isa(isa, &g, tl, nt, x, V, vs, ld);
         for (int p = 0; p < 16; p++)
-            iw_conv_gemm(Cout, TB, Cin, U + p * us, Cin, V + p * vs, TB, M + p * ms, TB, 0);
-        if (vec)
-            iw_wino_output_transform_avx512(&g, tl, nt, M, ms, bias, y);
+            iw_gemm(Cout, TB, Cin, U + p * us, Cin, 1, V + p * vs, (int)ld, M + p * ms, (int)ld, 0);
+        if (isa == IW_ISA_AVX512)
+            iw_wino_output_transform_avx512(&g, tl, nt, M, ms, ld, bias, y);
+        else if (isa == IW_ISA_AVX2)
+            iw_wino_output_transform_avx2(&g, tl, nt, M, ms, ld, bias, y);
         else
-            output_transform(&g, tl, nt, M, ms, bias, y);
+            output_transform(&g, tl, nt, M, ms, ld, bias, y);
     }
 }
 
@@ -305,7 +321,8 @@ void iw_winograd_backward(const iw_conv2d_config *c, iw_shape in, iw_shape out, 
                           float *dx, float *ws)
 {
     const geom g = geom_of(c, in, out);
-    const int Cin = g.Cin, Cout = g.Cout, T = batch * g.tiles, vec = vector_ok(&g, batch);
+    const int Cin = g.Cin, Cout = g.Cout, T = batch * g.tiles;
+    const iw_isa isa = transform_isa(&g, batch);
     const int nb = c->backward_blocks, LD = nb * TB; /* a pass takes up to LD tiles */
     const size_t us = u_stride(&g), vs = v_stride(&g, nb), ms = m_stride(&g, nb);
     float *U = ws, *dUT = U + 16 * us, *V = dUT + 16 * us, *M = V + 16 * vs, *dV = M + 16 * ms;
@@ -323,26 +340,30 @@ void iw_winograd_backward(const iw_conv2d_config *c, iw_shape in, iw_shape out, 
             nts[s] = nt;
             block_tiles(&g, ts, nt, tl[s]);
             float *dMs = M + (size_t)s * TB * Cout, *Vs = V + (size_t)s * TB;
-            if (vec) {
+            if (isa == IW_ISA_AVX512)
                 iw_wino_grad_output_transform_avx512(&g, tl[s], nt, dy, dMs, ms, db);
-                iw_wino_input_transform_avx512(&g, tl[s], nt, x, Vs, vs, LD);
-            } else {
+            else if (isa == IW_ISA_AVX2)
+                iw_wino_grad_output_transform_avx2(&g, tl[s], nt, dy, dMs, ms, db);
+            else
                 grad_output_transform(&g, tl[s], nt, dy, dMs, ms, db);
-                input_transform(&g, tl[s], nt, x, Vs, vs, LD, 1);
-            }
+            input_transform_isa(isa, &g, tl[s], nt, x, Vs, vs, LD);
         }
         const int K = blocks * TB; /* tiles past T are zero columns */
         /* dU^T[p] (Cin, Cout) += V[p] (Cin, K) dMT[p] (K, Cout) */
         for (int p = 0; p < 16; p++)
-            iw_conv_gemm(Cin, Cout, K, V + p * vs, LD, M + p * ms, Cout, dUT + p * us, Cout, t0 > 0);
+            iw_gemm(Cin, Cout, K, V + p * vs, LD, 1, M + p * ms, Cout, dUT + p * us, Cout, t0 > 0);
         if (!dx) continue;
         /* dVT[p] (K, Cin) = dMT[p] (K, Cout) U[p] (Cout, Cin) */
         for (int p = 0; p < 16; p++)
-            iw_conv_gemm(K, Cin, Cout, M + p * ms, Cout, U + p * us, Cin, V + p * vs, Cin, 0);
-        if (vec) {
-            for (int p = 0; p < 16; p++) iw_wino_transpose_avx512(V + p * vs, K, Cin, Cin, dV + p * vs, LD);
+            iw_gemm(K, Cin, Cout, M + p * ms, Cout, 1, U + p * us, Cin, V + p * vs, Cin, 0);
+        if (isa == IW_ISA_AVX512) {
+            for (int p = 0; p < 16; p++) iw_transpose(V + p * vs, K, Cin, Cin, dV + p * vs, LD);
             for (int s = 0; s < blocks; s++)
                 iw_wino_grad_input_transform_avx512(&g, tl[s], nts[s], dV + (size_t)s * TB, vs, LD, dx);
+        } else if (isa == IW_ISA_AVX2) {
+            for (int p = 0; p < 16; p++) iw_transpose(V + p * vs, K, Cin, Cin, dV + p * vs, LD);
+            for (int s = 0; s < blocks; s++)
+                iw_wino_grad_input_transform_avx2(&g, tl[s], nts[s], dV + (size_t)s * TB, vs, LD, dx);
         } else {
             for (int s = 0; s < blocks; s++)
                 grad_input_transform(&g, tl[s], nts[s], V + (size_t)s * TB * Cin, vs, dx);

@@ -5,38 +5,19 @@
  * padding and the ragged ends; gathers measured no faster than scalar code here). Outputs are
  * interleaved back into contiguous row stores the same way. The output-gradient transform works
  * across 16 output channels instead, with small gathers. Compiled for avx512f through a
- * function attribute, so the build needs no -march flag; callers check iw_conv_use_avx512().
+ * function attribute, so the build needs no -march flag; conv_winograd.c calls these only when
+ * iw_engine_isa() is IW_ISA_AVX512.
  */
 #include "conv.h"
 #include "conv_winograd.h"
 
 #include <stdint.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef IW_X86_KERNELS
 #include <immintrin.h>
 
 #define AVX512 __attribute__((target("avx512f")))
 #define PREFETCH_AHEAD 4 /* channels: the input rows of one run are planes apart, out of the prefetchers' sight */
-
-/* A block's tiles, walked as runs of up to 16 consecutive tiles of one tile row: a run covers
- * tile columns c0 .. c0+n-1 of row ty of example j and sits at block positions kpos .. kpos+n-1. */
-typedef struct run {
-    int j, ty, c0, n, kpos;
-} run;
-
-static int block_runs(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, run *runs)
-{
-    int count = 0;
-    for (int k = 0; k < nt;) {
-        const iw_wino_tile *q = &tl[k];
-        int tx = q->ox / 2, n = g->tw - tx;
-        if (n > 16) n = 16;
-        if (n > nt - k) n = nt - k;
-        runs[count++] = (run){q->j, q->oy / 2, tx, n, k};
-        k += n;
-    }
-    return count;
-}
 
 /* Lanes l with 0 <= s + l < n: the part of a 16-float load starting at column s inside a row of n. */
 static __mmask16 span_mask(int s, int n)
@@ -61,15 +42,15 @@ AVX512 void iw_wino_input_transform_avx512(const iw_wino_geom *g, const iw_wino_
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     const __m512 zero = _mm512_setzero_ps();
-    run runs[IW_WINO_TB];
-    int n_runs = block_runs(g, tl, nt, runs);
+    iw_wino_run runs[IW_WINO_TB];
+    int n_runs = iw_wino_block_runs(g, tl, nt, runs);
     /* block positions nt .. TB-1 are zero columns of V */
     if (nt < IW_WINO_TB)
         for (int ci = 0; ci < g->Cin; ci++)
             for (int p = 0; p < 16; p++)
                 for (int k = nt; k < IW_WINO_TB; k++) V[p * vs + (size_t)ci * ld + k] = 0.0f;
     for (int r = 0; r < n_runs; r++) {
-        const run *u = &runs[r];
+        const iw_wino_run *u = &runs[r];
         const __mmask16 store = (__mmask16)((1u << u->n) - 1);
         const int s = 2 * u->c0 - g->pad; /* input column of the run's first patch */
         const __mmask16 ma0 = span_mask(s, g->W), ma1 = span_mask(s + 16, g->W);
@@ -120,22 +101,22 @@ AVX512 void iw_wino_input_transform_avx512(const iw_wino_geom *g, const iw_wino_
 }
 
 AVX512 void iw_wino_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *M,
-                                            size_t ms, const float *bias, float *y)
+                                            size_t ms, size_t ld, const float *bias, float *y)
 {
     const size_t plane = (size_t)g->Ho * g->Wo;
     /* interleave two 16-lane vectors a, b into a0 b0 a1 b1 ... (low and high halves) */
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    run runs[IW_WINO_TB];
-    int n_runs = block_runs(g, tl, nt, runs);
+    iw_wino_run runs[IW_WINO_TB];
+    int n_runs = iw_wino_block_runs(g, tl, nt, runs);
     for (int r = 0; r < n_runs; r++) {
-        const run *u = &runs[r];
+        const iw_wino_run *u = &runs[r];
         const __mmask16 load = (__mmask16)((1u << u->n) - 1);
         const int x0 = 2 * u->c0, y0 = 2 * u->ty, cols = 2 * u->n < g->Wo - x0 ? 2 * u->n : g->Wo - x0;
         const __mmask16 s_lo = span_mask(0, cols), s_hi = span_mask(16, cols);
         const int has_y = y0 + 1 < g->Ho;
         for (int co = 0; co < g->Cout; co++) {
-            const float *m = M + (size_t)co * IW_WINO_TB + u->kpos;
+            const float *m = M + (size_t)co * ld + u->kpos;
             __m512 t0[4], t1[4], b = _mm512_set1_ps(bias[co]);
             for (int i = 0; i < 4; i++) {
                 __m512 a0 = _mm512_maskz_loadu_ps(load, m + (0 + i) * ms), a1 = _mm512_maskz_loadu_ps(load, m + (4 + i) * ms);
@@ -202,58 +183,16 @@ AVX512 void iw_wino_grad_output_transform_avx512(const iw_wino_geom *g, const iw
     }
 }
 
-/* In-register transpose of 16 rows of 16 floats (unpack, in-lane shuffle, two 128-bit shuffles):
- * on return r[n] holds column n. */
-AVX512 static inline void transpose16(__m512 r[16])
-{
-    __m512 t[16];
-    for (int i = 0; i < 8; i++) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    for (int i = 0; i < 4; i++) { /* r[4i + c], 128-bit lane L: column 4L + c of rows 4i .. 4i+3 */
-        r[4 * i + 0] = _mm512_shuffle_ps(t[4 * i + 0], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i + 0], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-    for (int c = 0; c < 4; c++) {
-        __m512 x0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88), x1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xdd);
-        __m512 y0 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88), y1 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xdd);
-        t[c] = _mm512_shuffle_f32x4(x0, y0, 0x88);
-        t[8 + c] = _mm512_shuffle_f32x4(x0, y0, 0xdd);
-        t[4 + c] = _mm512_shuffle_f32x4(x1, y1, 0x88);
-        t[12 + c] = _mm512_shuffle_f32x4(x1, y1, 0xdd);
-    }
-    for (int n = 0; n < 16; n++) r[n] = t[n];
-}
-
-AVX512 void iw_wino_transpose_avx512(const float *src, int rows, int cols, size_t lds, float *dst, size_t ldd)
-{
-    for (int r0 = 0; r0 < rows; r0 += 16) {
-        int nr = rows - r0 < 16 ? rows - r0 : 16;
-        for (int c0 = 0; c0 < cols; c0 += 16) {
-            int nc = cols - c0 < 16 ? cols - c0 : 16;
-            __mmask16 lm = (__mmask16)((1u << nc) - 1), sm = (__mmask16)((1u << nr) - 1);
-            __m512 r[16];
-            for (int i = 0; i < 16; i++)
-                r[i] = i < nr ? _mm512_maskz_loadu_ps(lm, src + (size_t)(r0 + i) * lds + c0) : _mm512_setzero_ps();
-            transpose16(r);
-            for (int n = 0; n < nc; n++) _mm512_mask_storeu_ps(dst + (size_t)(c0 + n) * ldd + r0, sm, r[n]);
-        }
-    }
-}
-
 AVX512 void iw_wino_grad_input_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *dV,
                                                size_t vs, size_t ld, float *dx)
 {
     const size_t plane = (size_t)g->H * g->W;
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    run runs[IW_WINO_TB];
-    int n_runs = block_runs(g, tl, nt, runs);
+    iw_wino_run runs[IW_WINO_TB];
+    int n_runs = iw_wino_block_runs(g, tl, nt, runs);
     for (int r = 0; r < n_runs; r++) {
-        const run *u = &runs[r];
+        const iw_wino_run *u = &runs[r];
         const __mmask16 load = (__mmask16)((1u << u->n) - 1);
         /* patch columns jj = 0,1 of the run interleave into input columns s .. s+2n, jj = 2,3 into
          * s+2 .. s+2+2n: both are summed in registers (one shifted by two lanes), then added to the
@@ -311,26 +250,22 @@ AVX512 void iw_wino_grad_input_transform_avx512(const iw_wino_geom *g, const iw_
     }
 }
 
-#else /* no x86-64 GCC: never called (iw_conv_use_avx512() is 0), defined for the linker */
+#else /* no x86-64 GCC: never called (iw_engine_isa() is portable), defined for the linker */
 
 void iw_wino_input_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *x,
-                                    float *V, size_t vs)
+                                    float *V, size_t vs, size_t ld)
 {
-    (void)g; (void)tl; (void)nt; (void)x; (void)V; (void)vs;
+    (void)g; (void)tl; (void)nt; (void)x; (void)V; (void)vs; (void)ld;
 }
 void iw_wino_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *M,
-                                     size_t ms, const float *bias, float *y)
+                                     size_t ms, size_t ld, const float *bias, float *y)
 {
-    (void)g; (void)tl; (void)nt; (void)M; (void)ms; (void)bias; (void)y;
+    (void)g; (void)tl; (void)nt; (void)M; (void)ms; (void)ld; (void)bias; (void)y;
 }
 void iw_wino_grad_output_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt,
                                           const float *dy, float *dMT, size_t ms, float *db)
 {
     (void)g; (void)tl; (void)nt; (void)dy; (void)dMT; (void)ms; (void)db;
-}
-void iw_wino_transpose_avx512(const float *src, int rows, int cols, size_t lds, float *dst, size_t ldd)
-{
-    (void)src; (void)rows; (void)cols; (void)lds; (void)dst; (void)ldd;
 }
 void iw_wino_grad_input_transform_avx512(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *dV,
                                         size_t vs, size_t ld, float *dx)

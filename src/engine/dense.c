@@ -5,12 +5,20 @@
  *   b  (out)                                                     params[out*in .. +out)
  *   y  (B, out)  per-example shape (out, 1, 1)
  *
- * Each product is one sgemm over the whole batch with the transposes folded into the call (for
- * small batches the forward product is computed transposed, see SMALL_BATCH). Backward OVERWRITES
- * its grads (dW via beta = 0, db by assignment), which saves the net a pass zeroing them (see
- * iw_layer_overwrites_grads):
+ * Backward OVERWRITES its grads (dW with beta = 0, db by assignment), which saves the net a pass
+ * zeroing them (see iw_layer_overwrites_grads):
  *   dW = dy^T x   (out, in)     db = sum_b dy   (out)     dx = dy W   (B, in)
+ *
+ * Products: up to OWN_MAX_BATCH examples on the AVX2 and AVX-512 paths, the engine's own kernels
+ * (gemm.h: no packing, which at training batch sizes costs OpenBLAS more than the product; the
+ * same bits on both paths and whatever OpenBLAS kernel a node runs): the forward as
+ * y^T (out, B) = W x^T with x transposed into the workspace, dW with dy^T read in place (a strided
+ * A), dx directly. Otherwise (the portable path, and larger batches such as the MLP's evaluation
+ * batches of 256, where OpenBLAS's packed kernels measured 7-10% faster on Zen 4) one cblas_sgemm
+ * each, the transposes folded into the call (for small batches the forward product is computed
+ * transposed, see SMALL_BATCH).
  */
+#include "gemm.h"
 #include "layer.h"
 
 #include <cblas.h>
@@ -20,6 +28,8 @@
  * is faster in that orientation for few rows (measured for 784 -> 512: 13-30% at B = 8..16 with the
  * Haswell and SkylakeX kernels, about even at 32, 40% slower at 64, transpose included). */
 #define SMALL_BATCH 32
+/* Up to this batch the vector paths use the engine's own products (see above). */
+#define OWN_MAX_BATCH 64
 
 typedef struct dense_config {
     int out_features;
@@ -50,7 +60,10 @@ static int dense_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_size
     sizes->params = sizes->weights + (size_t)cfg->out_features;
     sizes->buffers = 0;
     sizes->saved = 0;
-    sizes->workspace = (size_t)(max_batch < SMALL_BATCH ? max_batch : SMALL_BATCH) * (size_t)cfg->out_features;
+    /* x^T (in, B) and y^T (out, B) for the own products, which also covers the portable path's
+     * y^T at small batches */
+    size_t b = (size_t)(max_batch < OWN_MAX_BATCH ? max_batch : OWN_MAX_BATCH);
+    sizes->workspace = b * (n_in + (size_t)cfg->out_features);
     return 0;
 }
 
@@ -77,6 +90,14 @@ static void dense_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float 
     const dense_config *cfg = layer->config;
     const int B = ctx->batch, n_in = cfg->in_features, n_out = cfg->out_features;
     const float *W = layer->params, *bias = layer->params + (size_t)n_out * n_in;
+    if (iw_engine_isa() != IW_ISA_PORTABLE && B <= OWN_MAX_BATCH) {
+        float *xt = ctx->workspace, *yt = xt + (size_t)B * n_in;
+        iw_transpose(in, B, n_in, (size_t)n_in, xt, (size_t)B);
+        iw_gemm(n_out, B, n_in, W, n_in, 1, xt, B, yt, B, 0);
+        iw_transpose(yt, n_out, B, (size_t)B, out, (size_t)n_out);
+        for (int b = 0; b < B; b++) add_vector((size_t)n_out, out + (size_t)b * n_out, bias);
+        return;
+    }
     if (B <= SMALL_BATCH) {
         /* y^T (out, B) = W (out, in) · x^T into the workspace, then transpose + bias */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_out, B, n_in, 1.0f, W, n_in, in, n_in,
@@ -98,13 +119,19 @@ static void dense_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float
     const float *W = layer->params;
     float *dW = layer->grads, *db = layer->grads + (size_t)n_out * n_in;
     (void)out;
+    const int vector = iw_engine_isa() != IW_ISA_PORTABLE && B <= OWN_MAX_BATCH;
     /* dW (out, in) = dy^T (out, B) · x (B, in) */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n_in, B, 1.0f, dout, n_out, in, n_in,
+    if (vector)
+        iw_gemm(n_out, n_in, B, dout, 1, n_out, in, n_in, dW, n_in, 0);
+    else
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n_in, B, 1.0f, dout, n_out, in, n_in,
                 0.0f, dW, n_in);
     memcpy(db, dout, (size_t)n_out * sizeof *db);
     for (int b = 1; b < B; b++) add_vector((size_t)n_out, db, dout + (size_t)b * n_out);
     /* dx (B, in) = dy (B, out) · W (out, in) */
-    if (din)
+    if (din && vector)
+        iw_gemm(B, n_in, n_out, dout, n_out, 1, W, n_in, din, n_in, 0);
+    else if (din)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, n_in, n_out, 1.0f, dout, n_out, W,
                     n_in, 0.0f, din, n_in);
 }

@@ -165,6 +165,17 @@ void iw_loss_log_priors(const int64_t *counts, int K, double *log_prior);
  * (momentum 0: p -= lr*g', v untouched). */
 void iw_sgd_update(float *p, const float *g, float *v, size_t n, float lr, float momentum, float l2);
 
+/* The engine's x86-64 kernels (AVX2 + FMA, AVX-512) are compiled through function target
+ * attributes (GCC, Clang), so one binary carries them all; elsewhere only the portable path exists
+ * and iw_engine_isa() is IW_ISA_PORTABLE. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define IW_X86_KERNELS 1
+#endif
+
+/* The message about IW_ENGINE_ISA (unknown name, or a path the CPU lacks), or NULL (isa.c; part
+ * of iw_engine_kernel_warning). */
+const char *iw_engine_isa_warning(void);
+
 /* 1 when this layer's backward overwrites (rather than adds into) all of its param grads, so the
  * net need not zero them first (dense: its sgemm writes dW with beta = 0). Unknown kinds: 0. */
 int iw_layer_overwrites_grads(const iw_layer *layer);

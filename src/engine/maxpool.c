@@ -2,15 +2,17 @@
  * (Ho = (H - k) / s + 1), as PyTorch's nn.MaxPool2d(k, s).
  *
  * saved: for every output value, the index (within its input plane) of the maximum, stored as
- * int32 in the float arena; ties go to the first maximum in row-major order (PyTorch's CPU rule).
+ * int32 in the float arena by a training forward (evaluation does not need it); ties go to the first
+ * maximum in row-major order (PyTorch's CPU rule).
  * Backward scatters dy to those positions; dx is zero elsewhere. 2x2 windows of stride 2 (the
- * CNN's) have an AVX-512 forward, chosen like the convolutions' kernels (iw_conv_use_avx512).
+ * CNN's) have AVX-512 and AVX2 forwards, chosen by iw_engine_isa(); a maximum is exact, so every
+ * path gives the same values and indices.
  */
 #include "conv.h"
 
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef IW_X86_KERNELS
 #include <immintrin.h>
 
 /* 2x2 windows, stride 2, 16 outputs at a time: the even and odd columns of the two input rows
@@ -41,17 +43,89 @@ maxpool2_avx512(size_t planes, int H, int W, int Ho, int Wo, const float *x, flo
                     __mmask16 take = _mm512_cmp_ps_mask(v[q], m, _CMP_GT_OQ) |
                                      (_mm512_cmp_ps_mask(v[q], v[q], _CMP_UNORD_Q) & _mm512_cmp_ps_mask(m, m, _CMP_ORD_Q));
                     m = _mm512_mask_blend_ps(take, m, v[q]);
-                    idx = _mm512_mask_blend_epi32(take, idx, _mm512_add_epi32(base, _mm512_set1_epi32(off[q])));
+                    if (arg) idx = _mm512_mask_blend_epi32(take, idx, _mm512_add_epi32(base, _mm512_set1_epi32(off[q])));
                 }
                 __mmask16 st = (__mmask16)((1u << n) - 1);
                 size_t o = pl * Ho * Wo + (size_t)oy * Wo + ox;
                 _mm512_mask_storeu_ps(y + o, st, m);
-                _mm512_mask_storeu_epi32(arg + o, st, idx);
+                if (arg) _mm512_mask_storeu_epi32(arg + o, st, idx);
             }
         }
     }
 }
-#define HAVE_MAXPOOL2_AVX512 1
+
+/* The same with AVX2, 8 outputs at a time (maskload for the ragged end of a row, 4/2/1-lane
+ * stores from registers: AVX2's masked store is microcoded on AMD CPUs). */
+__attribute__((target("avx2"))) static inline void store_first8(float *p, __m256 v, int n)
+{
+    if (n == 8) {
+        _mm256_storeu_ps(p, v);
+        return;
+    }
+    __m128 x = _mm256_castps256_ps128(v);
+    if (n >= 4) {
+        _mm_storeu_ps(p, x);
+        x = _mm256_extractf128_ps(v, 1);
+        p += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        _mm_storel_pi((__m64 *)p, x);
+        x = _mm_movehl_ps(x, x);
+        p += 2;
+        n -= 2;
+    }
+    if (n) _mm_store_ss(p, x);
+}
+
+__attribute__((target("avx2"))) static inline __m256 even8(__m256 x, __m256 y)
+{
+    __m256 t = _mm256_shuffle_ps(x, y, _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+__attribute__((target("avx2"))) static inline __m256 odd8(__m256 x, __m256 y)
+{
+    __m256 t = _mm256_shuffle_ps(x, y, _MM_SHUFFLE(3, 1, 3, 1));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+__attribute__((target("avx2"))) static void
+maxpool2_avx2(size_t planes, int H, int W, int Ho, int Wo, const float *x, float *y, int32_t *arg)
+{
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), lane2 = _mm256_add_epi32(lane, lane);
+    for (size_t pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * H * W;
+        for (int oy = 0; oy < Ho; oy++) {
+            const float *r0 = xp + (size_t)(2 * oy) * W, *r1 = r0 + W;
+            for (int ox = 0; ox < Wo; ox += 8) {
+                int n = Wo - ox < 8 ? Wo - ox : 8, cols = 2 * n; /* input columns used: 2ox .. 2ox+cols */
+                const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), lane);
+                const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - 8), lane);
+                __m256 a0 = _mm256_maskload_ps(r0 + 2 * ox, m0), a1 = _mm256_maskload_ps(r0 + 2 * ox + 8, m1);
+                __m256 b0 = _mm256_maskload_ps(r1 + 2 * ox, m0), b1 = _mm256_maskload_ps(r1 + 2 * ox + 8, m1);
+                __m256 v[4] = {even8(a0, a1), odd8(a0, a1), even8(b0, b1), odd8(b0, b1)};
+                __m256i base = _mm256_add_epi32(lane2, _mm256_set1_epi32(2 * oy * W + 2 * ox));
+                int off[4] = {0, 1, W, W + 1};
+                __m256 m = v[0];
+                __m256i idx = base;
+                for (int q = 1; q < 4; q++) {
+                    __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[q], m, _CMP_GT_OQ),
+                                               _mm256_and_ps(_mm256_cmp_ps(v[q], v[q], _CMP_UNORD_Q),
+                                                             _mm256_cmp_ps(m, m, _CMP_ORD_Q)));
+                    m = _mm256_blendv_ps(m, v[q], take);
+                    if (arg)
+                        idx = _mm256_castps_si256(_mm256_blendv_ps(
+                            _mm256_castsi256_ps(idx),
+                            _mm256_castsi256_ps(_mm256_add_epi32(base, _mm256_set1_epi32(off[q]))), take));
+                }
+                size_t o = pl * Ho * Wo + (size_t)oy * Wo + ox;
+                store_first8(y + o, m, n);
+                if (arg) store_first8((float *)(arg + o), _mm256_castsi256_ps(idx), n);
+            }
+        }
+    }
+}
+#define HAVE_MAXPOOL2_X86 1
 #endif
 
 typedef struct maxpool_config {
@@ -77,18 +151,23 @@ static void maxpool_forward(iw_layer *layer, const iw_layer_ctx *ctx, const floa
     const maxpool_config *c = layer->config;
     const int k = c->kernel, s = c->stride, H = layer->in.h, W = layer->in.w;
     const int Ho = layer->out.h, Wo = layer->out.w;
-    int32_t *arg = (int32_t *)layer->saved;
+    /* backward needs the argmax only after a training forward; evaluation skips it */
+    int32_t *arg = ctx->training ? (int32_t *)layer->saved : NULL;
     const size_t planes = (size_t)ctx->batch * layer->in.c;
-#ifdef HAVE_MAXPOOL2_AVX512
-    if (k == 2 && s == 2 && iw_conv_use_avx512()) {
+#ifdef HAVE_MAXPOOL2_X86
+    if (k == 2 && s == 2 && iw_engine_isa() == IW_ISA_AVX512) {
         maxpool2_avx512(planes, H, W, Ho, Wo, x, y, arg);
+        return;
+    }
+    if (k == 2 && s == 2 && iw_engine_isa() == IW_ISA_AVX2) {
+        maxpool2_avx2(planes, H, W, Ho, Wo, x, y, arg);
         return;
     }
 #endif
     for (size_t pl = 0; pl < planes; pl++) {
         const float *xp = x + pl * H * W;
         float *yp = y + pl * Ho * Wo;
-        int32_t *ap = arg + pl * Ho * Wo;
+        int32_t *ap = arg ? arg + pl * Ho * Wo : NULL;
         for (int oy = 0; oy < Ho; oy++)
             for (int ox = 0; ox < Wo; ox++) {
                 int best = oy * s * W + ox * s;
@@ -102,7 +181,7 @@ static void maxpool_forward(iw_layer *layer, const iw_layer_ctx *ctx, const floa
                         }
                     }
                 yp[oy * Wo + ox] = m;
-                ap[oy * Wo + ox] = best;
+                if (ap) ap[oy * Wo + ox] = best;
             }
     }
 }

@@ -213,7 +213,7 @@ const float *iw_net_forward(iw_net *net, const float *x, int batch, int training
 
 double iw_net_backward(iw_net *net, const int32_t *labels, const float *weights, const iw_loss *loss)
 {
-    if (!net->trained) return NAN;
+    if (!net->trained || !loss) return NAN;
     int n = net->n_layers, batch = net->batch;
     iw_layer_ctx ctx = {.batch = batch, .training = 1, .dropout_rng = NULL, .workspace = net->workspace};
     double L = iw_loss_compute(loss, net->act[n - 1], batch, net->cfg.n_classes, labels, weights,

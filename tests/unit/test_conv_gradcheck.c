@@ -236,11 +236,10 @@ static void test_conv_winograd_matches_im2col(void)
     compare_algorithms((iw_shape){256, 7, 7}, 256, 1, 9);  /* backward passes of 4 blocks, last partial */
 }
 
-/* The same with the portable code (cblas_sgemm, plain C transforms and direct sums) that
- * non-AVX-512 CPUs run. */
-static void test_conv_winograd_portable(void)
+/* The same on the other kernel paths: the portable code (cblas_sgemm, plain C transforms and direct
+ * sums) and, where the CPU has it, AVX2 (the suite's default is the CPU's best path). */
+static void winograd_on_path(void)
 {
-    iw_conv_gemm_force_portable(1);
     gradcheck("portable wino odd p0", conv(5, 3, 1, 0, IW_CONV_WINOGRAD), (iw_shape){2, 7, 9}, 3, 1e-2, 1e-3);
     gradcheck("portable wino p1", conv(3, 3, 1, 1, IW_CONV_WINOGRAD), (iw_shape){4, 5, 6}, 2, 1e-2, 1e-3);
     gradcheck("portable direct 3x3 p1", conv(4, 3, 1, 1, IW_CONV_AUTO), (iw_shape){2, 5, 19}, 2, 1e-2, 1e-3);
@@ -249,7 +248,24 @@ static void test_conv_winograd_portable(void)
     distinct_inputs_ = 0;
     compare_algorithms((iw_shape){64, 26, 26}, 64, 0, 2);
     compare_algorithms((iw_shape){16, 7, 7}, 32, 1, 5);
-    iw_conv_gemm_force_portable(0);
+}
+
+static void test_conv_winograd_portable(void)
+{
+    iw_isa before = iw_engine_isa();
+    iw_engine_set_isa(IW_ISA_PORTABLE);
+    winograd_on_path();
+    iw_engine_set_isa(before);
+}
+
+static void test_conv_winograd_avx2(void)
+{
+    iw_isa before = iw_engine_isa();
+    if (iw_engine_set_isa(IW_ISA_AVX2) != IW_ISA_AVX2)
+        TEST_SKIP("this CPU has no AVX2 + FMA");
+    else
+        winograd_on_path();
+    iw_engine_set_isa(before);
 }
 
 static void test_conv_pool_gradients(void)
@@ -308,9 +324,10 @@ static void test_conv_first_layer_weights(void)
 {
     first_layer_case((iw_shape){1, 28, 28}, 8, 0, 3);
     first_layer_case((iw_shape){3, 9, 20}, 5, 1, 2);
-    iw_conv_gemm_force_portable(1);
-    first_layer_case((iw_shape){3, 9, 20}, 5, 1, 2);
-    iw_conv_gemm_force_portable(0);
+    iw_isa before = iw_engine_isa();
+    for (int isa = IW_ISA_PORTABLE; isa < (int)before; isa++)
+        if (iw_engine_set_isa((iw_isa)isa) == (iw_isa)isa) first_layer_case((iw_shape){3, 9, 20}, 5, 1, 2);
+    iw_engine_set_isa(before);
 }
 
 /* Plan rejects shapes that cannot work, with a message. */
@@ -335,6 +352,7 @@ int main(void)
     RUN_TEST(test_conv_winograd_gradients);
     RUN_TEST(test_conv_winograd_matches_im2col);
     RUN_TEST(test_conv_winograd_portable);
+    RUN_TEST(test_conv_winograd_avx2);
     RUN_TEST(test_conv_pool_gradients);
     RUN_TEST(test_conv_resblock_gradients);
     RUN_TEST(test_conv_first_layer_weights);

@@ -8,6 +8,8 @@
  * ResNet with importance weights != 1 (dropout masks taken from the fixture) and compares every
  * step's loss, the final parameters and the final running statistics.
  * "Relative error" here is max|engine - torch| / max|torch| over each array; the bound is 1e-4.
+ * Every case runs on each kernel path the CPU has (portable, AVX2+FMA, AVX-512: iw_engine_set_isa);
+ * a path it lacks is a skip.
  */
 #include "engine/conv.h"
 #include "test.h"
@@ -235,17 +237,40 @@ static void test_conv_model_shapes(void)
     EXPECT(strstr(err.message, "expected 4") != NULL, "message: %s", err.message);
 }
 
+/* Runs `fn` with the engine on `isa`, or skips when the CPU cannot run it. */
+static void on_path(iw_isa isa, void (*fn)(void))
+{
+    iw_isa before = iw_engine_isa();
+    if (iw_engine_set_isa(isa) != isa)
+        TEST_SKIP("this CPU cannot run the %s path (best: %s)", iw_engine_isa_name(isa),
+                  iw_engine_isa_name(iw_engine_isa_best()));
+    else
+        fn();
+    iw_engine_set_isa(before);
+}
+
+#define ON_EVERY_PATH(fn)                                                                          \
+    static void fn##_portable(void) { on_path(IW_ISA_PORTABLE, fn); }                              \
+    static void fn##_avx2(void) { on_path(IW_ISA_AVX2, fn); }                                      \
+    static void fn##_avx512(void) { on_path(IW_ISA_AVX512, fn); }
+#define RUN_ON_EVERY_PATH(fn) RUN_TEST(fn##_portable); RUN_TEST(fn##_avx2); RUN_TEST(fn##_avx512)
+ON_EVERY_PATH(test_conv_torch_conv2d)
+ON_EVERY_PATH(test_conv_torch_pooling)
+ON_EVERY_PATH(test_conv_torch_resblock)
+ON_EVERY_PATH(test_conv_torch_cnn_10_steps)
+ON_EVERY_PATH(test_conv_torch_resnet_10_steps)
+
 int main(void)
 {
     if (torch_fixture_load(FIXTURE, &fixture) != 0) {
         printf("not ok - load_fixture\n");
         return 1;
     }
-    RUN_TEST(test_conv_torch_conv2d);
-    RUN_TEST(test_conv_torch_pooling);
-    RUN_TEST(test_conv_torch_resblock);
-    RUN_TEST(test_conv_torch_cnn_10_steps);
-    RUN_TEST(test_conv_torch_resnet_10_steps);
+    RUN_ON_EVERY_PATH(test_conv_torch_conv2d);
+    RUN_ON_EVERY_PATH(test_conv_torch_pooling);
+    RUN_ON_EVERY_PATH(test_conv_torch_resblock);
+    RUN_ON_EVERY_PATH(test_conv_torch_cnn_10_steps);
+    RUN_ON_EVERY_PATH(test_conv_torch_resnet_10_steps);
     RUN_TEST(test_conv_model_shapes);
     torch_fixture_free(&fixture);
     return test_exit_code();
