@@ -67,6 +67,7 @@ int store_validate_file(const char *path, const char *shown, const iw_spec *spec
         }
         for (int p = 0; ok && p < STORE_PROV_COUNT; p++) {
             char name[128];
+            if (p == STORE_PROV_HOST && H5Lexists(file, "/runs/host", H5P_DEFAULT) <= 0) continue; /* older store */
             snprintf(name, sizeof name, "/runs/%s", store_prov_names[p]);
             ok = store_dataset_dims(file, name, dims, 1) == 1 && dims[0] == (hsize_t)shape->runs;
         }
@@ -165,6 +166,7 @@ static int open_parallel(iw_store *s, iw_error *err)
     for (int p = 0; p < STORE_PROV_COUNT; p++) {
         char name[128];
         snprintf(name, sizeof name, "/runs/%s", store_prov_names[p]);
+        if (p == STORE_PROV_HOST && H5Lexists(s->file, name, H5P_DEFAULT) <= 0) continue; /* older store: no hosts */
         if ((s->prov[p] = H5Dopen2(s->file, name, H5P_DEFAULT)) < 0)
             return store_h5_fail(err, "%s: cannot open %s", s->path, name);
     }
@@ -278,7 +280,13 @@ static int write_provenance(iw_store *s, int64_t run, const iw_run_provenance *p
         write_element(s->prov[STORE_PROV_SLURM_JOB_ID], H5T_NATIVE_INT64, run, &job) < 0 ||
         write_element(s->prov[STORE_PROV_SLURM_RESTART_COUNT], H5T_NATIVE_INT32, run, &restarts) < 0)
         return store_h5_fail(NULL, "provenance");
-    return 0;
+    if (s->prov[STORE_PROV_HOST] < 0) return 0;
+    char host[IW_STORE_HOST_LEN] = {0}; /* NUL-padded, as the file type */
+    if (prov->host) strncpy(host, prov->host, sizeof host - 1);
+    hid_t type = store_host_type();
+    int rc = type < 0 || write_element(s->prov[STORE_PROV_HOST], type, run, host) < 0 ? -1 : 0;
+    if (type >= 0) H5Tclose(type);
+    return rc < 0 ? store_h5_fail(NULL, "provenance") : 0;
 }
 
 static int check_run(const iw_store *s, int64_t run, iw_error *err)

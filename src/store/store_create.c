@@ -297,15 +297,21 @@ static int write_runs_group(creation *c, const iw_spec *spec, const store_shape 
         "attempt that wrote the row: 1 for the first, +1 for each rerun; 0 = never written",
         "SLURM_JOB_ID of the job that ran the last attempt (0 outside Slurm)",
         "SLURM_RESTART_COUNT of that job (0 outside Slurm or on the job's first start)",
+        "host name of the node that ran the last attempt (gethostname of its rank); fixed-length 64-byte ASCII, NUL-padded; empty until written",
     };
-    hid_t types[STORE_PROV_COUNT] = {H5T_IEEE_F64LE, H5T_IEEE_F64LE, H5T_STD_I32LE,
-                                     H5T_STD_I32LE,  H5T_STD_I64LE,  H5T_STD_I32LE};
+    hid_t host_type = store_host_type();
+    if (host_type < 0) return -1;
+    hid_t types[STORE_PROV_COUNT] = {H5T_IEEE_F64LE, H5T_IEEE_F64LE, H5T_STD_I32LE, H5T_STD_I32LE,
+                                     H5T_STD_I64LE,  H5T_STD_I32LE,  host_type};
     hsize_t dim = (hsize_t)shape->runs;
     const double nan = NAN;
-    if (write_run_columns(c, spec, shape->runs) < 0) return -1;
-    hid_t dset = dataset_create(c, "/runs/status", H5T_STD_I8LE, 1, &dim, H5T_NATIVE_INT8, NULL,
-                                "run status: 0 pending, 1 done, 2 diverged (non-finite loss; metrics NaN from that epoch on), 3 failed; written after the run's metrics");
-    if (dset < 0) return -1;
+    hid_t dset = H5I_INVALID_HID;
+    if (write_run_columns(c, spec, shape->runs) < 0 ||
+        (dset = dataset_create(c, "/runs/status", H5T_STD_I8LE, 1, &dim, H5T_NATIVE_INT8, NULL,
+                               "run status: 0 pending, 1 done, 2 diverged (non-finite loss; metrics NaN from that epoch on), 3 failed; written after the run's metrics")) < 0) {
+        H5Tclose(host_type);
+        return -1;
+    }
     int rc = write_flags(dset, status_flags, 4, "pending done diverged failed");
     H5Dclose(dset);
     attach_later(c, "/runs/status", 1, "/run", NULL, NULL, NULL);
@@ -315,10 +321,14 @@ static int write_runs_group(creation *c, const iw_spec *spec, const store_shape 
         int is_real = p == STORE_PROV_WALL || p == STORE_PROV_CPU;
         dset = dataset_create(c, path, types[p], 1, &dim, H5T_NATIVE_DOUBLE, is_real ? &nan : NULL,
                               prov_descriptions[p]);
-        if (dset < 0) return -1;
+        if (dset < 0) {
+            rc = -1;
+            break;
+        }
         H5Dclose(dset);
         attach_later(c, path, 1, "/run", NULL, NULL, NULL);
     }
+    H5Tclose(host_type);
     return rc;
 }
 

@@ -29,6 +29,7 @@ enum store_prov {
     STORE_PROV_ATTEMPT,
     STORE_PROV_SLURM_JOB_ID,
     STORE_PROV_SLURM_RESTART_COUNT,
+    STORE_PROV_HOST,                /* fixed-length string; absent from stores made before it */
     STORE_PROV_COUNT
 };
 extern const char *const store_prov_names[STORE_PROV_COUNT];
@@ -72,6 +73,9 @@ int store_h5_fail(iw_error *err, const char *fmt, ...) __attribute__((format(pri
 int store_read_string_attr(hid_t obj, const char *name, char *buf, size_t size);
 /* Writes a scalar variable-length UTF-8 string attribute. 0 or -1. */
 int store_write_string_attr(hid_t obj, const char *name, const char *value);
+
+/* The file type of /runs/host: IW_STORE_HOST_LEN-byte ASCII, NUL-padded. Caller closes it. */
+hid_t store_host_type(void);
 
 /* Dimensions of dataset `name` under loc into dims (at most max_rank); returns the rank or -1. */
 int store_dataset_dims(hid_t loc, const char *name, hsize_t *dims, int max_rank);

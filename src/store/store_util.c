@@ -11,8 +11,18 @@
 #include <time.h>
 
 const char *const store_prov_names[STORE_PROV_COUNT] = {
-    "wall_seconds", "cpu_seconds", "worker_rank", "attempt", "slurm_job_id", "slurm_restart_count",
+    "wall_seconds", "cpu_seconds", "worker_rank", "attempt", "slurm_job_id", "slurm_restart_count", "host",
 };
+
+hid_t store_host_type(void)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    if (type >= 0 && (H5Tset_size(type, IW_STORE_HOST_LEN) < 0 || H5Tset_strpad(type, H5T_STR_NULLPAD) < 0)) {
+        H5Tclose(type);
+        return H5I_INVALID_HID;
+    }
+    return type;
+}
 
 int store_shape_from_spec(const iw_spec *spec, store_shape *shape, iw_error *err)
 {

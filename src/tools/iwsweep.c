@@ -237,6 +237,7 @@ typedef struct sweep_ctx {
     int rank;
     int64_t slurm_job_id;
     int slurm_restart_count;
+    char host[256];          /* this rank's host name, recorded per run in /runs/host */
     const char *fail_runs;   /* IW_TEST_FAIL_RUN */
 } sweep_ctx;
 
@@ -260,7 +261,7 @@ static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
     char ckpt[4200];
     if (c->ckpt_dir) snprintf(ckpt, sizeof ckpt, "%s/run-%lld.ckpt", c->ckpt_dir, (long long)run);
     iw_run_hooks hooks = {&stop_requested, c->ckpt_dir ? ckpt : NULL, NULL, NULL};
-    iw_run_provenance prov = {0, 0, c->rank, c->attempt[run] + 1, c->slurm_job_id, c->slurm_restart_count};
+    iw_run_provenance prov = {0, 0, c->rank, c->attempt[run] + 1, c->slurm_job_id, c->slurm_restart_count, c->host};
     iw_error rerr = {{0}};
     int rc;
     if (injected_failure(c->fail_runs, run)) {
@@ -445,6 +446,7 @@ int main(int argc, char **argv)
     const char *job = getenv("SLURM_JOB_ID"), *restarts = getenv("SLURM_RESTART_COUNT");
     ctx.slurm_job_id = job ? strtoll(job, NULL, 10) : 0;
     ctx.slurm_restart_count = restarts ? atoi(restarts) : 0;
+    if (gethostname(ctx.host, sizeof ctx.host - 1) != 0) snprintf(ctx.host, sizeof ctx.host, "?");
     char ckpt_dir[4200];
     snprintf(ckpt_dir, sizeof ckpt_dir, "%s.ckpt", store_path);
     if (iw_run_checkpoints_enabled(&spec)) {
