@@ -4,8 +4,9 @@
 # namespace with its own hostname (iwnode1..N), a veth link to a bridge on a private subnet, its
 # own sshd (so Open MPI's launcher reaches it by ssh) and its own slurmd; slurmctld runs on
 # iwnode1, one munged serves all. All nodes see the host's file system (the stand-in for a
-# cluster's parallel file system) except /run (each node has its own) and /etc/hosts (each
-# node's names the others). The host is the "login node": it has the bridge's first address.
+# cluster's parallel file system) except /run, /etc/hosts (naming the other nodes) and
+# DIR/nodetmp (Slurm's TmpFS): each node has its own. The host is the "login node": it has the
+# bridge's first address.
 #
 #   scripts/cluster-local.sh start [N]     start N nodes (or find them running) and print the
 #                                          export lines: eval "$(scripts/cluster-local.sh start)"
@@ -13,8 +14,9 @@
 #   scripts/cluster-local.sh stop          cancel jobs, kill everything in the nodes, remove the
 #                                          bridge and the folder (also after a failed start)
 #   scripts/cluster-local.sh env           print the export lines only
-#   scripts/cluster-local.sh exec NODE CMD...   run CMD inside node NODE (nsenter; e.g. to list or
-#                                          kill the ranks running there)
+#   scripts/cluster-local.sh exec NODE CMD...   run CMD inside node NODE (nsenter)
+#   scripts/cluster-local.sh pids NODE     pids of every process inside NODE (its sshd, slurmd,
+#                                          orted, ranks, ...), e.g. to kill the ranks of one node
 # The folder is $IW_CLUSTER_DIR (default /tmp/iwcluster); IW_CLUSTER_KEEP=1 makes stop keep it
 # (logs). Needs root, iproute2, util-linux (unshare, nsenter), openssh-server + openssh-client,
 # slurm-wlm + munge (scripts/deps.sh check). Exit status of start: 0 up; 3 namespaces or bridges
@@ -140,12 +142,13 @@ take_slot() { # creates the bridge iwcK for a free K; sets SLOT
 start_node() { # start_node I: namespaces (holder), veth into the bridge, address, hostname, /etc/hosts, /run
   local i=$1 name addr nd h
   name=$(node_name "$i"); addr=$(node_addr "$i"); nd=$DIR/nodes/$name
-  mkdir -p "$nd"
+  mkdir -p "$nd/tmp" "$DIR/nodetmp"
   IW_CLUSTER_INSTANCE=$DIR IW_CLUSTER_NODE=$name IW_CLUSTER_ROLE=holder \
     setsid unshare --net --uts --mount --propagation slave sh -c '
       hostname "$1" && mount --bind "$2/hosts" /etc/hosts && mount -t tmpfs -o mode=0755,size=16m iwrun /run &&
+      mount --bind "$2/tmp" "$3" &&
       mkdir -p /run/sshd /run/lock && ip link set lo up && echo $$ >"$2/holder.pid" && exec sleep infinity' \
-      holder "$name" "$nd" </dev/null >>"$DIR/log/holder-$name.out" 2>&1 &
+      holder "$name" "$nd" "$DIR/nodetmp" </dev/null >>"$DIR/log/holder-$name.out" 2>&1 &
   for _ in $(seq 50); do h=$(holder_of "$name") && [ -s "$nd/holder.pid" ] && break; sleep 0.1; done
   [ -n "${h:-}" ] && [ -s "$nd/holder.pid" ] || die "node $name: namespaces not ready; see $DIR/log/holder-$name.out"
   ip link add "iwc${SLOT}h$i" type veth peer name "iwc${SLOT}n$i" || die "node $name: cannot create a veth pair"
@@ -233,6 +236,9 @@ AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$DIR/munge/munge.socket.2,cred_expire=10
 StateSaveLocation=$DIR/slurm/state
+# node-local scratch (each node mounts its own folder there): srun --mpi=pmix makes per-step
+# folders named after the job in TmpFS, which would collide between the nodes in a shared /tmp
+TmpFS=$DIR/nodetmp
 SlurmdSpoolDir=$DIR/slurm/spool/%n
 SlurmctldPidFile=$DIR/run/slurmctld.pid
 SlurmdPidFile=$DIR/run/slurmd-%n.pid
@@ -348,13 +354,17 @@ do_start() {
 
 # ---- stop ----
 
+# running PID: exists and is not a zombie (processes whose parent has gone are reaped by pid 1,
+# which may take its time; kill -0 succeeds on a zombie)
+running() { local st; st=$(cut -d')' -f2 "/proc/$1/stat" 2>/dev/null | cut -d' ' -f2); [ -n "$st" ] && [ "$st" != Z ]; }
+
 stop_pids() { # TERM, wait up to 5 s for all, then KILL what is left
   local p alive
   [ $# -eq 0 ] && return 0
   kill -TERM "$@" 2>/dev/null
   for _ in $(seq 50); do
     alive=""
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+    for p in "$@"; do running "$p" && alive="$alive $p"; done
     [ -z "$alive" ] && return 0
     sleep 0.1
   done
@@ -378,10 +388,11 @@ do_stop() {
   for p in $(marked_pids); do
     case " $holders $inside " in *" $p "*) ;; *) host_side="$host_side $p" ;; esac
   done
-  # daemons get TERM first (slurmd ends its steps); anything left in the nodes is killed
+  # TERM to all at once (munged last: the Slurm daemons use it while stopping), KILL what is
+  # left after 5 s; the holders go last, with their namespaces
   stop_pids $inside
-  stop_pids $holders
   stop_pids $host_side
+  stop_pids $holders
   local b
   for b in $(bridges_of_dir); do ip link del "$b" 2>/dev/null; done
   if [ -z "${IW_CLUSTER_KEEP:-}" ] && [ -f "$MARK" ]; then rm -rf "$DIR"; fi
@@ -417,6 +428,7 @@ case "$cmd" in
   stop)   do_stop ;;
   status) do_status ;;
   env)    print_env ;;
+  pids)   [ $# -ge 2 ] || die "usage: $0 pids NODE"; h=$(holder_of "$2") || die "node $2 is not running"; pids_in_netns_of "$h" ;;
   exec)   [ $# -ge 3 ] || die "usage: $0 exec NODE CMD..."; node=$2; shift 2; in_node "$node" "$@" ;;
-  *) echo "usage: $0 start [N]|stop|status|env|exec NODE CMD...   (folder: \$IW_CLUSTER_DIR, default /tmp/iwcluster)" >&2; exit 2 ;;
+  *) echo "usage: $0 start [N]|stop|status|env|pids NODE|exec NODE CMD...   (folder: \$IW_CLUSTER_DIR, default /tmp/iwcluster)" >&2; exit 2 ;;
 esac
