@@ -58,7 +58,13 @@ typedef struct iw_run_provenance {
     int32_t attempt;               /* 1 for the first attempt, +1 for each rerun */
     int64_t slurm_job_id;          /* 0 outside Slurm */
     int32_t slurm_restart_count;   /* SLURM_RESTART_COUNT, 0 outside Slurm or first start */
+    const char *host;              /* host name of the rank's node (gethostname); stored in
+                                      /runs/host cut to IW_STORE_HOST_LEN - 1 bytes; NULL = "" */
 } iw_run_provenance;
+
+/* Bytes of each /runs/host entry: fixed-length ASCII, NUL-padded (HOST_NAME_MAX is 64 on Linux).
+ * A store made before /runs/host existed is still opened and resumed; it records no hosts. */
+#define IW_STORE_HOST_LEN 64
 
 /* Collective over comm. *created is set to 1 when a new store was made. */
 int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw_store_info *info,

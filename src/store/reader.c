@@ -104,6 +104,28 @@ static int read_boundary_info(iw_store_reader *rd, hid_t file, iw_error *err)
     return 0;
 }
 
+/* Reads a 1-D fixed-length string dataset of n elements (e.g. /runs/host) into out[n][IW_READ_NAME],
+ * NUL-terminated, truncated to IW_READ_NAME - 1 bytes. -1 when absent or of another type. */
+static int read_fixed_strings(hid_t file, const char *path, int64_t n, char (*out)[IW_READ_NAME])
+{
+    if (reader_dataset_length(file, path) != n) return -1;
+    hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
+    if (d < 0) return -1;
+    hid_t ft = H5Dget_type(d);
+    int rc = -1;
+    if (H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) == 0) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, IW_READ_NAME);
+        H5Tset_strpad(mt, H5T_STR_NULLTERM);
+        H5Tset_cset(mt, H5Tget_cset(ft));
+        rc = H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0 ? -1 : 0;
+        H5Tclose(mt);
+    }
+    H5Tclose(ft);
+    H5Dclose(d);
+    return rc;
+}
+
 /* ---- open / close ---- */
 static int reader_load(iw_store_reader *rd, iw_error *err)
 {
@@ -135,7 +157,9 @@ static int reader_load(iw_store_reader *rd, iw_error *err)
     rd->worker_rank = malloc((size_t)R * sizeof *rd->worker_rank);
     rd->attempt = malloc((size_t)R * sizeof *rd->attempt);
     rd->slurm_job_id = malloc((size_t)R * sizeof *rd->slurm_job_id);
-    if (!rd->status || !rd->wall_seconds || !rd->cpu_seconds || !rd->worker_rank || !rd->attempt || !rd->slurm_job_id)
+    rd->host = malloc((size_t)R * sizeof *rd->host);
+    if (!rd->status || !rd->wall_seconds || !rd->cpu_seconds || !rd->worker_rank || !rd->attempt || !rd->slurm_job_id ||
+        !rd->host)
         return iw_error_set(err, "out of memory for %lld runs", (long long)R);
     if (read_numeric(file, "/runs/status", H5T_NATIVE_INT8, R, rd->status) < 0)
         return iw_error_set(err, "%s: cannot read /runs/status (expected int8[%lld])", rd->path, (long long)R);
@@ -149,6 +173,8 @@ static int reader_load(iw_store_reader *rd, iw_error *err)
         memset(rd->attempt, 0, (size_t)R * sizeof *rd->attempt);
     if (read_numeric(file, "/runs/slurm_job_id", H5T_NATIVE_INT64, R, rd->slurm_job_id) < 0)
         memset(rd->slurm_job_id, 0, (size_t)R * sizeof *rd->slurm_job_id);
+    if (read_fixed_strings(file, "/runs/host", R, rd->host) < 0) /* stores made before /runs/host */
+        memset(rd->host, 0, (size_t)R * sizeof *rd->host);
     if (reader_read_axes(rd, file, err) < 0) return -1;
 
     if (!h5_link_exists(file, "/metrics")) return iw_error_set(err, "%s: group /metrics is missing", rd->path);
@@ -239,6 +265,7 @@ void iw_store_reader_close(iw_store_reader *rd)
     free(rd->worker_rank);
     free(rd->attempt);
     free(rd->slurm_job_id);
+    free(rd->host);
     free(rd->boundary_epoch);
     free(rd->boundary_x);
     free(rd->boundary_y);

@@ -7,29 +7,54 @@
 #include "iw/store.h"
 
 const store_prov_def store_prov_defs[STORE_PROV_COUNT] = {
-    [STORE_PROV_WALL] = {"wall_seconds", STORE_F64, offsetof(iw_run_provenance, wall_seconds),
+    [STORE_PROV_WALL] = {"wall_seconds", STORE_F64, offsetof(iw_run_provenance, wall_seconds), 0,
                          "wall-clock seconds of the run's last attempt (NaN until written)"},
-    [STORE_PROV_CPU] = {"cpu_seconds", STORE_F64, offsetof(iw_run_provenance, cpu_seconds),
+    [STORE_PROV_CPU] = {"cpu_seconds", STORE_F64, offsetof(iw_run_provenance, cpu_seconds), 0,
                         "CPU seconds used by the process during the run's last attempt (NaN until written)"},
-    [STORE_PROV_WORKER_RANK] = {"worker_rank", STORE_I32, offsetof(iw_run_provenance, worker_rank),
+    [STORE_PROV_WORKER_RANK] = {"worker_rank", STORE_I32, offsetof(iw_run_provenance, worker_rank), 0,
                                 "MPI rank that ran the last attempt (0 until written: see status)"},
-    [STORE_PROV_ATTEMPT] = {"attempt", STORE_I32, offsetof(iw_run_provenance, attempt),
+    [STORE_PROV_ATTEMPT] = {"attempt", STORE_I32, offsetof(iw_run_provenance, attempt), 0,
                             "attempt that wrote the row: 1 for the first, +1 for each rerun; 0 = never written"},
-    [STORE_PROV_SLURM_JOB_ID] = {"slurm_job_id", STORE_I64, offsetof(iw_run_provenance, slurm_job_id),
+    [STORE_PROV_SLURM_JOB_ID] = {"slurm_job_id", STORE_I64, offsetof(iw_run_provenance, slurm_job_id), 0,
                                  "SLURM_JOB_ID of the job that ran the last attempt (0 outside Slurm)"},
     [STORE_PROV_SLURM_RESTART_COUNT] = {"slurm_restart_count", STORE_I32,
-                                        offsetof(iw_run_provenance, slurm_restart_count),
+                                        offsetof(iw_run_provenance, slurm_restart_count), 0,
                                         "SLURM_RESTART_COUNT of that job (0 outside Slurm or on the job's first start)"},
+    [STORE_PROV_HOST] = {"host", STORE_TEXT, offsetof(iw_run_provenance, host), 1,
+                         "host name of the node that ran the last attempt (gethostname of its rank); fixed-length 64-byte ASCII, NUL-padded; empty until written"},
 };
 
-hid_t store_file_type(store_number type)
+/* IW_STORE_HOST_LEN-byte ASCII, NUL-padded */
+static hid_t text_type(void)
 {
-    return type == STORE_F64 ? H5T_IEEE_F64LE : type == STORE_I32 ? H5T_STD_I32LE : H5T_STD_I64LE;
+    hid_t type = H5Tcopy(H5T_C_S1);
+    if (type >= 0 && (H5Tset_size(type, IW_STORE_HOST_LEN) < 0 || H5Tset_strpad(type, H5T_STR_NULLPAD) < 0)) {
+        H5Tclose(type);
+        return H5I_INVALID_HID;
+    }
+    return type;
 }
 
-hid_t store_memory_type(store_number type)
+hid_t store_file_type(store_field_type type)
 {
-    return type == STORE_F64 ? H5T_NATIVE_DOUBLE : type == STORE_I32 ? H5T_NATIVE_INT32 : H5T_NATIVE_INT64;
+    switch (type) {
+    case STORE_F64: return H5Tcopy(H5T_IEEE_F64LE);
+    case STORE_I32: return H5Tcopy(H5T_STD_I32LE);
+    case STORE_I64: return H5Tcopy(H5T_STD_I64LE);
+    case STORE_TEXT: return text_type();
+    }
+    return H5I_INVALID_HID;
+}
+
+hid_t store_memory_type(store_field_type type)
+{
+    switch (type) {
+    case STORE_F64: return H5Tcopy(H5T_NATIVE_DOUBLE);
+    case STORE_I32: return H5Tcopy(H5T_NATIVE_INT32);
+    case STORE_I64: return H5Tcopy(H5T_NATIVE_INT64);
+    case STORE_TEXT: return text_type();
+    }
+    return H5I_INVALID_HID;
 }
 
 int store_is_run_record(const char *name)

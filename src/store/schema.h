@@ -5,7 +5,9 @@
  *
  * Adding a provenance field is a member of iw_run_provenance (store.h), an entry of store_prov
  * and a row of store_prov_defs (schema.c): creation, the shape check of an existing store, the
- * parallel open and the per-run write all loop over the table.
+ * parallel open and the per-run write all loop over the table. A field added after stores were
+ * made is `optional`: a store without it is still checked, opened and resumed, and records nothing
+ * there.
  */
 #ifndef IW_STORE_SCHEMA_H
 #define IW_STORE_SCHEMA_H
@@ -23,23 +25,29 @@ enum store_prov {
     STORE_PROV_ATTEMPT,
     STORE_PROV_SLURM_JOB_ID,
     STORE_PROV_SLURM_RESTART_COUNT,
+    STORE_PROV_HOST,
     STORE_PROV_COUNT
 };
 
-typedef enum { STORE_F64, STORE_I32, STORE_I64 } store_number;
+/* What a provenance dataset holds. Numbers: one element per run, the member of the same C type.
+ * STORE_TEXT: the member is a `const char *` (NULL = ""), stored as IW_STORE_HOST_LEN bytes per run,
+ * NUL-padded, cut to IW_STORE_HOST_LEN - 1 bytes. */
+typedef enum { STORE_F64, STORE_I32, STORE_I64, STORE_TEXT } store_field_type;
 
 typedef struct store_prov_def {
     const char *name;          /* /runs/<name> */
-    store_number type;         /* of the dataset and of the iw_run_provenance member */
+    store_field_type type;     /* of the dataset and of the iw_run_provenance member */
     size_t offset;             /* offsetof(iw_run_provenance, member) */
+    int optional;              /* 1: absent from stores made before it existed (still resumed) */
     const char *description;   /* the dataset's description attribute */
 } store_prov_def;
 
 extern const store_prov_def store_prov_defs[STORE_PROV_COUNT];
 
-/* HDF5 types of a store_number: in the file (little-endian, fixed size) and in memory. */
-hid_t store_file_type(store_number type);
-hid_t store_memory_type(store_number type);
+/* HDF5 types of a field: in the file (little-endian, fixed size) and in memory (the same for
+ * STORE_TEXT). Each is a copy the caller closes; H5I_INVALID_HID on failure. */
+hid_t store_file_type(store_field_type type);
+hid_t store_memory_type(store_field_type type);
 
 /* 1 when /runs/<name> records how a run went rather than where it sits in the grid: the status, a
  * provenance field, or a name another writer may use for one (hostname, started, ...). The

@@ -70,6 +70,7 @@ static int validate_quietly(const char *path, const char *shown, const iw_spec *
         for (int p = 0; ok && p < STORE_PROV_COUNT; p++) {
             char name[128];
             snprintf(name, sizeof name, "/runs/%s", store_prov_defs[p].name);
+            if (store_prov_defs[p].optional && !h5_link_exists(file, name)) continue; /* a store made before it */
             ok = h5_dataset_dims(file, name, dims, 1) == 1 && dims[0] == (hsize_t)shape->runs;
         }
         if (ok && shape->n_boundary > 0)
@@ -183,6 +184,7 @@ static int open_parallel(iw_store *s, iw_error *err)
     for (int p = 0; p < STORE_PROV_COUNT; p++) {
         char name[128];
         snprintf(name, sizeof name, "/runs/%s", store_prov_defs[p].name);
+        if (store_prov_defs[p].optional && !h5_link_exists(s->file, name)) continue; /* made before it: not recorded */
         if ((s->prov[p] = H5Dopen2(s->file, name, H5P_DEFAULT)) < 0)
             return h5_fail(err, "%s: cannot open %s", s->path, name);
     }
@@ -283,8 +285,18 @@ static int write_provenance(iw_store *s, int64_t run, const iw_run_provenance *p
 {
     for (int p = 0; p < STORE_PROV_COUNT; p++) {
         const store_prov_def *def = &store_prov_defs[p];
-        if (write_element(s->prov[p], store_memory_type(def->type), run, (const char *)prov + def->offset) < 0)
-            return h5_fail(NULL, "provenance");
+        if (s->prov[p] < 0) continue; /* an optional field the store was made without */
+        const void *value = (const char *)prov + def->offset;
+        char text[IW_STORE_HOST_LEN] = {0}; /* STORE_TEXT: NUL-padded, as in the file */
+        if (def->type == STORE_TEXT) {
+            const char *str = *(const char *const *)value;
+            if (str) strncpy(text, str, sizeof text - 1);
+            value = text;
+        }
+        hid_t mtype = store_memory_type(def->type);
+        int rc = mtype < 0 ? -1 : write_element(s->prov[p], mtype, run, value);
+        if (mtype >= 0) H5Tclose(mtype);
+        if (rc < 0) return h5_fail(NULL, "provenance");
     }
     return 0;
 }

@@ -311,8 +311,11 @@ static int write_runs_group(creation *c, const iw_spec *spec, const store_shape 
         const store_prov_def *def = &store_prov_defs[p];
         char path[160];
         snprintf(path, sizeof path, "/runs/%s", def->name);
-        dset = dataset_create(c, path, store_file_type(def->type), 1, &dim, H5T_NATIVE_DOUBLE,
-                              def->type == STORE_F64 ? &nan : NULL, def->description);
+        hid_t ftype = store_file_type(def->type);
+        dset = ftype < 0 ? H5I_INVALID_HID
+                         : dataset_create(c, path, ftype, 1, &dim, H5T_NATIVE_DOUBLE,
+                                          def->type == STORE_F64 ? &nan : NULL, def->description);
+        if (ftype >= 0) H5Tclose(ftype);
         if (dset < 0) return -1;
         H5Dclose(dset);
         attach_later(c, path, 1, "/run", NULL, NULL, NULL);

@@ -220,6 +220,7 @@ typedef struct sweep_ctx {
     int rank;
     int64_t slurm_job_id;
     int slurm_restart_count;
+    char host[256];          /* this rank's host name, recorded per run in /runs/host */
     const char *fail_runs;   /* IW_TEST_FAIL_RUN */
 } sweep_ctx;
 
@@ -243,7 +244,7 @@ static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
     char ckpt[4200];
     if (c->checkpoints && iw_run_checkpoint_path(c->store_path, run, ckpt, sizeof ckpt, err) != 0) return -1;
     iw_run_hooks hooks = {&stop_requested, c->checkpoints ? ckpt : NULL, NULL, NULL};
-    iw_run_provenance prov = {0, 0, c->rank, c->attempt[run] + 1, c->slurm_job_id, c->slurm_restart_count};
+    iw_run_provenance prov = {0, 0, c->rank, c->attempt[run] + 1, c->slurm_job_id, c->slurm_restart_count, c->host};
     iw_error rerr = {{0}};
     int rc;
     if (injected_failure(c->fail_runs, run)) {
@@ -425,6 +426,7 @@ static int step_prepare_workers(sweep *w)
                          .store_path = w->store_path, .checkpoints = iw_run_checkpoints_enabled(&w->spec),
                          .rank = w->rank, .slurm_job_id = job ? strtoll(job, NULL, 10) : 0,
                          .slurm_restart_count = restarts ? atoi(restarts) : 0, .fail_runs = getenv("IW_TEST_FAIL_RUN")};
+    if (gethostname(w->ctx.host, sizeof w->ctx.host - 1) != 0) snprintf(w->ctx.host, sizeof w->ctx.host, "?");
     int ok = 1;
     if (w->ctx.checkpoints && w->rank == 0)
         ok = iw_run_checkpoints_prepare(w->store_path, w->status, w->runs, w->n_todo > 0, &w->err) == 0;
