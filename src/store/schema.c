@@ -5,6 +5,10 @@
 #include <string.h>
 
 #include "iw/store.h"
+#include "iw/store_read.h"
+
+_Static_assert(STORE_TEXT_LEN == IW_STORE_HOST_LEN, "/runs/host holds IW_STORE_HOST_LEN bytes per run");
+_Static_assert(IW_READ_HOST > IW_STORE_HOST_LEN, "the reader keeps a whole /runs/host entry and its NUL");
 
 const store_prov_def store_prov_defs[STORE_PROV_COUNT] = {
     [STORE_PROV_WALL] = {"wall_seconds", STORE_F64, offsetof(iw_run_provenance, wall_seconds), 0,
@@ -21,18 +25,15 @@ const store_prov_def store_prov_defs[STORE_PROV_COUNT] = {
                                         offsetof(iw_run_provenance, slurm_restart_count), 0,
                                         "SLURM_RESTART_COUNT of that job (0 outside Slurm or on the job's first start)"},
     [STORE_PROV_HOST] = {"host", STORE_TEXT, offsetof(iw_run_provenance, host), 1,
-                         "host name of the node that ran the last attempt (gethostname of its rank); fixed-length 64-byte ASCII, NUL-padded; empty until written"},
+                         "host name of the node that ran the last attempt (gethostname of its rank), empty until written; "
+                         "a netCDF char array [run, host_strlen] of ASCII, NUL-padded: xarray reads strings, "
+                         "h5py an S1 array (f['runs/host'][:].view('S64')[:, 0] gives one bytes string per run)"},
 };
 
-/* IW_STORE_HOST_LEN-byte ASCII, NUL-padded */
+/* netCDF's NC_CHAR: a one-byte NUL-terminated ASCII string type (H5T_C_S1 is exactly that) */
 static hid_t text_type(void)
 {
-    hid_t type = H5Tcopy(H5T_C_S1);
-    if (type >= 0 && (H5Tset_size(type, IW_STORE_HOST_LEN) < 0 || H5Tset_strpad(type, H5T_STR_NULLPAD) < 0)) {
-        H5Tclose(type);
-        return H5I_INVALID_HID;
-    }
-    return type;
+    return H5Tcopy(H5T_C_S1);
 }
 
 hid_t store_file_type(store_field_type type)
@@ -60,8 +61,14 @@ hid_t store_memory_type(store_field_type type)
 int store_is_run_record(const char *name)
 {
     static const char *const others[] = {"status", "run", "diverged_epoch", "hostname", "host", "started", "finished"};
-    for (int p = 0; p < STORE_PROV_COUNT; p++)
-        if (strcmp(name, store_prov_defs[p].name) == 0) return 1;
+    for (int p = 0; p < STORE_PROV_COUNT; p++) {
+        const char *field = store_prov_defs[p].name;
+        size_t n = strlen(field);
+        if (strcmp(name, field) == 0) return 1;
+        if (store_prov_defs[p].type == STORE_TEXT && strncmp(name, field, n) == 0 &&
+            strcmp(name + n, STORE_TEXT_DIM_SUFFIX) == 0)
+            return 1;
+    }
     for (size_t i = 0; i < sizeof others / sizeof *others; i++)
         if (strcmp(name, others[i]) == 0) return 1;
     return 0;

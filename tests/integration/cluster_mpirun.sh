@@ -39,9 +39,9 @@ else not_ok "store equals the np=1 store" "h5diff differs on:$differ"; fi
 if why=$("$PY" - multi.h5 one.h5 <<'EOF'
 import sys, h5py, numpy as np
 with h5py.File(sys.argv[1], "r") as f, h5py.File(sys.argv[2], "r") as one:
-    host = f["runs/host"][:].astype(str)
+    host = f["runs/host"][:].view("S64")[:, 0].astype(str)
     rank = f["runs/worker_rank"][:]
-    one_host = set(one["runs/host"][:].astype(str))
+    one_host = set(one["runs/host"][:].view("S64")[:, 0].astype(str))
 bad = []
 want = np.array(["iwnode%d" % (r // 2 + 1) for r in rank])
 if not np.array_equal(host, want):

@@ -59,7 +59,7 @@ with h5py.File(sys.argv[1], "r") as f, h5py.File(sys.argv[2], "r") as ref:
         a, b = f["metrics/" + name][:], ref["metrics/" + name][:]
         if not np.array_equal(a[done], b[done], equal_nan=True): bad.append(name + " of a done run differs from the clean sweep")
     if not np.array_equal(f["boundary"][:][done], ref["boundary"][:][done], equal_nan=True): bad.append("boundary of a done run differs")
-    hosts = sorted(set(f["runs/host"][:][done].astype(str)))
+    hosts = sorted(set(f["runs/host"][:].view("S64")[:, 0][done].astype(str)))
 print("; ".join(bad) if bad else "%d of %d runs done, by %s" % (len(done), len(st), " ".join(hosts)))
 sys.exit(1 if bad else 0)
 PYEOF

@@ -77,7 +77,7 @@ bad = []
 with h5py.File(path, "r") as f:
     r = {k: f["runs/" + k][...] for k in ("status", "attempt", "slurm_job_id", "slurm_restart_count", "wall_seconds")}
     acc = f["metrics/test_acc"][...]
-    host = f["runs/host"][...].astype(str)
+    host = f["runs/host"][:].view("S64")[:, 0].astype(str)
 first = np.isin(before["status"], (1, 2))
 if not np.all(r["status"] == 1): bad.append("status not all done: %s" % r["status"].tolist())
 if np.any(r["slurm_job_id"] != job): bad.append("slurm_job_id %s, expected %d" % (r["slurm_job_id"].tolist(), job))
