@@ -61,6 +61,9 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=none
 [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 if [ -n "${SLURM_JOB_ID:-}" ]; then
+  # the ring collective makes every PMIx fence a barrier over all nodes; Slurm's default tree
+  # fence is node-local below TreeWidth nodes (sweeps/slurm/*.sbatch and docs/SCALING.md say why)
+  export SLURM_PMIX_FENCE=${SLURM_PMIX_FENCE:-ring}
   cmd=(srun --mpi=pmix)
   [ -n "$ranks" ] && cmd+=(-n "$ranks")
 else

@@ -8,11 +8,21 @@
 CLUSTER_NODES=3
 CLUSTER_RANKS_PER_NODE=2
 
+# After a failed test, IW_KEEP_FAILED=DIR keeps its logs: the cluster's daemons' logs and every
+# *.out / *.err / *.log of the test's scratch folder are copied into DIR/<test>-<time>/ before the
+# folder is removed (stores are left out: they can be large).
 cluster_cleanup() {
   if [ "$IW_FAILED" != 0 ] || [ -n "${IW_SHOW_OUTPUT:-}" ]; then
     for f in "$IW_CLUSTER_DIR"/log/slurmctld.log "$IW_CLUSTER_DIR"/log/slurmd-iwnode*.log; do
       [ -f "$f" ] && { echo "# ---- $(basename "$f"):"; grep -i -E 'error|fatal' "$f" | tail -5 | sed 's/^/# /'; }
     done
+  fi
+  if [ "$IW_FAILED" != 0 ] && [ -n "${IW_KEEP_FAILED:-}" ]; then
+    local keep
+    keep=$IW_KEEP_FAILED/$(basename "$0" .sh)-$(date +%Y%m%d-%H%M%S)-$$
+    mkdir -p "$keep" && cp -r "$IW_CLUSTER_DIR/log" "$keep/cluster-log" 2>/dev/null
+    find "$IW_TMP" -maxdepth 1 -type f \( -name '*.out' -o -name '*.err' -o -name '*.log' \) -exec cp {} "$keep/" \; 2>/dev/null
+    echo "# logs kept in $keep"
   fi
   [ -n "${IW_CLUSTER_DIR:-}" ] && "$ROOT/scripts/cluster-local.sh" stop >/dev/null 2>&1
   rm -rf "$IW_TMP"
