@@ -157,7 +157,12 @@ static int validate_quietly(const char *path, const char *shown, const iw_spec *
         for (int p = 0; ok && p < STORE_PROV_COUNT; p++) {
             char name[128];
             snprintf(name, sizeof name, "/runs/%s", store_prov_defs[p].name);
-            ok = h5_dataset_dims(file, name, dims, 1) == 1 && dims[0] == (hsize_t)shape->runs;
+            if (store_prov_defs[p].optional && !h5_link_exists(file, name)) continue; /* a store made before it */
+            if (store_prov_defs[p].type == STORE_TEXT)
+                ok = h5_dataset_dims(file, name, dims, 2) == 2 && dims[0] == (hsize_t)shape->runs &&
+                     dims[1] == STORE_TEXT_LEN;
+            else
+                ok = h5_dataset_dims(file, name, dims, 1) == 1 && dims[0] == (hsize_t)shape->runs;
         }
         if (ok && shape->n_boundary > 0)
             ok = h5_dataset_dims(file, "/boundary", dims, 4) == 4 && dims[1] == (hsize_t)shape->n_boundary &&
