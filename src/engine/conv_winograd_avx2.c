@@ -8,6 +8,9 @@
  * ends are stored with 4-, 2- and 1-lane stores from registers (store_first); masked loads
  * (vmaskmovps from memory, cheap everywhere) give the zero padding. Compiled for avx2 + fma through
  * function attributes; conv_winograd.c calls these only when iw_engine_isa() is IW_ISA_AVX2.
+ * The small fixed loops carry `#pragma GCC unroll`: -O2 does not unroll them, and an array of
+ * vectors indexed by a loop counter then lives on the stack (a load and a store per use); unrolled,
+ * GCC keeps the vectors in registers (the CNN's training step 9% faster on Zen 4, same bits).
  */
 #include "conv.h"
 #include "conv_winograd.h"
@@ -156,7 +159,9 @@ AVX2 void iw_wino_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile
         const int s = 2 * u->c0 - g->pad; /* input column of the run's first patch */
         const int halves = u->n > 8 ? 2 : 1;
         __m256i m[2][4]; /* per half: row[s + 16h ..], row[s + 16h + 8 ..], and the same + 2 */
+        #pragma GCC unroll 16
         for (int h = 0; h < 2; h++)
+            #pragma GCC unroll 16
             for (int q = 0; q < 4; q++) {
                 int lo, hi;
                 span(s + 16 * h + 8 * (q & 1) + 2 * (q >> 1), g->W, &lo, &hi);
@@ -164,6 +169,7 @@ AVX2 void iw_wino_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile
             }
         const float *rows[4]; /* input rows of the patch rows in one plane (offsets), NULL outside */
         ptrdiff_t row_off[4];
+        #pragma GCC unroll 16
         for (int i = 0; i < 4; i++) {
             int yy = 2 * u->ty + i - g->pad;
             row_off[i] = yy >= 0 && yy < g->H ? (ptrdiff_t)yy * g->W : -1;
@@ -171,6 +177,7 @@ AVX2 void iw_wino_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile
         for (int ci = 0; ci < g->Cin; ci++) {
             const float *src = x + (size_t)u->j * g->in_size + ci * plane;
             if (ci + PREFETCH_AHEAD < g->Cin)
+                #pragma GCC unroll 16
                 for (int i = 0; i < 4; i++) {
                     if (row_off[i] < 0) continue;
                     const char *row = (const char *)(src + PREFETCH_AHEAD * plane + row_off[i] + (s > 0 ? s : 0));
@@ -178,6 +185,7 @@ AVX2 void iw_wino_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile
                     _mm_prefetch(row + 64, _MM_HINT_T0);
                     _mm_prefetch(row + 127, _MM_HINT_T0);
                 }
+            #pragma GCC unroll 16
             for (int i = 0; i < 4; i++) rows[i] = row_off[i] >= 0 ? src + row_off[i] : NULL;
             for (int h = 0; h < halves; h++) {
                 const int n = h ? u->n - 8 : (u->n < 8 ? u->n : 8), sh = s + 16 * h;
@@ -185,14 +193,18 @@ AVX2 void iw_wino_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile
                 __m256 d0[4], d1[4], d2[4], c[4];
                 patch_row(rows[0], sh, m[h], d0);
                 patch_row(rows[2], sh, m[h], d2);
+                #pragma GCC unroll 16
                 for (int jj = 0; jj < 4; jj++) c[jj] = _mm256_sub_ps(d0[jj], d2[jj]); /* B^T row 0 */
                 store_patch_row(v, vs, 0, c, n);
                 patch_row(rows[1], sh, m[h], d1);
+                #pragma GCC unroll 16
                 for (int jj = 0; jj < 4; jj++) c[jj] = _mm256_add_ps(d1[jj], d2[jj]); /* row 1 */
                 store_patch_row(v, vs, 1, c, n);
+                #pragma GCC unroll 16
                 for (int jj = 0; jj < 4; jj++) c[jj] = _mm256_sub_ps(d2[jj], d1[jj]); /* row 2 */
                 store_patch_row(v, vs, 2, c, n);
                 patch_row(rows[3], sh, m[h], d0);                                     /* d0 := row 3 */
+                #pragma GCC unroll 16
                 for (int jj = 0; jj < 4; jj++) c[jj] = _mm256_sub_ps(d1[jj], d0[jj]); /* row 3 */
                 store_patch_row(v, vs, 3, c, n);
             }
@@ -220,6 +232,7 @@ AVX2 void iw_wino_output_transform_avx2(const iw_wino_geom *g, const iw_wino_til
             for (int h = 0; h < halves; h++) {
                 const float *mh = m + 8 * h;
                 __m256 t0[4], t1[4];
+                #pragma GCC unroll 16
                 for (int i = 0; i < 4; i++) {
                     __m256 a0 = _mm256_maskload_ps(mh + (0 + i) * ms, load[h]), a1 = _mm256_maskload_ps(mh + (4 + i) * ms, load[h]);
                     __m256 a2 = _mm256_maskload_ps(mh + (8 + i) * ms, load[h]), a3 = _mm256_maskload_ps(mh + (12 + i) * ms, load[h]);
@@ -296,6 +309,7 @@ AVX2 void iw_wino_grad_output_transform_avx2(const iw_wino_geom *g, const iw_win
                               {_mm256_sub_ps(g00, g10), _mm256_sub_ps(g01, g11)},
                               {_mm256_sub_ps(zero, g10), _mm256_sub_ps(zero, g11)}};
             float *dst = row + co0;
+            #pragma GCC unroll 16
             for (int i = 0; i < 4; i++) {
                 store_first(dst + (i * 4 + 0) * ms, r[i][0], nc);
                 store_first(dst + (i * 4 + 1) * ms, _mm256_add_ps(r[i][0], r[i][1]), nc);
@@ -334,6 +348,7 @@ AVX2 void iw_wino_grad_input_transform_avx2(const iw_wino_geom *g, const iw_wino
         const int s = 2 * u->c0 - g->pad, span_cols = 2 * u->n + 2;
         int lo[5], hi[5];
         __m256i mask[5];
+        #pragma GCC unroll 16
         for (int q = 0; q < 5; q++) {
             span(s + 8 * q, g->W, &lo[q], &hi[q]);
             int lim = span_cols - 8 * q; /* columns of the span in this segment */
@@ -344,6 +359,7 @@ AVX2 void iw_wino_grad_input_transform_avx2(const iw_wino_geom *g, const iw_wino
             const float *v = dV + (size_t)ci * ld + u->kpos;
             float *dplane = dx + (size_t)u->j * g->in_size + ci * plane;
             if (ci + PREFETCH_AHEAD < g->Cin)
+                #pragma GCC unroll 16
                 for (int i = 0; i < 4; i++) {
                     int yy = 2 * u->ty + i - g->pad;
                     if (yy < 0 || yy >= g->H) continue;
@@ -353,7 +369,9 @@ AVX2 void iw_wino_grad_input_transform_avx2(const iw_wino_geom *g, const iw_wino
                     _mm_prefetch(row + 127, _MM_HINT_T0);
                 }
             v16 q[16];
+            #pragma GCC unroll 16
             for (int i = 0; i < 4; i++) /* dV B^T, row by row */
+                #pragma GCC unroll 16
                 for (int h = 0; h < 2; h++) {
                     const float *vh = v + 8 * h;
                     __m256 a = _mm256_maskload_ps(vh + (i * 4 + 0) * vs, load[h]);
@@ -365,12 +383,15 @@ AVX2 void iw_wino_grad_input_transform_avx2(const iw_wino_geom *g, const iw_wino
                     q[i * 4 + 2].h[h] = _mm256_sub_ps(_mm256_add_ps(b, c), a);
                     q[i * 4 + 3].h[h] = _mm256_sub_ps(zero, d);
                 }
+            #pragma GCC unroll 16
             for (int i = 0; i < 4; i++) {
                 int yy = 2 * u->ty + i - g->pad;
                 if (yy < 0 || yy >= g->H) continue;
                 __m256 xs[4], ys[4]; /* x and y columns 8q .. 8q+8 of the run */
+                #pragma GCC unroll 16
                 for (int h = 0; h < 2; h++) {
                     __m256 e[4]; /* row i of B (dV B^T), columns jj = 0..3, tiles 8h .. 8h+8 */
+                    #pragma GCC unroll 16
                     for (int jj = 0; jj < 4; jj++) {
                         __m256 r0 = q[jj].h[h], r1 = q[4 + jj].h[h], r2 = q[8 + jj].h[h], r3 = q[12 + jj].h[h];
                         e[jj] = i == 0 ? r0
@@ -383,6 +404,7 @@ AVX2 void iw_wino_grad_input_transform_avx2(const iw_wino_geom *g, const iw_wino
                 }
                 float *row = dplane + (size_t)yy * g->W;
                 float *p0 = (float *)((uintptr_t)row + (intptr_t)s * (intptr_t)sizeof(float));
+                #pragma GCC unroll 16
                 for (int qq = 0; qq < 5; qq++) {
                     if (hi[qq] <= lo[qq]) continue;
                     __m256 add = qq < 4 ? _mm256_add_ps(xs[qq], shift2(qq ? ys[qq - 1] : zero, ys[qq]))
