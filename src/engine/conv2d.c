@@ -7,11 +7,13 @@
  * The products are the engine's own on the AVX2 and AVX-512 paths (gemm.h; dW after transposing
  * cols, since both of its operands run along N), cblas_sgemm on the portable path. A 1x1 stride-1
  * convolution needs no unfolding: its forward is one product per example on x itself.
- * 3x3 stride-1 convolutions with enough input channels go through Winograd instead (conv.h); the
- * forward of a stride-1 layer with at most 27 taps per output (the first layer) sums directly
- * (conv_direct.c).
- * Workspace is sized in plan for the largest chunk (cols, Y, and cols^T for the vector paths);
- * nothing is allocated per step.
+ * 3x3 stride-1 convolutions with enough input channels go through Winograd instead (conv.h:
+ * F(2x2) for training, F(4x4) for the evaluation forward where it saves work); the forward of a
+ * stride-1 layer with at most 27 taps per output (the first layer) sums directly (conv_direct.c).
+ * A fused ReLU (iw_layer_conv2d_relu_new) is applied by the Winograd kernels themselves, and by a
+ * pass over y (forward) and over dy into the workspace (backward) on the other algorithms.
+ * Workspace is sized in plan for the largest chunk (cols, Y, and cols^T for the vector paths) and
+ * for both algorithms of the layer; nothing is allocated per step.
  */
 #include "conv.h"
 
@@ -91,6 +93,15 @@ static void col2im_add(const iw_conv2d_config *c, iw_shape in, iw_shape out, int
             }
 }
 
+/* The Winograd tile for a 3x3 stride-1 layer: F(4x4) when its products take fewer multiplications
+ * than F(2x2)'s (36 per 4x4 tile against 16 per 2x2 tile, counting the tiles that overhang the
+ * output), F(2x2) otherwise, e.g. for a 6x6 output, where the two tie. From the shape alone. */
+static iw_conv_algorithm winograd_tile_choice(iw_shape out)
+{
+    long f2 = 16L * ((out.h + 1) / 2) * ((out.w + 1) / 2), f4 = 36L * ((out.h + 3) / 4) * ((out.w + 3) / 4);
+    return f4 < f2 ? IW_CONV_WINOGRAD4 : IW_CONV_WINOGRAD;
+}
+
 static int conv_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_sizes *sizes, iw_error *err)
 {
     iw_conv2d_config *c = layer->config;
@@ -113,25 +124,36 @@ static int conv_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_sizes
     c->bias_offset = nw;
 
     int wino_ok = k == 3 && c->stride == 1 && c->pad <= 2;
-    c->algorithm = c->requested;
-    if (c->algorithm == IW_CONV_AUTO)
+    c->algorithm = c->eval_algorithm = c->requested;
+    if (c->requested == IW_CONV_AUTO) {
         c->algorithm = wino_ok && in.c >= 8 ? IW_CONV_WINOGRAD : IW_CONV_IM2COL;
-    if (c->algorithm == IW_CONV_WINOGRAD && !wino_ok)
+        c->eval_algorithm = c->algorithm == IW_CONV_WINOGRAD ? winograd_tile_choice(out) : c->algorithm;
+    }
+    if ((c->requested == IW_CONV_WINOGRAD || c->requested == IW_CONV_WINOGRAD4) && !wino_ok)
         return iw_error_set(err, "conv2d: Winograd needs a 3x3 stride-1 kernel with padding <= 2");
 
-    if (c->algorithm == IW_CONV_WINOGRAD) {
+    sizes->workspace = 0;
+    c->chunk = 0;
+    if (c->algorithm == IW_CONV_WINOGRAD || c->eval_algorithm == IW_CONV_WINOGRAD) {
         c->tiles_h = (out.h + 1) / 2;
         c->tiles_w = (out.w + 1) / 2;
-        c->chunk = 0;
-        sizes->workspace = iw_winograd_plan(c, in, max_batch);
-    } else { /* cols, Y and (vector paths, whichever path runs later) cols^T */
+        sizes->workspace = iw_winograd_plan(c, in, max_batch, &sizes->saved);
+    }
+    if (c->algorithm == IW_CONV_WINOGRAD4 || c->eval_algorithm == IW_CONV_WINOGRAD4) {
+        size_t ws = iw_winograd4_plan(c, in, out, max_batch);
+        if (ws > sizes->workspace) sizes->workspace = ws;
+    }
+    if (c->algorithm == IW_CONV_IM2COL) { /* cols, Y and (vector paths, whichever path runs later) cols^T */
         size_t per_example = (size_t)(2 * in.c * k * k + c->out_channels) * out.h * out.w;
         size_t nb = CONV_WORKSPACE_FLOATS / per_example;
         if (nb < 1) nb = 1;
         if (nb > (size_t)max_batch) nb = (size_t)max_batch;
         c->chunk = (int)nb;
-        sizes->workspace = per_example * nb;
+        if (per_example * nb > sizes->workspace) sizes->workspace = per_example * nb;
     }
+    /* a fused ReLU whose backward is not fused: the masked output gradient after the rest */
+    c->mask_offset = sizes->workspace;
+    if (c->relu && c->algorithm == IW_CONV_IM2COL) sizes->workspace += iw_shape_size(out) * (size_t)max_batch;
     return 0;
 }
 
@@ -143,15 +165,13 @@ static void conv_init(iw_layer *layer, iw_init init, iw_rng *rng)
     iw_init_biases(layer->params + c->bias_offset, (size_t)c->out_channels, fan_in, init, rng);
 }
 
-static void conv_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, float *y)
+/* y = conv(x) + bias, by the layer's algorithm (all but F(4x4), which conv_forward calls itself). */
+static void conv_forward_linear(iw_layer *layer, const iw_layer_ctx *ctx, iw_conv_algorithm alg, const float *x,
+                                float *y)
 {
     const iw_conv2d_config *c = layer->config;
     const iw_shape in = layer->in, out = layer->out;
     const float *Wt = layer->params, *bias = layer->params + c->bias_offset;
-    if (c->algorithm == IW_CONV_WINOGRAD) {
-        iw_winograd_forward(c, in, out, ctx->batch, Wt, bias, x, y, ctx->workspace);
-        return;
-    }
     const int Cout = c->out_channels, K = in.c * c->kernel * c->kernel, P = out.h * out.w;
     const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out);
     if (c->stride == 1 && K <= DIRECT_MAX_TAPS) {
@@ -190,18 +210,32 @@ static void conv_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *
     }
 }
 
-static void conv_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, const float *y,
-                          const float *dy, float *dx)
+static void conv_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, float *y)
 {
-    (void)y;
+    const iw_conv2d_config *c = layer->config;
+    iw_conv_algorithm alg = ctx->training ? c->algorithm : c->eval_algorithm;
+    if (alg == IW_CONV_WINOGRAD4) {
+        iw_winograd4_forward(c, layer->in, layer->out, ctx->batch, layer->params, layer->params + c->bias_offset,
+                             c->relu, x, y, ctx->workspace);
+        return;
+    }
+    if (alg == IW_CONV_WINOGRAD) {
+        iw_winograd_forward(c, layer->in, layer->out, ctx->batch, layer->params, layer->params + c->bias_offset,
+                            c->relu, x, y, layer->saved, ctx->workspace);
+        return;
+    }
+    conv_forward_linear(layer, ctx, alg, x, y);
+    if (c->relu) iw_relu_inplace((size_t)ctx->batch * iw_shape_size(layer->out), y);
+}
+
+/* dW, db (added) and dx (written, when non-NULL) from dy, the gradient of conv(x) + bias. */
+static void conv_backward_linear(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, const float *dy,
+                                 float *dx)
+{
     const iw_conv2d_config *c = layer->config;
     const iw_shape in = layer->in, out = layer->out;
     const float *Wt = layer->params;
     float *dW = layer->grads, *db = layer->grads + c->bias_offset;
-    if (c->algorithm == IW_CONV_WINOGRAD) {
-        iw_winograd_backward(c, in, out, ctx->batch, Wt, x, dy, dW, db, dx, ctx->workspace);
-        return;
-    }
     const int Cout = c->out_channels, K = in.c * c->kernel * c->kernel, P = out.h * out.w;
     const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out);
     if (!dx && c->stride == 1 && K <= DIRECT_MAX_TAPS &&
@@ -247,6 +281,28 @@ static void conv_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float 
     }
 }
 
+static void conv_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, const float *y,
+                          const float *dy, float *dx)
+{
+    const iw_conv2d_config *c = layer->config;
+    if (c->algorithm == IW_CONV_WINOGRAD4) {
+        iw_winograd4_backward(c, layer->in, layer->out, ctx->batch, layer->params, x, c->relu ? y : NULL, dy,
+                              layer->grads, layer->grads + c->bias_offset, dx, ctx->workspace);
+        return;
+    }
+    if (c->algorithm == IW_CONV_WINOGRAD) {
+        iw_winograd_backward(c, layer->in, layer->out, ctx->batch, layer->saved, x, c->relu ? y : NULL, dy,
+                             layer->grads, layer->grads + c->bias_offset, dx, ctx->workspace);
+        return;
+    }
+    if (c->relu) { /* the ReLU's gradient first, into the workspace's tail */
+        float *masked = ctx->workspace + c->mask_offset;
+        iw_relu_grad((size_t)ctx->batch * iw_shape_size(layer->out), y, dy, masked);
+        dy = masked;
+    }
+    conv_backward_linear(layer, ctx, x, dy, dx);
+}
+
 static const iw_layer_ops conv2d_ops = {
     .kind = "conv2d",
     .plan = conv_plan,
@@ -269,6 +325,13 @@ iw_layer *iw_layer_conv2d_new(int out_channels, int kernel, int stride, int pad)
     return layer;
 }
 
+iw_layer *iw_layer_conv2d_relu_new(int out_channels, int kernel, int stride, int pad)
+{
+    iw_layer *layer = iw_layer_conv2d_new(out_channels, kernel, stride, pad);
+    if (layer) ((iw_conv2d_config *)layer->config)->relu = 1;
+    return layer;
+}
+
 void iw_conv2d_set_algorithm(iw_layer *conv, iw_conv_algorithm algorithm)
 {
     ((iw_conv2d_config *)conv->config)->requested = algorithm;
@@ -279,6 +342,11 @@ iw_conv_algorithm iw_conv2d_algorithm(const iw_layer *conv)
     return ((const iw_conv2d_config *)conv->config)->algorithm;
 }
 
+iw_conv_algorithm iw_conv2d_eval_algorithm(const iw_layer *conv)
+{
+    return ((const iw_conv2d_config *)conv->config)->eval_algorithm;
+}
+
 void iw_conv2d_set_bias_offset(iw_layer *conv, size_t offset)
 {
     ((iw_conv2d_config *)conv->config)->bias_offset = offset;
@@ -287,7 +355,7 @@ void iw_conv2d_set_bias_offset(iw_layer *conv, size_t offset)
 const char *iw_conv_kernels(void)
 {
     switch (iw_engine_isa()) {
-    case IW_ISA_AVX512: return "AVX-512 (8x32 products, AVX-512 transforms)";
+    case IW_ISA_AVX512: return "AVX-512 (8x32 products, AVX2 transforms)";
     case IW_ISA_AVX2: return "AVX2+FMA (6x16 products, AVX2 transforms)";
     default: return "portable (cblas_sgemm products, plain C transforms)";
     }

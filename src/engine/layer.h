@@ -72,6 +72,10 @@ iw_layer *iw_layer_relu_new(void);
 iw_layer *iw_layer_batchnorm_new(void);              /* per channel c over B*h*w values; eps 1e-5 */
 iw_layer *iw_layer_dropout_new(float p);             /* inverted dropout: keep with 1-p, scale 1/(1-p) */
 iw_layer *iw_layer_conv2d_new(int out_channels, int kernel, int stride, int pad);
+/* A conv2d followed by a ReLU, in one layer: y = max(conv(x) + b, 0), the same values and
+ * gradients as the two layers, with fewer passes over the output (the F(4x4) Winograd kernels
+ * apply the ReLU in their output transform and its mask in their output-gradient transform). */
+iw_layer *iw_layer_conv2d_relu_new(int out_channels, int kernel, int stride, int pad);
 iw_layer *iw_layer_maxpool_new(int kernel, int stride);
 iw_layer *iw_layer_global_avgpool_new(void);
 iw_layer *iw_layer_resblock_new(int out_channels, int stride, int batchnorm); /* basic block */
@@ -160,6 +164,11 @@ double iw_loss_softmax_affine(const float *z, int K, int y, double scale, const 
  * (loss_logit_adjusted.c). */
 void iw_loss_ldam_margins(const int64_t *counts, int K, double *relative_margin);
 void iw_loss_log_priors(const int64_t *counts, int K, double *log_prior);
+
+/* ReLU on n floats (relu.c), also for layers that fuse one: y = max(y, 0) in place (NaN -> 0, as
+ * the relu layer), and dx = dy * [y > 0] with y the ReLU's output. */
+void iw_relu_inplace(size_t n, float *y);
+void iw_relu_grad(size_t n, const float *restrict y, const float *restrict dy, float *restrict dx);
 
 /* SGD on n floats with PyTorch's semantics: g' = g + l2*p; v = momentum*v + g'; p -= lr*v
  * (momentum 0: p -= lr*g', v untouched). */

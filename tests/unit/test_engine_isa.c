@@ -97,6 +97,7 @@ typedef struct conv_case {
     iw_shape in;
     int cout, k, stride, pad, batch;
     iw_conv_algorithm alg;
+    int relu; /* 1: the layer with a fused ReLU (iw_layer_conv2d_relu_new) */
 } conv_case;
 
 typedef struct conv_result {
@@ -142,7 +143,8 @@ static void conv_run(const conv_case *c, const float *x, const float *params, co
 {
     iw_layer_harness h;
     iw_error err;
-    iw_layer *l = iw_layer_conv2d_new(c->cout, c->k, c->stride, c->pad);
+    iw_layer *l = c->relu ? iw_layer_conv2d_relu_new(c->cout, c->k, c->stride, c->pad)
+                          : iw_layer_conv2d_new(c->cout, c->k, c->stride, c->pad);
     if (l) iw_conv2d_set_algorithm(l, c->alg);
     memset(r, 0, sizeof *r);
     if (iw_layer_harness_create(&h, l, c->in, c->batch, &err)) {
@@ -177,23 +179,38 @@ static void conv_result_free(conv_result *r)
 static const conv_case conv_cases[] = {
     /* Winograd: the CNN's shapes (smaller batches), odd sizes, padding 1 and 2, channel counts
      * that are not multiples of 8 or 16, several backward blocks with a partial last one */
-    {{64, 14, 14}, 64, 3, 1, 0, 2, IW_CONV_WINOGRAD},
-    {{64, 12, 12}, 128, 3, 1, 0, 2, IW_CONV_WINOGRAD},
-    {{16, 7, 9}, 24, 3, 1, 1, 3, IW_CONV_WINOGRAD},
-    {{12, 5, 37}, 5, 3, 1, 2, 2, IW_CONV_WINOGRAD},
-    {{9, 35, 6}, 13, 3, 1, 0, 1, IW_CONV_WINOGRAD},
-    {{160, 6, 6}, 144, 3, 1, 1, 5, IW_CONV_WINOGRAD},
+    {{64, 14, 14}, 64, 3, 1, 0, 2, IW_CONV_WINOGRAD, 0},
+    {{8, 12, 12}, 16, 3, 1, 0, 3, IW_CONV_WINOGRAD, 1}, /* with a fused ReLU */
+    {{64, 12, 12}, 128, 3, 1, 0, 2, IW_CONV_WINOGRAD, 0},
+    {{16, 7, 9}, 24, 3, 1, 1, 3, IW_CONV_WINOGRAD, 0},
+    {{12, 5, 37}, 5, 3, 1, 2, 2, IW_CONV_WINOGRAD, 0},
+    {{9, 35, 6}, 13, 3, 1, 0, 1, IW_CONV_WINOGRAD, 0},
+    {{160, 6, 6}, 144, 3, 1, 1, 5, IW_CONV_WINOGRAD, 0},
+    /* F(4x4): the CNN's output sizes 24, 10 (tiles overhanging by 2), 8 and 6 (overhanging by 2),
+     * odd sizes overhanging by 1 and 3, padding 1 and 2, the ResNet's 28, 14 and 7, fused ReLU */
+    {{64, 26, 26}, 64, 3, 1, 0, 2, IW_CONV_WINOGRAD4, 0},
+    {{64, 12, 12}, 128, 3, 1, 0, 2, IW_CONV_WINOGRAD4, 0},
+    {{128, 10, 10}, 128, 3, 1, 0, 3, IW_CONV_WINOGRAD4, 1},
+    {{16, 8, 8}, 16, 3, 1, 0, 4, IW_CONV_WINOGRAD4, 0},
+    {{16, 7, 9}, 24, 3, 1, 1, 3, IW_CONV_WINOGRAD4, 0},
+    {{12, 5, 37}, 5, 3, 1, 2, 2, IW_CONV_WINOGRAD4, 0},
+    {{9, 35, 6}, 13, 3, 1, 0, 1, IW_CONV_WINOGRAD4, 1},
+    {{32, 28, 28}, 16, 3, 1, 1, 1, IW_CONV_WINOGRAD4, 0},
+    {{24, 14, 14}, 40, 3, 1, 1, 2, IW_CONV_WINOGRAD4, 1},
+    {{160, 7, 7}, 144, 3, 1, 1, 5, IW_CONV_WINOGRAD4, 0},
     /* direct first layers: 1 and 3 channels, rows wider than 16, narrower than 8, padding */
-    {{1, 28, 28}, 16, 3, 1, 0, 3, IW_CONV_AUTO},
-    {{3, 19, 34}, 8, 3, 1, 1, 2, IW_CONV_AUTO},
-    {{2, 6, 5}, 4, 3, 1, 2, 2, IW_CONV_AUTO},
-    {{1, 9, 9}, 3, 5, 1, 2, 2, IW_CONV_AUTO},
+    {{1, 28, 28}, 16, 3, 1, 0, 3, IW_CONV_AUTO, 0},
+    {{3, 19, 34}, 8, 3, 1, 1, 2, IW_CONV_AUTO, 0},
+    {{2, 6, 5}, 4, 3, 1, 2, 2, IW_CONV_AUTO, 0},
+    {{1, 9, 9}, 3, 5, 1, 2, 2, IW_CONV_AUTO, 0},
     /* the ResNet's strided and 1x1 convolutions, and im2col on a 3x3 stride-1 layer */
-    {{16, 14, 14}, 32, 3, 2, 1, 2, IW_CONV_AUTO},
-    {{8, 9, 11}, 12, 3, 2, 1, 3, IW_CONV_AUTO},
-    {{16, 14, 14}, 32, 1, 2, 0, 2, IW_CONV_AUTO},
-    {{12, 7, 9}, 20, 1, 1, 0, 3, IW_CONV_AUTO},
-    {{24, 8, 8}, 16, 3, 1, 1, 2, IW_CONV_IM2COL},
+    {{16, 14, 14}, 32, 3, 2, 1, 2, IW_CONV_AUTO, 0},
+    {{8, 9, 11}, 12, 3, 2, 1, 3, IW_CONV_AUTO, 0},
+    {{16, 14, 14}, 32, 1, 2, 0, 2, IW_CONV_AUTO, 0},
+    {{12, 7, 9}, 20, 1, 1, 0, 3, IW_CONV_AUTO, 0},
+    {{24, 8, 8}, 16, 3, 1, 1, 2, IW_CONV_IM2COL, 0},
+    {{1, 20, 20}, 16, 3, 1, 0, 3, IW_CONV_AUTO, 1},  /* fused ReLU on the direct and im2col paths */
+    {{8, 9, 11}, 12, 3, 2, 1, 3, IW_CONV_AUTO, 1},
 };
 #define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
 
@@ -233,11 +250,21 @@ static void conv_against_oracle(void)
         if (!r.y) continue;
         double *y = malloc(sizeof(double) * r.ny), *dx = malloc(sizeof(double) * r.nx);
         double *dp = malloc(sizeof(double) * r.np);
-        conv_oracle(c, d->x, d->params, d->dy, y, dx, dp);
+        float *dy = malloc(sizeof(float) * r.ny);
+        /* a fused ReLU: y = max(conv, 0), and the gradient masked by the layer's own y > 0 */
+        for (size_t o = 0; o < r.ny; o++) dy[o] = !c->relu || r.y[o] > 0.0f ? d->dy[o] : 0.0f;
+        conv_oracle(c, d->x, d->params, dy, y, dx, dp);
+        if (c->relu)
+            for (size_t o = 0; o < r.ny; o++) y[o] = y[o] > 0.0 ? y[o] : 0.0;
+        free(dy);
         char what[128];
-        snprintf(what, sizeof what, "conv %dx%dx%d -> %d, %dx%d s%d p%d, batch %d, %s", c->in.c, c->in.h, c->in.w,
+        snprintf(what, sizeof what, "conv %dx%dx%d -> %d, %dx%d s%d p%d, batch %d, %s%s", c->in.c, c->in.h, c->in.w,
                  c->cout, c->k, c->k, c->stride, c->pad, c->batch,
-                 c->alg == IW_CONV_WINOGRAD ? "winograd" : c->alg == IW_CONV_IM2COL ? "im2col" : "auto");
+                 c->alg == IW_CONV_WINOGRAD    ? "winograd F(2x2)"
+                 : c->alg == IW_CONV_WINOGRAD4 ? "winograd F(4x4)"
+                 : c->alg == IW_CONV_IM2COL    ? "im2col"
+                                               : "auto",
+                 c->relu ? " + relu" : "");
         expect_close(what, "y", r.y, y, r.ny);
         expect_close(what, "dx", r.dx, dx, r.nx);
         expect_close(what, "dparams", r.grads, dp, r.np);
