@@ -163,26 +163,68 @@ AVX2 static inline __m128 patch_row4(const float *plane, const patch *pa, int i)
     return pa->full ? _mm_loadu_ps(p) : _mm_maskload_ps(p, pa->cols);
 }
 
+/* The stretches of a channel plane that a block's tiles read (rows row0 .. row0+rows-1 of each tile,
+ * clipped to 0..height-1): one per example the block touches, as offsets from the batch's plane of
+ * channel 0 (example j's plane starts at j * example floats). The planes of the channels after the
+ * current ones lie 1-3 KB apart, too far for the hardware prefetchers: the kernels prefetch these
+ * stretches of them. */
+typedef struct stretches {
+    size_t start[IW_WINO_TB_FWD], len[IW_WINO_TB_FWD];
+    int n;
+} stretches;
+
+static void block_stretches(const iw_wino_tile *tl, int nt, int output, int rows, int height, int width,
+                            size_t example, stretches *st)
+{
+    st->n = 0;
+    for (int k = 0; k < nt;) {
+        const int j = tl[k].j;
+        int r0 = output ? tl[k].oy : tl[k].iy, r1 = r0 + rows;
+        for (; k < nt && tl[k].j == j; k++) {
+            int r = output ? tl[k].oy : tl[k].iy;
+            if (r < r0) r0 = r;
+            if (r + rows > r1) r1 = r + rows;
+        }
+        r0 = r0 < 0 ? 0 : r0;
+        r1 = r1 > height ? height : r1;
+        st->start[st->n] = (size_t)j * example + (size_t)r0 * width;
+        st->len[st->n++] = r1 > r0 ? (size_t)(r1 - r0) * width : 0;
+    }
+}
+
+/* Prefetches the stretches of the planes of channels c .. c+n-1 (those below `channels`). */
+static inline void prefetch_planes(const float *base, size_t plane, int c, int n, int channels, const stretches *st)
+{
+    for (int ch = c; ch < c + n && ch < channels; ch++)
+        for (int s = 0; s < st->n; s++) {
+            const char *p = (const char *)(base + (size_t)ch * plane + st->start[s]);
+            for (size_t b = 0; b < st->len[s] * sizeof(float); b += 64) _mm_prefetch(p + b, _MM_HINT_T0);
+        }
+}
+
 /* VT[p][k][ci] = (B^T d B)[p], 8 channels per vector: rows of B^T d first, then its columns, as
- * the plain C input_transform. */
+ * the plain C input_transform. Channels go outermost (8 at a time, the next 8 planes prefetched),
+ * then the block's tiles. */
 AVX2 void iw_wino_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *x, float *VT,
                                        size_t vs)
 {
     const size_t plane = (size_t)g->H * g->W;
     const int Cin = g->Cin;
-    for (int k = 0; k < nt; k++) {
-        patch pa;
-        patch_of(g, &tl[k], &pa);
-        const float *src = x + (size_t)tl[k].j * g->in_size;
-        float *vk = VT + (size_t)k * Cin;
-        for (int c0 = 0; c0 < Cin; c0 += 8) {
-            const int nc = Cin - c0 < 8 ? Cin - c0 : 8;
+    patch pa[IW_WINO_TB_FWD];
+    stretches st;
+    for (int k = 0; k < nt; k++) patch_of(g, &tl[k], &pa[k]);
+    block_stretches(tl, nt, 0, 4, g->H, g->W, g->in_size, &st);
+    for (int c0 = 0; c0 < Cin; c0 += 8) {
+        const int nc = Cin - c0 < 8 ? Cin - c0 : 8;
+        prefetch_planes(x, plane, c0 + 8, 8, Cin, &st);
+        for (int k = 0; k < nt; k++) {
+            const float *src = x + (size_t)tl[k].j * g->in_size + (size_t)c0 * plane;
             __m256 d[4][4];
 #pragma GCC unroll 4
             for (int i = 0; i < 4; i++) {
                 __m128 r[8];
 #pragma GCC unroll 8
-                for (int l = 0; l < 8; l++) r[l] = l < nc ? patch_row4(src + (size_t)(c0 + l) * plane, &pa, i) : _mm_setzero_ps();
+                for (int l = 0; l < 8; l++) r[l] = l < nc ? patch_row4(src + (size_t)l * plane, &pa[k], i) : _mm_setzero_ps();
                 transpose8x4(r, d[i]);
             }
             __m256 c[4][4]; /* B^T d */
@@ -193,7 +235,7 @@ AVX2 void iw_wino_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile
                 c[2][jj] = _mm256_sub_ps(d[2][jj], d[1][jj]);
                 c[3][jj] = _mm256_sub_ps(d[1][jj], d[3][jj]);
             }
-            float *v = vk + c0;
+            float *v = VT + (size_t)k * Cin + c0;
 #pragma GCC unroll 4
             for (int i = 0; i < 4; i++) {
                 store_first(v + (size_t)(i * 4 + 0) * vs, _mm256_sub_ps(c[i][0], c[i][2]), nc);
@@ -288,23 +330,28 @@ AVX2 static void out_group_of(const iw_wino_geom *g, const iw_wino_tile *tl, int
     }
 }
 
-/* Elements (r, c) of 8 tiles' 2x2 blocks of one output plane, lanes = tiles: v[2r + c]. */
-AVX2 static inline void tile_values(const float *plane, const out_group *og, int n, int Wo, __m256 v[4])
+/* Elements (r, c) of 8 tiles' 2x2 blocks of one output plane, lanes = tiles: v[2r + c]; a pair per
+ * tile and row, two tiles per 128 bits (a regular group). */
+__attribute__((always_inline)) AVX2 static inline void tile_values(const float *plane, const out_group *og, int Wo,
+                                                                   __m256 v[4])
 {
-    if (og->regular) { /* a pair per tile and row, two tiles per 128 bits */
 #pragma GCC unroll 2
-        for (int r = 0; r < 2; r++) {
-            const float *p = plane + (size_t)r * Wo;
-            __m128 u01 = _mm_loadh_pi(_mm_castpd_ps(_mm_load_sd((const double *)(p + og->offset[0]))), (const __m64 *)(p + og->offset[1]));
-            __m128 u23 = _mm_loadh_pi(_mm_castpd_ps(_mm_load_sd((const double *)(p + og->offset[2]))), (const __m64 *)(p + og->offset[3]));
-            __m128 u45 = _mm_loadh_pi(_mm_castpd_ps(_mm_load_sd((const double *)(p + og->offset[4]))), (const __m64 *)(p + og->offset[5]));
-            __m128 u67 = _mm_loadh_pi(_mm_castpd_ps(_mm_load_sd((const double *)(p + og->offset[6]))), (const __m64 *)(p + og->offset[7]));
-            __m256 X = _mm256_set_m128(u45, u01), Y = _mm256_set_m128(u67, u23);
-            v[2 * r] = _mm256_shuffle_ps(X, Y, _MM_SHUFFLE(2, 0, 2, 0));
-            v[2 * r + 1] = _mm256_shuffle_ps(X, Y, _MM_SHUFFLE(3, 1, 3, 1));
-        }
-        return;
+    for (int r = 0; r < 2; r++) {
+        const float *p = plane + (size_t)r * Wo;
+        __m128 u01 = _mm_loadh_pi(_mm_castpd_ps(_mm_load_sd((const double *)(p + og->offset[0]))), (const __m64 *)(p + og->offset[1]));
+        __m128 u23 = _mm_loadh_pi(_mm_castpd_ps(_mm_load_sd((const double *)(p + og->offset[2]))), (const __m64 *)(p + og->offset[3]));
+        __m128 u45 = _mm_loadh_pi(_mm_castpd_ps(_mm_load_sd((const double *)(p + og->offset[4]))), (const __m64 *)(p + og->offset[5]));
+        __m128 u67 = _mm_loadh_pi(_mm_castpd_ps(_mm_load_sd((const double *)(p + og->offset[6]))), (const __m64 *)(p + og->offset[7]));
+        __m256 X = _mm256_set_m128(u45, u01), Y = _mm256_set_m128(u67, u23);
+        v[2 * r] = _mm256_shuffle_ps(X, Y, _MM_SHUFFLE(2, 0, 2, 0));
+        v[2 * r + 1] = _mm256_shuffle_ps(X, Y, _MM_SHUFFLE(3, 1, 3, 1));
     }
+}
+
+/* The same for any group (fewer than 8 tiles, or tiles without their second column or row): zeros
+ * where a tile or an element is missing. */
+AVX2 static void tile_values_any(const float *plane, const out_group *og, int n, int Wo, __m256 v[4])
+{
     float e[4][8];
     for (int l = 0; l < 8; l++) {
         const float *p = plane + og->offset[l];
@@ -313,19 +360,53 @@ AVX2 static inline void tile_values(const float *plane, const out_group *og, int
         e[2][l] = og->hy[l] ? p[Wo] : 0.0f;
         e[3][l] = og->hx[l] && og->hy[l] ? p[Wo + 1] : 0.0f;
     }
+    for (int i = 0; i < 4; i++) v[i] = _mm256_loadu_ps(e[i]);
+}
+
+/* One channel of a group: dM[p][k0 .. k0+8) at dst (matrices ms apart) from the tiles' dY (times
+ * [y > 0] when y is given); returns each tile's (g00 + g01) + (g10 + g11). */
+__attribute__((always_inline)) AVX2 static inline __m256 grad_output_channel(const int regular, const float *dy,
+                                                                            const float *y, const out_group *og,
+                                                                            int n, int Wo, float *dst, size_t ms)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    __m256 gv[4], yv[4];
+    if (regular)
+        tile_values(dy, og, Wo, gv);
+    else
+        tile_values_any(dy, og, n, Wo, gv);
+    if (y) { /* the fused ReLU: no gradient where the layer's output is not > 0 */
+        if (regular)
+            tile_values(y, og, Wo, yv);
+        else
+            tile_values_any(y, og, n, Wo, yv);
 #pragma GCC unroll 4
-    for (int i = 0; i < 4; i++)
-        v[i] = _mm256_setr_ps(e[i][0], e[i][1], e[i][2], e[i][3], e[i][4], e[i][5], e[i][6], e[i][7]);
+        for (int i = 0; i < 4; i++) gv[i] = _mm256_and_ps(gv[i], _mm256_cmp_ps(yv[i], zero, _CMP_GT_OQ));
+    }
+    const __m256 g00 = gv[0], g01 = gv[1], g10 = gv[2], g11 = gv[3];
+    /* rows of A g with A = [1 0; 1 1; 1 -1; 0 -1], then the same on columns */
+    __m256 r[4][2] = {{g00, g01},
+                      {_mm256_add_ps(g00, g10), _mm256_add_ps(g01, g11)},
+                      {_mm256_sub_ps(g00, g10), _mm256_sub_ps(g01, g11)},
+                      {_mm256_sub_ps(zero, g10), _mm256_sub_ps(zero, g11)}};
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        _mm256_storeu_ps(dst + (size_t)(i * 4 + 0) * ms, r[i][0]);
+        _mm256_storeu_ps(dst + (size_t)(i * 4 + 1) * ms, _mm256_add_ps(r[i][0], r[i][1]));
+        _mm256_storeu_ps(dst + (size_t)(i * 4 + 2) * ms, _mm256_sub_ps(r[i][0], r[i][1]));
+        _mm256_storeu_ps(dst + (size_t)(i * 4 + 3) * ms, _mm256_sub_ps(zero, r[i][1]));
+    }
+    return _mm256_add_ps(_mm256_add_ps(g00, g01), _mm256_add_ps(g10, g11));
 }
 
 /* dM[p][co][k] = (A g A^T)[p], 8 tiles per vector, g = dY (times [y > 0] when y is given); db[co] +=
- * each tile's (g00 + g01) + (g10 + g11), tile after tile, as the kernel this one replaces. */
+ * each tile's (g00 + g01) + (g10 + g11), tile after tile, as the kernel this one replaces: the sums
+ * of 8 channels are transposed to one vector per tile before they are added. */
 AVX2 void iw_wino_grad_output_transform_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *dy,
                                              const float *y, float *dM, size_t ms, size_t ld, float *db)
 {
     const size_t plane = (size_t)g->Ho * g->Wo;
     const int Cout = g->Cout, groups = (nt + 7) / 8;
-    const __m256 zero = _mm256_setzero_ps();
     out_group og[IW_WINO_TB / 8];
     for (int q = 0; q < groups; q++) out_group_of(g, tl + 8 * q, nt - 8 * q < 8 ? nt - 8 * q : 8, &og[q]);
     for (int c0 = 0; c0 < Cout; c0 += 8) {
@@ -335,39 +416,19 @@ AVX2 void iw_wino_grad_output_transform_avx2(const iw_wino_geom *g, const iw_win
         for (int q = 0; q < groups; q++) {
             const int n = nt - 8 * q < 8 ? nt - 8 * q : 8;
             __m256 s[8];
-#pragma GCC unroll 8
             for (int c = 0; c < 8; c++) {
-                s[c] = zero;
-                if (c >= nc) continue;
                 const size_t co = (size_t)(c0 + c);
-                __m256 gv[4];
-                tile_values(dy + co * plane, &og[q], n, g->Wo, gv);
-                if (y) { /* the fused ReLU: no gradient where the layer's output is not > 0 */
-                    __m256 yv[4];
-                    tile_values(y + co * plane, &og[q], n, g->Wo, yv);
-#pragma GCC unroll 4
-                    for (int i = 0; i < 4; i++) gv[i] = _mm256_and_ps(gv[i], _mm256_cmp_ps(yv[i], zero, _CMP_GT_OQ));
-                }
-                const __m256 g00 = gv[0], g01 = gv[1], g10 = gv[2], g11 = gv[3];
-                s[c] = _mm256_add_ps(_mm256_add_ps(g00, g01), _mm256_add_ps(g10, g11));
-                /* rows of A g with A = [1 0; 1 1; 1 -1; 0 -1], then the same on columns */
-                __m256 r[4][2] = {{g00, g01},
-                                  {_mm256_add_ps(g00, g10), _mm256_add_ps(g01, g11)},
-                                  {_mm256_sub_ps(g00, g10), _mm256_sub_ps(g01, g11)},
-                                  {_mm256_sub_ps(zero, g10), _mm256_sub_ps(zero, g11)}};
+                const float *yc = y ? y + co * plane : NULL;
                 float *dst = dM + co * ld + 8 * q;
-#pragma GCC unroll 4
-                for (int i = 0; i < 4; i++) {
-                    _mm256_storeu_ps(dst + (size_t)(i * 4 + 0) * ms, r[i][0]);
-                    _mm256_storeu_ps(dst + (size_t)(i * 4 + 1) * ms, _mm256_add_ps(r[i][0], r[i][1]));
-                    _mm256_storeu_ps(dst + (size_t)(i * 4 + 2) * ms, _mm256_sub_ps(r[i][0], r[i][1]));
-                    _mm256_storeu_ps(dst + (size_t)(i * 4 + 3) * ms, _mm256_sub_ps(zero, r[i][1]));
-                }
+                if (c >= nc)
+                    s[c] = _mm256_setzero_ps();
+                else if (og[q].regular)
+                    s[c] = grad_output_channel(1, dy + co * plane, yc, &og[q], n, g->Wo, dst, ms);
+                else
+                    s[c] = grad_output_channel(0, dy + co * plane, yc, &og[q], n, g->Wo, dst, ms);
             }
             transpose8x8(s); /* s[l]: tile l's sums of the 8 channels */
-#pragma GCC unroll 8
-            for (int l = 0; l < 8; l++)
-                if (l < n) dbv = _mm256_add_ps(dbv, s[l]);
+            for (int l = 0; l < n; l++) dbv = _mm256_add_ps(dbv, s[l]);
         }
         store_first(db + c0, dbv, nc);
     }
