@@ -104,21 +104,23 @@ void iw_winograd_backward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out
                           float *dweights, float *dbias, float *dx, float *workspace);
 
 /* Stride-1 forward by direct summation over the taps (conv_direct.c): for layers with few input
- * channels, where im2col + sgemm would mostly copy. Any kernel size and padding. */
+ * channels, where im2col + sgemm would mostly copy. Any kernel size and padding; max(y, 0) when
+ * cfg->relu. */
 void iw_conv_direct_forward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
                             const float *weights, const float *bias, const float *x, float *y);
-/* dW += and db += of a stride-1 3x3 layer by direct sums on the AVX2 and AVX-512 paths: returns 1
- * if it did the work, 0 if the caller must (other kernels, or the portable path). */
+/* dW += and db += of a stride-1 3x3 layer by direct sums on the AVX2 and AVX-512 paths, from dy
+ * times [y > 0] when y is given (a fused ReLU; y the layer's output): returns 1 if it did the
+ * work, 0 if the caller must (other kernels, or the portable path). */
 int iw_conv_direct_backward_weights(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
-                                    const float *x, const float *dy, float *dweights, float *dbias);
+                                    const float *x, const float *y, const float *dy, float *dweights, float *dbias);
 /* Their vector kernels (conv_direct_avx2.c for the forward of both vector paths, kernel <= 16;
  * conv_direct_avx512.c and conv_direct_avx2.c for the 3x3 stride-1 weights: same bits). */
 void iw_conv_direct_forward_avx2(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
                                  const float *weights, const float *bias, const float *x, float *y);
 void iw_conv_direct_weights3_avx512(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
-                                    const float *x, const float *dy, float *dweights, float *dbias);
+                                    const float *x, const float *y, const float *dy, float *dweights, float *dbias);
 void iw_conv_direct_weights3_avx2(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
-                                  const float *x, const float *dy, float *dweights, float *dbias);
+                                  const float *x, const float *y, const float *dy, float *dweights, float *dbias);
 
 #ifdef IW_X86_KERNELS
 #include <immintrin.h>

@@ -165,19 +165,14 @@ static void conv_init(iw_layer *layer, iw_init init, iw_rng *rng)
     iw_init_biases(layer->params + c->bias_offset, (size_t)c->out_channels, fan_in, init, rng);
 }
 
-/* y = conv(x) + bias, by the layer's algorithm (all but F(4x4), which conv_forward calls itself). */
-static void conv_forward_linear(iw_layer *layer, const iw_layer_ctx *ctx, iw_conv_algorithm alg, const float *x,
-                                float *y)
+/* y = conv(x) + bias by im2col (a 1x1 stride-1 layer without unfolding). */
+static void conv_forward_linear(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, float *y)
 {
     const iw_conv2d_config *c = layer->config;
     const iw_shape in = layer->in, out = layer->out;
     const float *Wt = layer->params, *bias = layer->params + c->bias_offset;
     const int Cout = c->out_channels, K = in.c * c->kernel * c->kernel, P = out.h * out.w;
     const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out);
-    if (c->stride == 1 && K <= DIRECT_MAX_TAPS) {
-        iw_conv_direct_forward(c, in, out, ctx->batch, Wt, bias, x, y);
-        return;
-    }
     const int vector = iw_engine_isa() != IW_ISA_PORTABLE;
     if (vector && c->kernel == 1 && c->stride == 1 && c->pad == 0) { /* y_j (Cout, P) = W (Cout, Cin) x_j (Cin, P) */
         for (int j = 0; j < ctx->batch; j++) {
@@ -224,7 +219,12 @@ static void conv_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *
                             c->relu, x, y, layer->saved, ctx->workspace);
         return;
     }
-    conv_forward_linear(layer, ctx, alg, x, y);
+    if (c->stride == 1 && layer->in.c * c->kernel * c->kernel <= DIRECT_MAX_TAPS) { /* applies the ReLU itself */
+        iw_conv_direct_forward(c, layer->in, layer->out, ctx->batch, layer->params, layer->params + c->bias_offset, x,
+                               y);
+        return;
+    }
+    conv_forward_linear(layer, ctx, x, y);
     if (c->relu) iw_relu_inplace((size_t)ctx->batch * iw_shape_size(layer->out), y);
 }
 
@@ -238,9 +238,6 @@ static void conv_backward_linear(iw_layer *layer, const iw_layer_ctx *ctx, const
     float *dW = layer->grads, *db = layer->grads + c->bias_offset;
     const int Cout = c->out_channels, K = in.c * c->kernel * c->kernel, P = out.h * out.w;
     const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out);
-    if (!dx && c->stride == 1 && K <= DIRECT_MAX_TAPS &&
-        iw_conv_direct_backward_weights(c, in, out, ctx->batch, x, dy, dW, db))
-        return;
     if (dx) memset(dx, 0, sizeof(float) * in_size * ctx->batch);
     const int vector = iw_engine_isa() != IW_ISA_PORTABLE;
     for (int b0 = 0; b0 < ctx->batch; b0 += c->chunk) {
@@ -295,6 +292,10 @@ static void conv_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float 
                              layer->grads, layer->grads + c->bias_offset, dx, ctx->workspace);
         return;
     }
+    if (!dx && c->stride == 1 && layer->in.c * c->kernel * c->kernel <= DIRECT_MAX_TAPS &&
+        iw_conv_direct_backward_weights(c, layer->in, layer->out, ctx->batch, x, c->relu ? y : NULL, dy, layer->grads,
+                                        layer->grads + c->bias_offset))
+        return;
     if (c->relu) { /* the ReLU's gradient first, into the workspace's tail */
         float *masked = ctx->workspace + c->mask_offset;
         iw_relu_grad((size_t)ctx->batch * iw_shape_size(layer->out), y, dy, masked);
