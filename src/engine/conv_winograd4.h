@@ -62,5 +62,9 @@ void iw_wino4_input_transform_avx2(const iw_wino4_geom *g, const iw_wino4_tile *
                                    float *V, size_t cs, size_t ld);
 void iw_wino4_output_transform_avx2(const iw_wino4_geom *g, const iw_wino4_tile *tl, int nt, const float *M,
                                     size_t cs, size_t ld, const float *bias, int relu, float *y);
+/* The weight transform U[p][co][ci] = (G g G^T)[p] (matrices us apart, rows of Cin), in double as
+ * the plain C one, value for value. */
+void iw_wino4_transform_weights_avx2(const iw_wino4_geom *g, const double G[6][3], const float *Wt, float *U,
+                                     size_t us);
 
 #endif

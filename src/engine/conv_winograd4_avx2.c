@@ -236,6 +236,55 @@ AVX2 void iw_wino4_output_transform_avx2(const iw_wino4_geom *g, const iw_wino4_
     }
 }
 
+/* U[p][co][ci] = (G g G^T)[p] in double, rounded once, 4 filters per vector: the plain C
+ * transform_weights' products and sums in its order (no fused multiply-adds), so both give the same
+ * bits. The filters' taps go through a small transposed copy, 64 filters at a time. */
+AVX2 void iw_wino4_transform_weights_avx2(const iw_wino4_geom *g, const double G[6][3], const float *Wt, float *U,
+                                          size_t us)
+{
+    const size_t F = (size_t)g->Cout * g->Cin;
+    float taps[9][64];
+    for (size_t f0 = 0; f0 < F; f0 += 64) {
+        const size_t n = F - f0 < 64 ? F - f0 : 64;
+        for (size_t f = 0; f < n; f++)
+            for (int t = 0; t < 9; t++) taps[t][f] = Wt[(f0 + f) * 9 + t];
+        size_t f = 0;
+        for (; f + 4 <= n; f += 4) {
+            __m256d w[9];
+#pragma GCC unroll 9
+            for (int t = 0; t < 9; t++) w[t] = _mm256_cvtps_pd(_mm_loadu_ps(&taps[t][f]));
+            __m256d tt[6][3]; /* G g */
+#pragma GCC unroll 6
+            for (int i = 0; i < 6; i++)
+#pragma GCC unroll 3
+                for (int c = 0; c < 3; c++)
+                    tt[i][c] = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(G[i][0]), w[c]),
+                                                           _mm256_mul_pd(_mm256_set1_pd(G[i][1]), w[3 + c])),
+                                             _mm256_mul_pd(_mm256_set1_pd(G[i][2]), w[6 + c]));
+            float *u = U + f0 + f;
+#pragma GCC unroll 6
+            for (int i = 0; i < 6; i++)
+#pragma GCC unroll 6
+                for (int jj = 0; jj < 6; jj++) {
+                    __m256d v = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(tt[i][0], _mm256_set1_pd(G[jj][0])),
+                                                            _mm256_mul_pd(tt[i][1], _mm256_set1_pd(G[jj][1]))),
+                                              _mm256_mul_pd(tt[i][2], _mm256_set1_pd(G[jj][2])));
+                    _mm_storeu_ps(u + (size_t)(6 * i + jj) * us, _mm256_cvtpd_ps(v));
+                }
+        }
+        for (; f < n; f++) { /* the last F % 4 filters, one by one */
+            double tt[6][3];
+            for (int i = 0; i < 6; i++)
+                for (int c = 0; c < 3; c++)
+                    tt[i][c] = G[i][0] * taps[c][f] + G[i][1] * taps[3 + c][f] + G[i][2] * taps[6 + c][f];
+            float *u = U + f0 + f;
+            for (int i = 0; i < 6; i++)
+                for (int jj = 0; jj < 6; jj++)
+                    u[(size_t)(6 * i + jj) * us] = (float)(tt[i][0] * G[jj][0] + tt[i][1] * G[jj][1] + tt[i][2] * G[jj][2]);
+        }
+    }
+}
+
 #else /* no x86-64 GCC: never called (the portable path takes the plain C transforms) */
 
 void iw_wino4_input_transform_avx2(const iw_wino4_geom *g, const iw_wino4_tile *tl, int nt, const float *x,
@@ -247,5 +296,10 @@ void iw_wino4_output_transform_avx2(const iw_wino4_geom *g, const iw_wino4_tile 
                                     size_t cs, size_t ld, const float *bias, int relu, float *y)
 {
     (void)g; (void)tl; (void)nt; (void)M; (void)cs; (void)ld; (void)bias; (void)relu; (void)y;
+}
+void iw_wino4_transform_weights_avx2(const iw_wino4_geom *g, const double G[6][3], const float *Wt, float *U,
+                                     size_t us)
+{
+    (void)g; (void)G; (void)Wt; (void)U; (void)us;
 }
 #endif
