@@ -43,8 +43,8 @@ static double flops_per_example(iw_net *net, int evaluation)
         iw_layer *l = iw_net_layer(net, i);
         double macs = 0.0;
         if (strcmp(l->ops->kind, "conv2d") == 0) {
-            const iw_conv2d_config *c = l->config;
-            macs = (double)l->in.c * c->kernel * c->kernel * iw_shape_size(l->out);
+            const iw_conv2d_config *c = l->config; /* before a fused pooling */
+            macs = (double)l->in.c * c->kernel * c->kernel * c->out_channels * c->conv_h * c->conv_w;
         } else if (strcmp(l->ops->kind, "resblock") == 0) { /* conv3x3, conv3x3, 1x1 projection */
             double out = (double)iw_shape_size(l->out);
             macs = (double)l->in.c * 9 * out + (double)l->out.c * 9 * out;

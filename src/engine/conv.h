@@ -59,8 +59,13 @@ typedef struct iw_conv2d_config {
     size_t bias_offset;          /* floats from layer->params (and ->grads) to the bias; a
                                     composite layer may move biases after all its weights */
     int relu;                    /* 1: the layer outputs max(conv + bias, 0) (a ReLU fused in) */
+    int pool;                    /* 1: and then its 2x2 max pooling with stride 2 (relu is 1 too) */
+    int conv_h, conv_w;          /* the convolution's output (before a pooling), from plan */
     size_t mask_offset;          /* relu without a fused backward: floats of workspace before the
                                     masked output gradient (B x out) */
+    int pool_fused_train, pool_fused_eval; /* the Winograd kernels pool (even outputs) */
+    size_t full_offset;          /* pool otherwise: floats of workspace before the whole output */
+    size_t arg_offset;           /* pool: floats of saved before the argmax indices (int32) */
     int chunk;                   /* im2col: examples per sgemm chunk (workspace bound) */
     /* Winograd geometry, set in plan */
     int tiles_h, tiles_w;        /* F(2x2): ceil(Ho/2), ceil(Wo/2) */
@@ -79,12 +84,14 @@ iw_conv_algorithm iw_conv2d_eval_algorithm(const iw_layer *conv);
  * its weights (set after the composite has set params/grads). */
 void iw_conv2d_set_bias_offset(iw_layer *conv, size_t offset);
 
-/* Winograd F(4x4,3x3) (conv_winograd4.c): plan sets cfg->backward_blocks4 and
- * returns the workspace in floats; forward writes max(y, 0) when relu; backward takes the layer's
- * output y when a ReLU is fused (its gradient is masked by y > 0), NULL otherwise. */
+/* Winograd F(4x4,3x3) (conv_winograd4.c): plan sets cfg->backward_blocks4 and returns the
+ * workspace in floats; `out` is the convolution's output shape; forward writes max(y, 0) when
+ * relu, or with pool (Ho, Wo even) the 2x2 max pooling of that, y (B, Cout, Ho/2, Wo/2) (the
+ * evaluation forward: no argmax); backward takes the layer's output y when a ReLU is fused (its
+ * gradient is masked by y > 0), NULL otherwise. */
 size_t iw_winograd4_plan(iw_conv2d_config *cfg, iw_shape in, iw_shape out, int max_batch);
 void iw_winograd4_forward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
-                          const float *weights, const float *bias, int relu, const float *x, float *y,
+                          const float *weights, const float *bias, int relu, int pool, const float *x, float *y,
                           float *workspace);
 void iw_winograd4_backward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
                            const float *weights, const float *x, const float *y, const float *dy,
@@ -92,16 +99,19 @@ void iw_winograd4_backward(const iw_conv2d_config *cfg, iw_shape in, iw_shape ou
 
 /* Winograd F(2x2,3x3) (conv_winograd.c). iw_winograd_plan sets cfg->backward_blocks (tiles_h/w
  * set), returns the workspace in floats and sets *saved to the floats the layer keeps from the
- * forward to the backward (the transformed weights UT). Forward writes max(y, 0) when relu;
- * backward takes the layer's output y when a ReLU is fused (its gradient is masked by y > 0),
- * NULL otherwise; it adds dW, db into dweights/dbias and writes dx when non-NULL. */
+ * forward to the backward (the transformed weights UT). `out` is the convolution's output shape.
+ * Forward writes max(y, 0) when relu; with pool (relu implied, Ho and Wo even) it writes the 2x2
+ * max pooling of that instead, y (B, Cout, Ho/2, Wo/2), and the argmax indices into arg when
+ * non-NULL. Backward takes the layer's output y when a ReLU is fused (its gradient is masked by
+ * y > 0), NULL otherwise, and with a fused pooling the pooled y and dy and the forward's arg; it
+ * adds dW, db into dweights/dbias and writes dx when non-NULL. */
 size_t iw_winograd_plan(iw_conv2d_config *cfg, iw_shape in, int max_batch, size_t *saved);
 void iw_winograd_forward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
-                         const float *weights, const float *bias, int relu, const float *x, float *y,
-                         float *saved, float *workspace);
+                         const float *weights, const float *bias, int relu, int pool, const float *x, float *y,
+                         int32_t *arg, float *saved, float *workspace);
 void iw_winograd_backward(const iw_conv2d_config *cfg, iw_shape in, iw_shape out, int batch,
-                          const float *saved, const float *x, const float *y, const float *dy,
-                          float *dweights, float *dbias, float *dx, float *workspace);
+                          const float *saved, const float *x, const float *y, const int32_t *arg,
+                          const float *dy, float *dweights, float *dbias, float *dx, float *workspace);
 
 /* Stride-1 forward by direct summation over the taps (conv_direct.c): for layers with few input
  * channels, where im2col + sgemm would mostly copy. Any kernel size and padding; max(y, 0) when

@@ -25,6 +25,13 @@
 
 static int conv_out_size(int n, int k, int s, int pad) { return (n + 2 * pad - k) / s + 1; }
 
+/* The convolution's own output shape (the layer's output is its pooling when c->pool). */
+static iw_shape conv_shape(const iw_layer *layer)
+{
+    const iw_conv2d_config *c = layer->config;
+    return (iw_shape){c->out_channels, c->conv_h, c->conv_w};
+}
+
 /* x (nb, Cin, H, W) -> cols (Cin*k*k, nb*P); zeros where the window leaves the padded image. */
 static void im2col(const iw_conv2d_config *c, iw_shape in, iw_shape out, int nb, const float *x,
                    float *cols)
@@ -116,9 +123,14 @@ static int conv_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_sizes
                             k, k, in.h, in.w, c->pad);
     iw_shape out = {c->out_channels, conv_out_size(in.h, k, c->stride, c->pad),
                     conv_out_size(in.w, k, c->stride, c->pad)};
+    if (c->pool && (out.h < 2 || out.w < 2))
+        return iw_error_set(err, "conv2d: a %dx%d output has no 2x2 window to pool", out.h, out.w);
     size_t nw = (size_t)c->out_channels * in.c * k * k;
     memset(sizes, 0, sizeof *sizes);
-    sizes->out = out;
+    c->conv_h = out.h;
+    c->conv_w = out.w;
+    sizes->out = c->pool ? (iw_shape){out.c, out.h / 2, out.w / 2} : out;
+    sizes->positions = (size_t)out.h * out.w;
     sizes->params = nw + (size_t)c->out_channels;
     sizes->weights = nw;
     c->bias_offset = nw;
@@ -154,6 +166,16 @@ static int conv_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_sizes
     /* a fused ReLU whose backward is not fused: the masked output gradient after the rest */
     c->mask_offset = sizes->workspace;
     if (c->relu && c->algorithm == IW_CONV_IM2COL) sizes->workspace += iw_shape_size(out) * (size_t)max_batch;
+    /* a fused pooling: the Winograd kernels pool as they write (even outputs); the other passes
+     * write the whole output, or its gradient, after the rest and pool from there */
+    const int even = out.h % 2 == 0 && out.w % 2 == 0;
+    c->pool_fused_train = c->pool && even && c->algorithm == IW_CONV_WINOGRAD;
+    c->pool_fused_eval = c->pool && even && (c->eval_algorithm == IW_CONV_WINOGRAD || c->eval_algorithm == IW_CONV_WINOGRAD4);
+    c->full_offset = sizes->workspace;
+    if (c->pool && !(c->pool_fused_train && c->pool_fused_eval))
+        sizes->workspace += iw_shape_size(out) * (size_t)max_batch;
+    c->arg_offset = sizes->saved;
+    if (c->pool) sizes->saved += iw_shape_size(sizes->out) * (size_t)max_batch; /* int32 argmax indices */
     return 0;
 }
 
@@ -169,7 +191,7 @@ static void conv_init(iw_layer *layer, iw_init init, iw_rng *rng)
 static void conv_forward_linear(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, float *y)
 {
     const iw_conv2d_config *c = layer->config;
-    const iw_shape in = layer->in, out = layer->out;
+    const iw_shape in = layer->in, out = conv_shape(layer);
     const float *Wt = layer->params, *bias = layer->params + c->bias_offset;
     const int Cout = c->out_channels, K = in.c * c->kernel * c->kernel, P = out.h * out.w;
     const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out);
@@ -205,27 +227,54 @@ static void conv_forward_linear(iw_layer *layer, const iw_layer_ctx *ctx, const 
     }
 }
 
-static void conv_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, float *y)
+/* y = conv(x) + bias, max(., 0) when the layer has a ReLU, by `alg`: the convolution's whole output
+ * (no pooling). */
+static void conv_forward_full(iw_layer *layer, const iw_layer_ctx *ctx, iw_conv_algorithm alg, const float *x,
+                              float *y)
 {
     const iw_conv2d_config *c = layer->config;
-    iw_conv_algorithm alg = ctx->training ? c->algorithm : c->eval_algorithm;
+    const iw_shape in = layer->in, out = conv_shape(layer);
+    const int relu = c->relu || c->pool;
+    const float *Wt = layer->params, *bias = layer->params + c->bias_offset;
     if (alg == IW_CONV_WINOGRAD4) {
-        iw_winograd4_forward(c, layer->in, layer->out, ctx->batch, layer->params, layer->params + c->bias_offset,
-                             c->relu, x, y, ctx->workspace);
+        iw_winograd4_forward(c, in, out, ctx->batch, Wt, bias, relu, 0, x, y, ctx->workspace);
         return;
     }
     if (alg == IW_CONV_WINOGRAD) {
-        iw_winograd_forward(c, layer->in, layer->out, ctx->batch, layer->params, layer->params + c->bias_offset,
-                            c->relu, x, y, layer->saved, ctx->workspace);
+        iw_winograd_forward(c, in, out, ctx->batch, Wt, bias, relu, 0, x, y, NULL, layer->saved, ctx->workspace);
         return;
     }
-    if (c->stride == 1 && layer->in.c * c->kernel * c->kernel <= DIRECT_MAX_TAPS) { /* applies the ReLU itself */
-        iw_conv_direct_forward(c, layer->in, layer->out, ctx->batch, layer->params, layer->params + c->bias_offset, x,
-                               y);
+    if (c->stride == 1 && in.c * c->kernel * c->kernel <= DIRECT_MAX_TAPS) { /* applies the ReLU itself */
+        iw_conv_direct_forward(c, in, out, ctx->batch, Wt, bias, x, y);
         return;
     }
     conv_forward_linear(layer, ctx, x, y);
-    if (c->relu) iw_relu_inplace((size_t)ctx->batch * iw_shape_size(layer->out), y);
+    if (relu) iw_relu_inplace((size_t)ctx->batch * iw_shape_size(out), y);
+}
+
+static void conv_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, float *y)
+{
+    const iw_conv2d_config *c = layer->config;
+    const iw_conv_algorithm alg = ctx->training ? c->algorithm : c->eval_algorithm;
+    if (!c->pool) {
+        conv_forward_full(layer, ctx, alg, x, y);
+        return;
+    }
+    /* the pooling's argmax, for the backward of a training forward */
+    int32_t *arg = ctx->training ? (int32_t *)(layer->saved + c->arg_offset) : NULL;
+    const iw_shape out = conv_shape(layer);
+    const float *Wt = layer->params, *bias = layer->params + c->bias_offset;
+    if ((ctx->training ? c->pool_fused_train : c->pool_fused_eval) && alg == IW_CONV_WINOGRAD) {
+        iw_winograd_forward(c, layer->in, out, ctx->batch, Wt, bias, 1, 1, x, y, arg, layer->saved, ctx->workspace);
+        return;
+    }
+    if ((ctx->training ? c->pool_fused_train : c->pool_fused_eval) && alg == IW_CONV_WINOGRAD4 && !arg) {
+        iw_winograd4_forward(c, layer->in, out, ctx->batch, Wt, bias, 1, 1, x, y, ctx->workspace);
+        return;
+    }
+    float *full = ctx->workspace + c->full_offset;
+    conv_forward_full(layer, ctx, alg, x, full);
+    iw_maxpool2x2((size_t)ctx->batch * out.c, out.h, out.w, full, y, arg);
 }
 
 /* dW, db (added) and dx (written, when non-NULL) from dy, the gradient of conv(x) + bias. */
@@ -233,7 +282,7 @@ static void conv_backward_linear(iw_layer *layer, const iw_layer_ctx *ctx, const
                                  float *dx)
 {
     const iw_conv2d_config *c = layer->config;
-    const iw_shape in = layer->in, out = layer->out;
+    const iw_shape in = layer->in, out = conv_shape(layer);
     const float *Wt = layer->params;
     float *dW = layer->grads, *db = layer->grads + c->bias_offset;
     const int Cout = c->out_channels, K = in.c * c->kernel * c->kernel, P = out.h * out.w;
@@ -278,30 +327,60 @@ static void conv_backward_linear(iw_layer *layer, const iw_layer_ctx *ctx, const
     }
 }
 
+/* The backward of conv(x) + bias from dy, the gradient of the convolution's whole output, masked
+ * by ymask > 0 when ymask is non-NULL (a fused ReLU; ymask the whole output). */
+static void conv_backward_full(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, const float *ymask,
+                               const float *dy, float *dx)
+{
+    const iw_conv2d_config *c = layer->config;
+    const iw_shape in = layer->in, out = conv_shape(layer);
+    float *dW = layer->grads, *db = layer->grads + c->bias_offset;
+    if (c->algorithm == IW_CONV_WINOGRAD4) {
+        iw_winograd4_backward(c, in, out, ctx->batch, layer->params, x, ymask, dy, dW, db, dx, ctx->workspace);
+        return;
+    }
+    if (c->algorithm == IW_CONV_WINOGRAD) {
+        iw_winograd_backward(c, in, out, ctx->batch, layer->saved, x, ymask, NULL, dy, dW, db, dx, ctx->workspace);
+        return;
+    }
+    if (!dx && c->stride == 1 && in.c * c->kernel * c->kernel <= DIRECT_MAX_TAPS &&
+        iw_conv_direct_backward_weights(c, in, out, ctx->batch, x, ymask, dy, dW, db))
+        return;
+    if (ymask) { /* the ReLU's gradient first, into the workspace's tail */
+        float *masked = ctx->workspace + c->mask_offset;
+        iw_relu_grad((size_t)ctx->batch * iw_shape_size(out), ymask, dy, masked);
+        dy = masked;
+    }
+    conv_backward_linear(layer, ctx, x, dy, dx);
+}
+
 static void conv_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, const float *y,
                           const float *dy, float *dx)
 {
     const iw_conv2d_config *c = layer->config;
-    if (c->algorithm == IW_CONV_WINOGRAD4) {
-        iw_winograd4_backward(c, layer->in, layer->out, ctx->batch, layer->params, x, c->relu ? y : NULL, dy,
-                              layer->grads, layer->grads + c->bias_offset, dx, ctx->workspace);
+    if (!c->pool) {
+        conv_backward_full(layer, ctx, x, c->relu ? y : NULL, dy, dx);
         return;
     }
-    if (c->algorithm == IW_CONV_WINOGRAD) {
-        iw_winograd_backward(c, layer->in, layer->out, ctx->batch, layer->saved, x, c->relu ? y : NULL, dy,
-                             layer->grads, layer->grads + c->bias_offset, dx, ctx->workspace);
+    const int32_t *arg = (const int32_t *)(layer->saved + c->arg_offset);
+    const iw_shape out = conv_shape(layer);
+    if (c->pool_fused_train) {
+        iw_winograd_backward(c, layer->in, out, ctx->batch, layer->saved, x, y, arg, dy, layer->grads,
+                             layer->grads + c->bias_offset, dx, ctx->workspace);
         return;
     }
-    if (!dx && c->stride == 1 && layer->in.c * c->kernel * c->kernel <= DIRECT_MAX_TAPS &&
-        iw_conv_direct_backward_weights(c, layer->in, layer->out, ctx->batch, x, c->relu ? y : NULL, dy, layer->grads,
-                                        layer->grads + c->bias_offset))
-        return;
-    if (c->relu) { /* the ReLU's gradient first, into the workspace's tail */
-        float *masked = ctx->workspace + c->mask_offset;
-        iw_relu_grad((size_t)ctx->batch * iw_shape_size(layer->out), y, dy, masked);
-        dy = masked;
-    }
-    conv_backward_linear(layer, ctx, x, dy, dx);
+    /* the maxpool layer's backward (0 + dy at each window's argmax, zeros elsewhere) with the
+     * ReLU's mask (the pooled y is the ReLU's output at the argmax) */
+    float *full = ctx->workspace + c->full_offset;
+    const size_t pooled = iw_shape_size(layer->out), planes = (size_t)ctx->batch * out.c;
+    const size_t in_plane = (size_t)out.h * out.w, out_plane = pooled / out.c;
+    memset(full, 0, sizeof(float) * planes * in_plane);
+    for (size_t pl = 0; pl < planes; pl++)
+        for (size_t o = 0; o < out_plane; o++) {
+            const size_t i = pl * out_plane + o;
+            full[pl * in_plane + arg[i]] += y[i] > 0.0f ? dy[i] : 0.0f;
+        }
+    conv_backward_full(layer, ctx, x, NULL, full, dx);
 }
 
 static const iw_layer_ops conv2d_ops = {
@@ -330,6 +409,13 @@ iw_layer *iw_layer_conv2d_relu_new(int out_channels, int kernel, int stride, int
 {
     iw_layer *layer = iw_layer_conv2d_new(out_channels, kernel, stride, pad);
     if (layer) ((iw_conv2d_config *)layer->config)->relu = 1;
+    return layer;
+}
+
+iw_layer *iw_layer_conv2d_relu_pool_new(int out_channels, int kernel, int stride, int pad)
+{
+    iw_layer *layer = iw_layer_conv2d_relu_new(out_channels, kernel, stride, pad);
+    if (layer) ((iw_conv2d_config *)layer->config)->pool = 1;
     return layer;
 }
 

@@ -252,6 +252,67 @@ static void grad_input_transform(const geom *g, const tile *tl, int nt, const fl
         }
 }
 
+/* The output transform with the 2x2 max pooling fused (Ho, Wo even; each tile one window): y (B,
+ * Cout, Ho/2, Wo/2), argmax indices into arg when non-NULL. */
+static void output_transform_pool(const geom *g, const tile *tl, int nt, const float *MT, size_t ms, const float *bias,
+                                  float *y, int32_t *arg)
+{
+    const int Hp = g->Ho / 2, Wp = g->Wo / 2;
+    const size_t pplane = (size_t)Hp * Wp, psize = (size_t)g->Cout * pplane;
+    for (int k = 0; k < nt; k++)
+        for (int co = 0; co < g->Cout; co++) {
+            const float bc = bias[co];
+            const float *m = MT + (size_t)k * g->Cout + co;
+            const tile *q = &tl[k];
+            float t[2][4];
+            for (int i = 0; i < 4; i++) {
+                float m0 = m[(0 + i) * ms], m1 = m[(4 + i) * ms], m2 = m[(8 + i) * ms], m3 = m[(12 + i) * ms];
+                t[0][i] = m0 + m1 + m2;
+                t[1][i] = m1 - m2 - m3;
+            }
+            float o[4] = {t[0][0] + t[0][1] + t[0][2] + bc, t[0][1] - t[0][2] - t[0][3] + bc,
+                          t[1][0] + t[1][1] + t[1][2] + bc, t[1][1] - t[1][2] - t[1][3] + bc};
+            int best = 0;
+            for (int r = 0; r < 4; r++) o[r] = o[r] > 0.0f ? o[r] : 0.0f;
+            for (int r = 1; r < 4; r++)
+                if (o[r] > o[best]) best = r;
+            size_t p = q->j * psize + co * pplane + (size_t)(q->oy / 2) * Wp + q->ox / 2;
+            y[p] = o[best];
+            if (arg) arg[p] = (q->oy + best / 2) * g->Wo + q->ox + best % 2;
+        }
+}
+
+/* The output-gradient transform of a layer with its pooling fused: the tile's gradient is the
+ * pooled dy (0 + dy, as the maxpool layer's scatter into zeros) at the window's argmax where the
+ * pooled y > 0, zero elsewhere. */
+static void grad_output_transform_pool(const geom *g, const tile *tl, int nt, const float *dy, const float *y,
+                                       const int32_t *arg, float *dM, size_t ms, size_t ld, float *db)
+{
+    const int Hp = g->Ho / 2, Wp = g->Wo / 2;
+    const size_t pplane = (size_t)Hp * Wp, psize = (size_t)g->Cout * pplane;
+    for (int co = 0; co < g->Cout; co++) {
+        float sum = 0.0f;
+        for (int k = 0; k < nt; k++) {
+            const tile *q = &tl[k];
+            size_t p = q->j * psize + co * pplane + (size_t)(q->oy / 2) * Wp + q->ox / 2;
+            float gt[2][2] = {{0.0f, 0.0f}, {0.0f, 0.0f}};
+            int a = arg[p] - (q->oy * g->Wo + q->ox);
+            gt[a >= g->Wo][a >= g->Wo ? a - g->Wo : a] = y[p] > 0.0f ? 0.0f + dy[p] : 0.0f;
+            float g00 = gt[0][0], g01 = gt[0][1], g10 = gt[1][0], g11 = gt[1][1];
+            sum += g00 + g01 + g10 + g11;
+            float r[4][2] = {{g00, g01}, {g00 + g10, g01 + g11}, {g00 - g10, g01 - g11}, {-g10, -g11}};
+            float *m = dM + (size_t)co * ld + k;
+            for (int i = 0; i < 4; i++) {
+                m[(i * 4 + 0) * ms] = r[i][0];
+                m[(i * 4 + 1) * ms] = r[i][0] + r[i][1];
+                m[(i * 4 + 2) * ms] = r[i][0] - r[i][1];
+                m[(i * 4 + 3) * ms] = -r[i][1];
+            }
+        }
+        db[co] += sum;
+    }
+}
+
 /* The vector kernels on both vector paths (same bits), the plain C ones on the portable path. */
 static int vector_kernels(void) { return iw_engine_isa() != IW_ISA_PORTABLE; }
 
@@ -264,7 +325,8 @@ static void input_transform_any(const geom *g, const tile *tl, int nt, const flo
 }
 
 void iw_winograd_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch, const float *Wt,
-                         const float *bias, int relu, const float *x, float *y, float *UT, float *ws)
+                         const float *bias, int relu, int pool, const float *x, float *y, int32_t *arg, float *UT,
+                         float *ws)
 {
     const geom g = geom_of(c, in, out);
     const int Cin = g.Cin, Cout = g.Cout, T = batch * g.tiles;
@@ -282,7 +344,11 @@ void iw_winograd_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, i
         input_transform_any(&g, tl, nt, x, VT, vs);
         /* MT[p] (nt, Cout) = VT[p] (nt, Cin) UT[p] (Cin, Cout) */
         for (int p = 0; p < 16; p++) iw_gemm(nt, Cout, Cin, VT + p * vs, Cin, 1, UT + p * us, Cout, MT + p * ms, Cout, 0);
-        if (vector_kernels())
+        if (pool && vector_kernels())
+            iw_wino_output_transform_pool_avx2(&g, tl, nt, MT, ms, bias, y, arg);
+        else if (pool)
+            output_transform_pool(&g, tl, nt, MT, ms, bias, y, arg);
+        else if (vector_kernels())
             iw_wino_output_transform_avx2(&g, tl, nt, MT, ms, bias, relu, y);
         else
             output_transform(&g, tl, nt, MT, ms, bias, relu, y);
@@ -290,7 +356,8 @@ void iw_winograd_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, i
 }
 
 void iw_winograd_backward(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch, const float *UT,
-                          const float *x, const float *y, const float *dy, float *dW, float *db, float *dx, float *ws)
+                          const float *x, const float *y, const int32_t *arg, const float *dy, float *dW, float *db,
+                          float *dx, float *ws)
 {
     const geom g = geom_of(c, in, out);
     const int Cin = g.Cin, Cout = g.Cout, T = batch * g.tiles;
@@ -308,10 +375,15 @@ void iw_winograd_backward(const iw_conv2d_config *c, iw_shape in, iw_shape out, 
             nts[s] = nt;
             K += nt;
             block_tiles(&g, ts, nt, tl[s]);
-            if (vector_kernels())
-                iw_wino_grad_output_transform_avx2(&g, tl[s], nt, dy, y, dM + (size_t)s * TB, ms, (size_t)LD, db);
+            float *dMs = dM + (size_t)s * TB;
+            if (arg && vector_kernels())
+                iw_wino_grad_output_transform_pool_avx2(&g, tl[s], nt, dy, y, arg, dMs, ms, (size_t)LD, db);
+            else if (arg)
+                grad_output_transform_pool(&g, tl[s], nt, dy, y, arg, dMs, ms, (size_t)LD, db);
+            else if (vector_kernels())
+                iw_wino_grad_output_transform_avx2(&g, tl[s], nt, dy, y, dMs, ms, (size_t)LD, db);
             else
-                grad_output_transform(&g, tl[s], nt, dy, y, dM + (size_t)s * TB, ms, (size_t)LD, db);
+                grad_output_transform(&g, tl[s], nt, dy, y, dMs, ms, (size_t)LD, db);
             input_transform_any(&g, tl[s], nt, x, VT + (size_t)s * TB * Cin, vs);
         }
         /* dU[p] (Cout, Cin) += dM[p] (Cout, K) VT[p] (K, Cin) */

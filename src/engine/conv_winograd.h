@@ -20,6 +20,7 @@
 #define IW_ENGINE_CONV_WINOGRAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define IW_WINO_TB 32      /* tiles per backward block: the runs of the input-gradient transform */
 #define IW_WINO_TB_FWD 48  /* tiles per forward block: rows of the products, a multiple of 6 */
@@ -76,6 +77,16 @@ void iw_wino_grad_output_transform_avx2(const iw_wino_geom *g, const iw_wino_til
                                         const float *y, float *dM, size_t ms, size_t ld, float *db);
 void iw_wino_grad_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *dV,
                                        size_t vs, size_t ld, float *dx);
+/* With a fused 2x2 max pooling after the ReLU (Ho and Wo even; each tile is one pooling window):
+ *   output:       y (B, Cout, Ho/2, Wo/2) = the windows' maxima of max(A^T m A + bias, 0); their
+ *                 argmax indices (in a convolution output plane, as the maxpool layer) into arg
+ *                 when non-NULL
+ *   grad output:  from the pooled dy and y and arg: the gradient at the argmax where y > 0 */
+void iw_wino_output_transform_pool_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *MT,
+                                        size_t ms, const float *bias, float *y, int32_t *arg);
+void iw_wino_grad_output_transform_pool_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *dy,
+                                             const float *y, const int32_t *arg, float *dM, size_t ms, size_t ld,
+                                             float *db);
 /* conv_winograd_weights_avx2.c: the weight transform UT[p][ci][co] = (G g G^T)[p] and its adjoint
  * dW[co][ci] += G^T dU[p][co][ci] G (Cout*Cin filters, matrices us apart), value for value the
  * plain C ones' arithmetic. */

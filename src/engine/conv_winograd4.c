@@ -188,11 +188,12 @@ static void input_transform(const geom *g, const tile *tl, int nt, const float *
         }
 }
 
-/* y = A^T m A + bias (max(., 0) when relu), inside Ho x Wo, from M[co][p][k]. */
+/* y = A^T m A + bias (max(., 0) when relu), inside Ho x Wo, from M[co][p][k]; with pool (Ho, Wo
+ * even) the 2x2 max pooling of max(., 0) instead, y (B, Cout, Ho/2, Wo/2). */
 static void output_transform(const geom *g, const tile *tl, int nt, const float *M, size_t cs, size_t ld,
-                             const float *bias, int relu, float *y)
+                             const float *bias, int relu, int pool, float *y)
 {
-    const size_t plane = (size_t)g->Ho * g->Wo;
+    const size_t plane = (size_t)g->Ho * g->Wo, pplane = (size_t)(g->Ho / 2) * (g->Wo / 2);
     for (int co = 0; co < g->Cout; co++)
         for (int k = 0; k < nt; k++) {
             const tile *q = &tl[k];
@@ -203,14 +204,30 @@ static void output_transform(const geom *g, const tile *tl, int nt, const float 
                 at6(col, o);
                 for (int r = 0; r < 4; r++) s[r][jj] = o[r];
             }
-            float *dst = y + q->j * g->out_size + co * plane + (size_t)q->oy * g->Wo + q->ox;
-            for (int r = 0; r < q->rows; r++) {
+            float out[4][4];
+            for (int r = 0; r < 4; r++) {
                 at6(s[r], o);
-                for (int c = 0; c < q->cols; c++) {
+                for (int c = 0; c < 4; c++) {
                     float v = o[c] + bias[co];
-                    dst[(size_t)r * g->Wo + c] = relu && !(v > 0.0f) ? 0.0f : v;
+                    out[r][c] = (relu || pool) && !(v > 0.0f) ? 0.0f : v;
                 }
             }
+            if (pool) {
+                const int Wp = g->Wo / 2;
+                float *dst = y + q->j * (g->Cout * pplane) + co * pplane + (size_t)(q->oy / 2) * Wp + q->ox / 2;
+                for (int pr = 0; pr < q->rows / 2; pr++)
+                    for (int pc = 0; pc < q->cols / 2; pc++) {
+                        float best = out[2 * pr][2 * pc];
+                        for (int r = 0; r < 2; r++)
+                            for (int c = 0; c < 2; c++)
+                                if (out[2 * pr + r][2 * pc + c] > best) best = out[2 * pr + r][2 * pc + c];
+                        dst[(size_t)pr * Wp + pc] = best;
+                    }
+                continue;
+            }
+            float *dst = y + q->j * g->out_size + co * plane + (size_t)q->oy * g->Wo + q->ox;
+            for (int r = 0; r < q->rows; r++)
+                for (int c = 0; c < q->cols; c++) dst[(size_t)r * g->Wo + c] = out[r][c];
         }
 }
 
@@ -288,7 +305,7 @@ static void input_transform_any(const geom *g, const tile *tl, int nt, const flo
 }
 
 void iw_winograd4_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch, const float *Wt,
-                          const float *bias, int relu, const float *x, float *y, float *ws)
+                          const float *bias, int relu, int pool, const float *x, float *y, float *ws)
 {
     const geom g = geom_of(c, in, out);
     const int Cin = g.Cin, Cout = g.Cout, T = batch * g.tiles;
@@ -306,9 +323,9 @@ void iw_winograd4_forward(const iw_conv2d_config *c, iw_shape in, iw_shape out, 
         for (int p = 0; p < 36; p++)
             iw_gemm(Cout, nt, Cin, U + p * us, Cin, 1, V + (size_t)p * TB, (int)cs, M + (size_t)p * TB, (int)cs, 0);
         if (vector_transforms())
-            iw_wino4_output_transform_avx2(&g, tl, nt, M, cs, TB, bias, relu, y);
+            iw_wino4_output_transform_avx2(&g, tl, nt, M, cs, TB, bias, relu, pool, y);
         else
-            output_transform(&g, tl, nt, M, cs, TB, bias, relu, y);
+            output_transform(&g, tl, nt, M, cs, TB, bias, relu, pool, y);
     }
 }
 

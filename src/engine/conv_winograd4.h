@@ -55,13 +55,14 @@ static inline void iw_wino4_block_tiles(const iw_wino4_geom *g, int t0, int nt, 
 /* The vector transforms of the forward (conv_winograd4_avx2.c; AVX2 + FMA, used on the AVX2 and
  * the AVX-512 paths, so both give the same bits), with the plain C ones' arguments:
  *   input:   V[c][p][k] = (B^T d B)[p] of channel c's patch of tile k          (Cin channels)
- *   output:  y = A^T m A + bias (then max(., 0) when relu) from M[c][p][k]     (Cout channels)
+ *   output:  y = A^T m A + bias (then max(., 0) when relu) from M[c][p][k]     (Cout channels);
+ *            with pool (Ho, Wo even), the 2x2 max pooling of max(., 0): y (B, Cout, Ho/2, Wo/2)
  * cs and ld as above. The backward's transforms are plain C on every path: the networks train
  * with F(2x2) (conv.h says why), so F(4x4)'s backward runs only where a test asks for it. */
 void iw_wino4_input_transform_avx2(const iw_wino4_geom *g, const iw_wino4_tile *tl, int nt, const float *x,
                                    float *V, size_t cs, size_t ld);
 void iw_wino4_output_transform_avx2(const iw_wino4_geom *g, const iw_wino4_tile *tl, int nt, const float *M,
-                                    size_t cs, size_t ld, const float *bias, int relu, float *y);
+                                    size_t cs, size_t ld, const float *bias, int relu, int pool, float *y);
 /* The weight transform U[p][co][ci] = (G g G^T)[p] (matrices us apart, rows of Cin), in double as
  * the plain C one, value for value. */
 void iw_wino4_transform_weights_avx2(const iw_wino4_geom *g, const double G[6][3], const float *Wt, float *U,

@@ -183,14 +183,18 @@ AVX2 static inline void store4(float *p, __m128 x, int n)
 }
 
 AVX2 void iw_wino4_output_transform_avx2(const iw_wino4_geom *g, const iw_wino4_tile *tl, int nt, const float *M,
-                                         size_t cs, size_t ld, const float *bias, int relu, float *y)
+                                         size_t cs, size_t ld, const float *bias, int relu, int pool, float *y)
 {
     const size_t plane = (size_t)g->Ho * g->Wo;
+    const int Wp = g->Wo / 2;
+    const size_t pplane = (size_t)(g->Ho / 2) * Wp, psize = (size_t)g->Cout * pplane;
     for (int k0 = 0; k0 < nt; k0 += 8) {
         const int n = nt - k0 < 8 ? nt - k0 : 8;
         const iw_wino4_tile *q = tl + k0;
         size_t base[8];
-        for (int l = 0; l < n; l++) base[l] = q[l].j * g->out_size + (size_t)q[l].oy * g->Wo + q[l].ox;
+        for (int l = 0; l < n; l++)
+            base[l] = pool ? q[l].j * psize + (size_t)(q[l].oy / 2) * Wp + q[l].ox / 2
+                           : q[l].j * g->out_size + (size_t)q[l].oy * g->Wo + q[l].ox;
         for (int co = 0; co < g->Cout; co++) {
             const float *m = M + co * cs + k0;
             const __m256 b = _mm256_set1_ps(bias[co]), zero = _mm256_setzero_ps();
@@ -201,7 +205,7 @@ AVX2 void iw_wino4_output_transform_avx2(const iw_wino4_geom *g, const iw_wino4_
                 at6_v(_mm256_loadu_ps(mi), _mm256_loadu_ps(mi + ld), _mm256_loadu_ps(mi + 2 * ld),
                       _mm256_loadu_ps(mi + 3 * ld), _mm256_loadu_ps(mi + 4 * ld), _mm256_loadu_ps(mi + 5 * ld), s[i]);
             }
-            float *dst = y + co * plane;
+            float *dst = y + co * (pool ? pplane : plane);
 #pragma GCC unroll 4
             for (int c = 0; c < 4; c++) { /* A^T along each column: o[r] = output (r, c) of the 8 tiles */
                 __m256 o[4];
@@ -209,13 +213,36 @@ AVX2 void iw_wino4_output_transform_avx2(const iw_wino4_geom *g, const iw_wino4_
 #pragma GCC unroll 4
                 for (int r = 0; r < 4; r++) {
                     o[r] = _mm256_add_ps(o[r], b);
-                    if (relu) o[r] = _mm256_and_ps(o[r], _mm256_cmp_ps(o[r], zero, _CMP_GT_OQ));
+                    if (relu || pool) o[r] = _mm256_and_ps(o[r], _mm256_cmp_ps(o[r], zero, _CMP_GT_OQ));
                 }
                 /* keep column c of every output row: s[r][c] is free again */
                 s[0][c] = o[0];
                 s[1][c] = o[1];
                 s[2][c] = o[2];
                 s[3][c] = o[3];
+            }
+            if (pool) { /* 2x2 windows of each tile (ReLU outputs: no NaN, so any order of max) */
+#pragma GCC unroll 2
+                for (int pr = 0; pr < 2; pr++) {
+                    __m256 p0 = _mm256_max_ps(_mm256_max_ps(s[2 * pr][0], s[2 * pr][1]), _mm256_max_ps(s[2 * pr + 1][0], s[2 * pr + 1][1]));
+                    __m256 p1 = _mm256_max_ps(_mm256_max_ps(s[2 * pr][2], s[2 * pr][3]), _mm256_max_ps(s[2 * pr + 1][2], s[2 * pr + 1][3]));
+                    __m256 lo = _mm256_unpacklo_ps(p0, p1), hi = _mm256_unpackhi_ps(p0, p1);
+                    /* pairs: tiles 0,1 | 4,5 in lo, 2,3 | 6,7 in hi */
+                    __m128 pr4[4] = {_mm256_castps256_ps128(lo), _mm256_castps256_ps128(hi), _mm256_extractf128_ps(lo, 1),
+                                     _mm256_extractf128_ps(hi, 1)};
+#pragma GCC unroll 8
+                    for (int l = 0; l < 8; l++) {
+                        if (l >= n || 2 * pr >= q[l].rows) continue;
+                        float *d = dst + base[l] + (size_t)pr * Wp;
+                        __m128 v = pr4[(l % 4) / 2 + 2 * (l / 4)]; /* tile l's pair, in half l % 2 */
+                        if (l % 2) v = _mm_movehl_ps(v, v);
+                        if (q[l].cols >= 4)
+                            _mm_storel_pi((__m64 *)d, v);
+                        else /* a tile overhanging by 2 columns: one pooled column */
+                            _mm_store_ss(d, v);
+                    }
+                }
+                continue;
             }
 #pragma GCC unroll 4
             for (int r = 0; r < 4; r++) { /* row r of each tile: a 4x4 transpose per 128-bit half */
@@ -293,9 +320,9 @@ void iw_wino4_input_transform_avx2(const iw_wino4_geom *g, const iw_wino4_tile *
     (void)g; (void)tl; (void)nt; (void)x; (void)V; (void)cs; (void)ld;
 }
 void iw_wino4_output_transform_avx2(const iw_wino4_geom *g, const iw_wino4_tile *tl, int nt, const float *M,
-                                    size_t cs, size_t ld, const float *bias, int relu, float *y)
+                                    size_t cs, size_t ld, const float *bias, int relu, int pool, float *y)
 {
-    (void)g; (void)tl; (void)nt; (void)M; (void)cs; (void)ld; (void)bias; (void)relu; (void)y;
+    (void)g; (void)tl; (void)nt; (void)M; (void)cs; (void)ld; (void)bias; (void)relu; (void)pool; (void)y;
 }
 void iw_wino4_transform_weights_avx2(const iw_wino4_geom *g, const double G[6][3], const float *Wt, float *U,
                                      size_t us)

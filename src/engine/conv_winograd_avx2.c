@@ -310,6 +310,64 @@ AVX2 void iw_wino_output_transform_avx2(const iw_wino_geom *g, const iw_wino_til
     }
 }
 
+/* The same with the 2x2 max pooling that follows the ReLU (Ho, Wo even: each tile is one pooling
+ * window): y (B, Cout, Ho/2, Wo/2) gets the window's maximum, arg (when non-NULL) its index in the
+ * convolution's output plane (the first maximum in row-major order, as the maxpool layer). */
+AVX2 void iw_wino_output_transform_pool_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *MT,
+                                             size_t ms, const float *bias, float *y, int32_t *arg)
+{
+    const int Cout = g->Cout, Hp = g->Ho / 2, Wp = g->Wo / 2;
+    const size_t pplane = (size_t)Hp * Wp, psize = (size_t)Cout * pplane;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int k = 0; k < nt; k++) {
+        const iw_wino_tile *q = &tl[k];
+        const size_t pos = (size_t)q->j * psize + (size_t)(q->oy / 2) * Wp + q->ox / 2;
+        const int base = q->oy * g->Wo + q->ox;
+        const __m256i i00 = _mm256_set1_epi32(base), i01 = _mm256_set1_epi32(base + 1);
+        const __m256i i10 = _mm256_set1_epi32(base + g->Wo), i11 = _mm256_set1_epi32(base + g->Wo + 1);
+        const float *mk = MT + (size_t)k * Cout;
+        for (int c0 = 0; c0 < Cout; c0 += 8) {
+            const int nc = Cout - c0 < 8 ? Cout - c0 : 8;
+            const __m256i mask = lanes_between(0, nc);
+            const __m256 b = _mm256_maskload_ps(bias + c0, mask);
+            __m256 t0[4], t1[4];
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) {
+                const float *m = mk + c0 + i * ms;
+                __m256 a0 = _mm256_maskload_ps(m, mask), a1 = _mm256_maskload_ps(m + 4 * ms, mask);
+                __m256 a2 = _mm256_maskload_ps(m + 8 * ms, mask), a3 = _mm256_maskload_ps(m + 12 * ms, mask);
+                t0[i] = _mm256_add_ps(_mm256_add_ps(a0, a1), a2);
+                t1[i] = _mm256_sub_ps(_mm256_sub_ps(a1, a2), a3);
+            }
+            __m256 o[4] = {_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(t0[0], t0[1]), t0[2]), b),
+                           _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(t0[1], t0[2]), t0[3]), b),
+                           _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(t1[0], t1[1]), t1[2]), b),
+                           _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(t1[1], t1[2]), t1[3]), b)};
+#pragma GCC unroll 4
+            for (int r = 0; r < 4; r++) o[r] = _mm256_and_ps(o[r], _mm256_cmp_ps(o[r], zero, _CMP_GT_OQ));
+            __m256 m = o[0];
+            __m256i idx = i00;
+            const __m256i cand[4] = {i00, i01, i10, i11};
+#pragma GCC unroll 3
+            for (int r = 1; r < 4; r++) { /* ReLU outputs are never NaN: a strict > keeps the first maximum */
+                __m256 take = _mm256_cmp_ps(o[r], m, _CMP_GT_OQ);
+                m = _mm256_blendv_ps(m, o[r], take);
+                idx = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(idx), _mm256_castsi256_ps(cand[r]), take));
+            }
+            float mv[8];
+            int32_t iv[8];
+            _mm256_storeu_ps(mv, m);
+            _mm256_storeu_si256((__m256i *)iv, idx);
+            float *yc = y + pos + (size_t)c0 * pplane;
+            int32_t *ac = arg ? arg + pos + (size_t)c0 * pplane : NULL;
+            for (int c = 0; c < nc; c++) {
+                yc[(size_t)c * pplane] = mv[c];
+                if (ac) ac[(size_t)c * pplane] = iv[c];
+            }
+        }
+    }
+}
+
 /* Where the 8 tiles of a group sit in an output plane, and whether each has its second column and
  * row (the last tile of an odd width or height has not). `regular`: 8 tiles that all have both. */
 typedef struct out_group {
@@ -363,6 +421,27 @@ AVX2 static void tile_values_any(const float *plane, const out_group *og, int n,
     for (int i = 0; i < 4; i++) v[i] = _mm256_loadu_ps(e[i]);
 }
 
+/* dM[p][k0 .. k0+8) at dst (matrices ms apart) = (A g A^T)[p] of 8 tiles' gradients g00 .. g11
+ * (lanes = tiles); returns each tile's (g00 + g01) + (g10 + g11). */
+__attribute__((always_inline)) AVX2 static inline __m256 grad_output_tile(__m256 g00, __m256 g01, __m256 g10,
+                                                                         __m256 g11, float *dst, size_t ms)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    /* rows of A g with A = [1 0; 1 1; 1 -1; 0 -1], then the same on columns */
+    __m256 r[4][2] = {{g00, g01},
+                      {_mm256_add_ps(g00, g10), _mm256_add_ps(g01, g11)},
+                      {_mm256_sub_ps(g00, g10), _mm256_sub_ps(g01, g11)},
+                      {_mm256_sub_ps(zero, g10), _mm256_sub_ps(zero, g11)}};
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        _mm256_storeu_ps(dst + (size_t)(i * 4 + 0) * ms, r[i][0]);
+        _mm256_storeu_ps(dst + (size_t)(i * 4 + 1) * ms, _mm256_add_ps(r[i][0], r[i][1]));
+        _mm256_storeu_ps(dst + (size_t)(i * 4 + 2) * ms, _mm256_sub_ps(r[i][0], r[i][1]));
+        _mm256_storeu_ps(dst + (size_t)(i * 4 + 3) * ms, _mm256_sub_ps(zero, r[i][1]));
+    }
+    return _mm256_add_ps(_mm256_add_ps(g00, g01), _mm256_add_ps(g10, g11));
+}
+
 /* One channel of a group: dM[p][k0 .. k0+8) at dst (matrices ms apart) from the tiles' dY (times
  * [y > 0] when y is given); returns each tile's (g00 + g01) + (g10 + g11). */
 __attribute__((always_inline)) AVX2 static inline __m256 grad_output_channel(const int regular, const float *dy,
@@ -383,20 +462,7 @@ __attribute__((always_inline)) AVX2 static inline __m256 grad_output_channel(con
 #pragma GCC unroll 4
         for (int i = 0; i < 4; i++) gv[i] = _mm256_and_ps(gv[i], _mm256_cmp_ps(yv[i], zero, _CMP_GT_OQ));
     }
-    const __m256 g00 = gv[0], g01 = gv[1], g10 = gv[2], g11 = gv[3];
-    /* rows of A g with A = [1 0; 1 1; 1 -1; 0 -1], then the same on columns */
-    __m256 r[4][2] = {{g00, g01},
-                      {_mm256_add_ps(g00, g10), _mm256_add_ps(g01, g11)},
-                      {_mm256_sub_ps(g00, g10), _mm256_sub_ps(g01, g11)},
-                      {_mm256_sub_ps(zero, g10), _mm256_sub_ps(zero, g11)}};
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; i++) {
-        _mm256_storeu_ps(dst + (size_t)(i * 4 + 0) * ms, r[i][0]);
-        _mm256_storeu_ps(dst + (size_t)(i * 4 + 1) * ms, _mm256_add_ps(r[i][0], r[i][1]));
-        _mm256_storeu_ps(dst + (size_t)(i * 4 + 2) * ms, _mm256_sub_ps(r[i][0], r[i][1]));
-        _mm256_storeu_ps(dst + (size_t)(i * 4 + 3) * ms, _mm256_sub_ps(zero, r[i][1]));
-    }
-    return _mm256_add_ps(_mm256_add_ps(g00, g01), _mm256_add_ps(g10, g11));
+    return grad_output_tile(gv[0], gv[1], gv[2], gv[3], dst, ms);
 }
 
 /* dM[p][co][k] = (A g A^T)[p], 8 tiles per vector, g = dY (times [y > 0] when y is given); db[co] +=
@@ -428,6 +494,65 @@ AVX2 void iw_wino_grad_output_transform_avx2(const iw_wino_geom *g, const iw_win
                     s[c] = grad_output_channel(0, dy + co * plane, yc, &og[q], n, g->Wo, dst, ms);
             }
             transpose8x8(s); /* s[l]: tile l's sums of the 8 channels */
+            for (int l = 0; l < n; l++) dbv = _mm256_add_ps(dbv, s[l]);
+        }
+        store_first(db + c0, dbv, nc);
+    }
+}
+
+/* The output-gradient transform of a layer whose 2x2 max pooling is fused (Ho, Wo even, each tile
+ * one window): the tile's gradient is dy of the pooled output at the window's argmax, where the
+ * pooled y > 0 (the ReLU), zero elsewhere: value for value what the maxpool layer's backward (0 +
+ * dy scattered into zeros) and the ReLU's mask gave the kernel above. dy, y (B, Cout, Ho/2, Wo/2);
+ * arg the forward's argmax indices. */
+AVX2 void iw_wino_grad_output_transform_pool_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt,
+                                                  const float *dy, const float *y, const int32_t *arg, float *dM,
+                                                  size_t ms, size_t ld, float *db)
+{
+    const int Cout = g->Cout, Hp = g->Ho / 2, Wp = g->Wo / 2, groups = (nt + 7) / 8;
+    const size_t pplane = (size_t)Hp * Wp, psize = (size_t)Cout * pplane;
+    const __m256 zero = _mm256_setzero_ps();
+    size_t pos[IW_WINO_TB];
+    int32_t base[IW_WINO_TB + 8];
+    for (int k = 0; k < nt; k++) {
+        pos[k] = (size_t)tl[k].j * psize + (size_t)(tl[k].oy / 2) * Wp + tl[k].ox / 2;
+        base[k] = tl[k].oy * g->Wo + tl[k].ox;
+    }
+    for (int k = nt; k < IW_WINO_TB + 8; k++) base[k] = -1; /* never an index */
+    for (int c0 = 0; c0 < Cout; c0 += 8) {
+        const int nc = Cout - c0 < 8 ? Cout - c0 : 8;
+        __m256 dbv = _mm256_maskload_ps(db + c0, lanes_between(0, nc));
+        for (int q = 0; q < groups; q++) {
+            const int n = nt - 8 * q < 8 ? nt - 8 * q : 8;
+            const __m256i b0 = _mm256_loadu_si256((const __m256i *)(base + 8 * q));
+            const __m256i b1 = _mm256_add_epi32(b0, _mm256_set1_epi32(1));
+            const __m256i b2 = _mm256_add_epi32(b0, _mm256_set1_epi32(g->Wo));
+            const __m256i b3 = _mm256_add_epi32(b2, _mm256_set1_epi32(1));
+            __m256 s[8];
+            for (int c = 0; c < 8; c++) {
+                if (c >= nc) {
+                    s[c] = zero;
+                    continue;
+                }
+                const size_t off = (size_t)(c0 + c) * pplane;
+                float dv[8] = {0}, yv[8] = {0};
+                int32_t av[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
+                for (int l = 0; l < n; l++) {
+                    const size_t i = pos[8 * q + l] + off;
+                    dv[l] = dy[i];
+                    yv[l] = y[i];
+                    av[l] = arg[i];
+                }
+                const __m256 d = _mm256_add_ps(zero, _mm256_loadu_ps(dv)); /* 0 + dy, as the scatter into zeros */
+                const __m256 gp = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_loadu_ps(yv), zero, _CMP_GT_OQ));
+                const __m256i a = _mm256_loadu_si256((const __m256i *)av);
+                const __m256 g00 = _mm256_and_ps(gp, _mm256_castsi256_ps(_mm256_cmpeq_epi32(a, b0)));
+                const __m256 g01 = _mm256_and_ps(gp, _mm256_castsi256_ps(_mm256_cmpeq_epi32(a, b1)));
+                const __m256 g10 = _mm256_and_ps(gp, _mm256_castsi256_ps(_mm256_cmpeq_epi32(a, b2)));
+                const __m256 g11 = _mm256_and_ps(gp, _mm256_castsi256_ps(_mm256_cmpeq_epi32(a, b3)));
+                s[c] = grad_output_tile(g00, g01, g10, g11, dM + (size_t)(c0 + c) * ld + 8 * q, ms);
+            }
+            transpose8x8(s);
             for (int l = 0; l < n; l++) dbv = _mm256_add_ps(dbv, s[l]);
         }
         store_first(db + c0, dbv, nc);
@@ -554,5 +679,16 @@ void iw_wino_grad_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile
                                        size_t vs, size_t ld, float *dx)
 {
     (void)g; (void)tl; (void)nt; (void)dV; (void)vs; (void)ld; (void)dx;
+}
+void iw_wino_output_transform_pool_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *MT,
+                                        size_t ms, const float *bias, float *y, int32_t *arg)
+{
+    (void)g; (void)tl; (void)nt; (void)MT; (void)ms; (void)bias; (void)y; (void)arg;
+}
+void iw_wino_grad_output_transform_pool_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *dy,
+                                             const float *y, const int32_t *arg, float *dM, size_t ms, size_t ld,
+                                             float *db)
+{
+    (void)g; (void)tl; (void)nt; (void)dy; (void)y; (void)arg; (void)dM; (void)ms; (void)ld; (void)db;
 }
 #endif
