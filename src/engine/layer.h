@@ -127,6 +127,10 @@ void iw_layer_dropout_use_mask(iw_layer *layer, const float *keep);
  * layer's output size must equal it), init and max_batch. */
 iw_net *iw_net_create_from_layers(const iw_net_config *cfg, iw_layer **layers, int n, iw_error *err);
 
+/* The output of layer i (0 <= i < layer count) of the last forward, (batch, out) floats, valid until
+ * the next forward (tools that look inside a network, e.g. bench/trajectory_flips.c). */
+const float *iw_net_activation(const iw_net *net, int i);
+
 /* Network building, used by the model builders (model_mlp.c, model_cnn.c, model_resnet.c):
  * append layers in order; iw_net_create then plans and allocates. */
 /* iw_net_append takes ownership of `layer` in every case: on failure (NULL layer = out of memory,

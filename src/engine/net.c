@@ -268,6 +268,11 @@ double iw_net_forward_macs(const iw_net *net)
     return macs;
 }
 
+const float *iw_net_activation(const iw_net *net, int i)
+{
+    return i >= 0 && i < net->n_layers ? net->act[i] : NULL;
+}
+
 size_t iw_net_param_count(const iw_net *net) { return net->n_params; }
 float *iw_net_params(iw_net *net) { return net->params; }
 float *iw_net_grads(iw_net *net) { return net->grads; }
