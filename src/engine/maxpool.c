@@ -146,14 +146,11 @@ static int maxpool_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_si
     return 0;
 }
 
-static void maxpool_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, float *y)
+/* Max pooling of `planes` planes H x W (k x k windows, stride s) into Ho x Wo, with the argmax
+ * indices when arg is non-NULL. */
+static void maxpool_planes(size_t planes, int k, int s, int H, int W, int Ho, int Wo, const float *x, float *y,
+                           int32_t *arg)
 {
-    const maxpool_config *c = layer->config;
-    const int k = c->kernel, s = c->stride, H = layer->in.h, W = layer->in.w;
-    const int Ho = layer->out.h, Wo = layer->out.w;
-    /* backward needs the argmax only after a training forward; evaluation skips it */
-    int32_t *arg = ctx->training ? (int32_t *)layer->saved : NULL;
-    const size_t planes = (size_t)ctx->batch * layer->in.c;
 #ifdef HAVE_MAXPOOL2_X86
     if (k == 2 && s == 2 && iw_engine_isa() == IW_ISA_AVX512) {
         maxpool2_avx512(planes, H, W, Ho, Wo, x, y, arg);
@@ -184,6 +181,20 @@ static void maxpool_forward(iw_layer *layer, const iw_layer_ctx *ctx, const floa
                 if (ap) ap[oy * Wo + ox] = best;
             }
     }
+}
+
+void iw_maxpool2x2(size_t planes, int H, int W, const float *x, float *y, int32_t *arg)
+{
+    maxpool_planes(planes, 2, 2, H, W, H / 2, W / 2, x, y, arg);
+}
+
+static void maxpool_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, float *y)
+{
+    const maxpool_config *c = layer->config;
+    /* backward needs the argmax only after a training forward; evaluation skips it */
+    int32_t *arg = ctx->training ? (int32_t *)layer->saved : NULL;
+    maxpool_planes((size_t)ctx->batch * layer->in.c, c->kernel, c->stride, layer->in.h, layer->in.w, layer->out.h,
+                   layer->out.w, x, y, arg);
 }
 
 static void maxpool_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, const float *y,
