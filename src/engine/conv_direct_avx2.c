@@ -16,37 +16,7 @@
 #ifdef IW_X86_KERNELS
 #include <immintrin.h>
 
-#define AVX2 __attribute__((target("avx2,fma")))
-
-/* maskload mask of the lanes l with 0 <= s + l < n. */
-AVX2 static inline __m256i span_mask8(int s, int n)
-{
-    const __m256i l = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(s));
-    return _mm256_and_si256(_mm256_cmpgt_epi32(l, _mm256_set1_epi32(-1)), _mm256_cmpgt_epi32(_mm256_set1_epi32(n), l));
-}
-
-/* p[0 .. n) = lanes 0 .. n of v (0 < n <= 8), from registers. */
-AVX2 static inline void store_first8(float *p, __m256 v, int n)
-{
-    if (n >= 8) {
-        _mm256_storeu_ps(p, v);
-        return;
-    }
-    __m128 x = _mm256_castps256_ps128(v);
-    if (n >= 4) {
-        _mm_storeu_ps(p, x);
-        x = _mm256_extractf128_ps(v, 1);
-        p += 4;
-        n -= 4;
-    }
-    if (n >= 2) {
-        _mm_storel_pi((__m64 *)p, x);
-        x = _mm_movehl_ps(x, x);
-        p += 2;
-        n -= 2;
-    }
-    if (n > 0) _mm_store_ss(p, x);
-}
+#include "simd_avx2.h"
 
 /* 8 floats at row + s under mask m; masked lanes are never read (s may be negative). */
 AVX2 static inline __m256 load_at(const float *row, intptr_t s, __m256i m)

@@ -20,7 +20,7 @@
 #ifdef IW_X86_KERNELS
 #include <immintrin.h>
 
-#define AVX2 __attribute__((target("avx2,fma")))
+#include "simd_avx2.h"
 
 /* t = B^T d for the points 0, 1, -1, 1/2, -2 (the plain C bt6's sequence, with fused multiply-adds). */
 AVX2 static inline void bt6_v(const __m256 d[6], __m256 t[6])
@@ -78,7 +78,6 @@ typedef struct group {
 
 AVX2 static void group_of(const iw_wino4_geom *g, const iw_wino4_tile *tl, int n, group *gr)
 {
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     gr->inside = n == 8;
     for (int l = 0; l < 8; l++) {
         const iw_wino4_tile *q = &tl[l < n ? l : 0]; /* a lane past the block's end repeats tile 0 */
@@ -86,8 +85,7 @@ AVX2 static void group_of(const iw_wino4_geom *g, const iw_wino4_tile *tl, int n
         gr->inside = gr->inside && q->iy >= 0 && q->iy + 6 <= g->H && q->ix >= 0 && q->ix + 6 <= g->W;
         /* columns ix + jj inside [0, W), jj < 6 */
         int lo = q->ix < 0 ? -q->ix : 0, hi = g->W - q->ix < 6 ? g->W - q->ix : 6;
-        __m256i cols = _mm256_and_si256(_mm256_cmpgt_epi32(lane, _mm256_set1_epi32(lo - 1)),
-                                        _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), lane));
+        __m256i cols = lanes_between(lo, hi);
         for (int i = 0; i < 6; i++) {
             int yy = q->iy + i;
             gr->mask[i][l] = yy >= 0 && yy < g->H && l < n ? cols : _mm256_setzero_si256();

@@ -26,19 +26,12 @@
 #ifdef IW_X86_KERNELS
 #include <immintrin.h>
 
-#define AVX2 __attribute__((target("avx2,fma")))
+#include "simd_avx2.h"
 #define PREFETCH_AHEAD 4 /* channels */
 
 typedef struct v16 {
     __m256 h[2]; /* lanes 0..7, 8..15 */
 } v16;
-
-/* maskload mask of the lanes l (0..7) with lo <= l < hi. */
-AVX2 static inline __m256i lanes_between(int lo, int hi)
-{
-    const __m256i l = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_and_si256(_mm256_cmpgt_epi32(l, _mm256_set1_epi32(lo - 1)), _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), l));
-}
 
 /* Lanes l with 0 <= s + l < n, as [lo, hi) clamped to 0..8. */
 static inline void span(int s, int n, int *lo, int *hi)

@@ -13,7 +13,7 @@
 #ifdef IW_X86_KERNELS
 #include <immintrin.h>
 
-#define AVX2 __attribute__((target("avx2,fma")))
+#include "simd_avx2.h"
 
 /* In-register transpose of 8 rows of 8 floats: on return r[n] holds column n. */
 AVX2 static inline void transpose8x8(__m256 r[8])
