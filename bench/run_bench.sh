@@ -9,6 +9,9 @@
 #                                     build/ of a checkout of main, `make build/bench/bench_cnn ...`
 #                                     there) on the same paths, interleaved with these, and print a
 #                                     before/after table beside the PyTorch one
+#   IW_BENCH_SCALE=0                  skip the cluster-scale figures (bench_scale, bench_paper_cost:
+#                                     several minutes; they run once, on the CPU's best path,
+#                                     before the tables)
 #
 # Engine paths (IW_ENGINE_ISA): avx512 where /proc/cpuinfo lists avx512f, avx2 where it lists avx2
 # and fma, portable always. Each engine benchmark (BUILD/bench/bench_*, except bench_data_share,
@@ -56,7 +59,7 @@ for path in $paths; do
   for b in "$BUILD"/bench/bench_*; do
     [ -x "$b" ] || continue
     name=$(basename "$b")
-    if [ "$name" = bench_data_share ]; then continue; fi
+    case $name in bench_data_share | bench_scale | bench_paper_cost) continue ;; esac
     arg=$([ "$name" = bench_run ] && echo 1 || echo "$SECONDS_PER")
     if [ -n "$BEFORE" ] && [ -x "$BEFORE/bench/$name" ]; then
       echo "== $name (before: $BEFORE), engine path $path $(env_of_group "$group")"
@@ -90,6 +93,16 @@ for group in $groups; do
     fi
   done
 done
+
+if [ "${IW_BENCH_SCALE:-1}" != 0 ]; then
+  for name in bench_paper_cost bench_scale; do
+    [ -x "$BUILD/bench/$name" ] || continue
+    echo "== $name (once, the CPU's best engine path)"
+    # bench_paper_cost takes seconds per configuration; bench_scale a folder (default: one in /tmp)
+    if [ "$name" = bench_paper_cost ]; then "$BUILD/bench/$name" "$SECONDS_PER"; else "$BUILD/bench/$name"; fi ||
+      { echo "!! $name failed"; status=1; }
+  done
+fi
 
 # label <tab> wall <tab> cpu <tab> unit, from "<label>: X ms/<unit>  (cpu Y ms/<unit>; ..."
 extract() {
