@@ -101,13 +101,13 @@ AVX2 void iw_conv_direct_forward_avx2(const iw_conv2d_config *c, iw_shape in, iw
                     }
                     __m256 a[CO_BLOCK] = {a0, a1, a2, a3, a4, a5};
 #pragma GCC unroll 6
-                    for (int b = 0; b < CO_BLOCK; b++) store_first8(yo + (size_t)(co + b) * P, c->relu ? relu8(a[b]) : a[b], n);
+                    for (int b = 0; b < CO_BLOCK; b++) store_first(yo + (size_t)(co + b) * P, c->relu ? relu8(a[b]) : a[b], n);
                 }
                 for (; co < Cout; co++) {
                     const float *w0 = Wt + (size_t)co * taps_all;
                     __m256 a0 = _mm256_set1_ps(bias[co]);
                     for (int t = 0; t < taps; t++) a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w0 + tap_index[t]), in_tap[t], a0);
-                    store_first8(yo + (size_t)co * P, c->relu ? relu8(a0) : a0, n);
+                    store_first(yo + (size_t)co * P, c->relu ? relu8(a0) : a0, n);
                 }
             }
 }

@@ -43,31 +43,6 @@ static inline void span(int s, int n, int *lo, int *hi)
     *hi = b;
 }
 
-/* p[0 .. n) = lanes 0 .. n of v (0 <= n <= 8), from registers: AVX2 has no cheap masked store on
- * AMD CPUs (vmaskmovps to memory is microcoded there, ~20 ns per store measured on Zen 4), and a
- * spill read back as scalars stalls store forwarding. */
-AVX2 static inline void store_first(float *p, __m256 v, int n)
-{
-    if (n == 8) {
-        _mm256_storeu_ps(p, v);
-        return;
-    }
-    __m128 x = _mm256_castps256_ps128(v);
-    if (n >= 4) {
-        _mm_storeu_ps(p, x);
-        x = _mm256_extractf128_ps(v, 1);
-        p += 4;
-        n -= 4;
-    }
-    if (n >= 2) {
-        _mm_storel_pi((__m64 *)p, x);
-        x = _mm_movehl_ps(x, x);
-        p += 2;
-        n -= 2;
-    }
-    if (n) _mm_store_ss(p, x);
-}
-
 /* p[lo .. hi) = lanes lo .. hi of v (p + lo .. p + hi inside the array; p itself may not be). A
  * range that does not start at lane 0 (the left border of a padded image) goes lane by lane. */
 AVX2 static inline void store_span(float *p, __m256 v, int lo, int hi)
@@ -102,29 +77,6 @@ AVX2 static inline void transpose8x4(const __m128 r[8], __m256 c[4])
     c[1] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
     c[2] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
     c[3] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-}
-
-/* In-register transpose of 8 rows of 8 floats: on return r[n] holds column n. */
-AVX2 static inline void transpose8x8(__m256 r[8])
-{
-    __m256 t[8], u[8];
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; i++) {
-        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-#pragma GCC unroll 2
-    for (int i = 0; i < 2; i++) {
-        u[4 * i + 0] = _mm256_shuffle_ps(t[4 * i + 0], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i + 0], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-#pragma GCC unroll 4
-    for (int c = 0; c < 4; c++) {
-        r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
-        r[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
-    }
 }
 
 /* Where a tile's patch rows lie in a channel plane, and which of them and of its columns are

@@ -31,29 +31,6 @@ AVX2 static inline __m256i first_lanes(int n)
     return _mm256_loadu_si256((const __m256i *)(ramp + 8 - n));
 }
 
-/* p[0 .. n) = lanes 0 .. n of v, from registers. */
-AVX2 static inline void store_first(float *p, __m256 v, int n)
-{
-    if (n >= 8) {
-        _mm256_storeu_ps(p, v);
-        return;
-    }
-    __m128 x = _mm256_castps256_ps128(v);
-    if (n >= 4) {
-        _mm_storeu_ps(p, x);
-        x = _mm256_extractf128_ps(v, 1);
-        p += 4;
-        n -= 4;
-    }
-    if (n >= 2) {
-        _mm_storel_pi((__m64 *)p, x);
-        x = _mm_movehl_ps(x, x);
-        p += 2;
-        n -= 2;
-    }
-    if (n > 0) _mm_store_ss(p, x);
-}
-
 typedef struct strip_cols {
     __m256i m0, m1; /* maskload masks of columns 0..7 and 8..15 */
     int n0, n1;     /* columns in each half (8, 8 for a full strip) */

@@ -57,7 +57,7 @@ maxpool2_avx512(size_t planes, int H, int W, int Ho, int Wo, const float *x, flo
 }
 
 /* The same with AVX2, 8 outputs at a time (maskload for the ragged end of a row, 4/2/1-lane
- * stores from registers: store_first8 of simd_avx2.h). */
+ * stores from registers: store_first of simd_avx2.h). */
 AVX2 static inline __m256 even8(__m256 x, __m256 y)
 {
     __m256 t = _mm256_shuffle_ps(x, y, _MM_SHUFFLE(2, 0, 2, 0));
@@ -98,8 +98,8 @@ maxpool2_avx2(size_t planes, int H, int W, int Ho, int Wo, const float *x, float
                             _mm256_castsi256_ps(_mm256_add_epi32(base, _mm256_set1_epi32(off[q]))), take));
                 }
                 size_t o = pl * Ho * Wo + (size_t)oy * Wo + ox;
-                store_first8(y + o, m, n);
-                if (arg) store_first8((float *)(arg + o), _mm256_castsi256_ps(idx), n);
+                store_first(y + o, m, n);
+                if (arg) store_first((float *)(arg + o), _mm256_castsi256_ps(idx), n);
             }
         }
     }
