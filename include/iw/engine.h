@@ -99,6 +99,11 @@ const float *iw_net_forward(iw_net *net, const float *x, int batch, int training
  * losses, so LDAM's scaled logits cannot overflow); the gradient is stored as float. */
 typedef enum { IW_LOSS_CROSS_ENTROPY, IW_LOSS_POLY, IW_LOSS_LDAM, IW_LOSS_LOGIT_ADJUSTED } iw_loss_kind;
 #define IW_LOSS_KIND_COUNT 4
+/* The parameters' defaults (iw_loss_init; the sweep file's train.* defaults). */
+#define IW_LOSS_DEFAULT_POLY_ALPHA 1.0
+#define IW_LOSS_DEFAULT_LDAM_MAX_MARGIN 0.5
+#define IW_LOSS_DEFAULT_LDAM_SCALE 30.0
+#define IW_LOSS_DEFAULT_LA_TAU 1.0
 #define IW_LOSS_MAX_CLASSES 64 /* classes with per-class constants (ldam, logit-adjusted) */
 
 typedef struct iw_loss {

@@ -45,6 +45,8 @@
 #define IW_MAX_AXIS_VALUES 4096
 #define IW_MAX_RECORD_EPOCHS 64
 #define IW_MAX_RUNS ((int64_t)1 << 24) /* a bigger grid is refused: it could not be stored sanely */
+#define IW_MAX_LOGIT_BYTES ((int64_t)4 << 30) /* record.logit_epochs: R x S x N_test x 2 x 4 bytes at
+                                                 most (4 GiB); more is refused at parse time */
 
 typedef enum { IW_SOURCE_SYNTHETIC2D, IW_SOURCE_FASHION_MNIST, IW_SOURCE_MNIST, IW_SOURCE_CIFAR10 } iw_source;
 /* Values of the sampling axis, in the order of its names in the axis table. */
@@ -64,6 +66,9 @@ typedef struct iw_data_spec {
     int classes[2];            /* [negative, positive]; the positive class carries the weight */
     int train_per_class[2];    /* scalar in the file means the same for both */
     int test_per_class[2];
+    int val_per_class[2];      /* data.val_per_class, default 0: examples of each class held out of
+                                  the loaded training examples as a validation split, drawn by the
+                                  run's seed (never trained on); < train_per_class */
     int probe_other;           /* data.probes contains other-classes */
     int probe_noise;           /* data.probes contains noise */
     int noise_count;           /* data.noise_count, default 1000 */
@@ -92,7 +97,12 @@ typedef struct iw_train_spec {
     double lr;                 /* default 0.1 */
     double lr_dropout;         /* lr used by runs with dropout > 0; default = lr */
     double momentum;           /* default 0 */
-    iw_normalize normalize;    /* default weights */
+    iw_normalize normalize;    /* default weights (the normalize axis, when the grid has it, decides
+                                  per run: read point->value[IW_AXIS_NORMALIZE]) */
+    double poly_alpha;         /* loss poly: tail exponent, default 1 (or the poly_alpha axis) */
+    double ldam_max_margin;    /* loss ldam: the largest margin, default 0.5 */
+    double ldam_scale;         /* loss ldam: logit scale s, default 30 */
+    double la_tau;             /* loss logit-adjusted: tau, default 1 */
     int checkpoint_every;      /* train.checkpoint_every: epochs between checkpoints, 0 = off */
     double checkpoint_minutes; /* train.checkpoint_minutes: also checkpoint after this long, 0 = off */
 } iw_train_spec;
@@ -111,6 +121,9 @@ typedef struct iw_record_spec {
     int n_boundary_epochs;
     int boundary_grid;         /* G points per side, default 64 */
     double boundary_range[4];  /* xmin, xmax, ymin, ymax in raw data coordinates; default [-4, 6, -4, 6] */
+    int logit_epochs[IW_MAX_RECORD_EPOCHS]; /* every source; each in 0..E, increasing: the test
+                                  logits of every run at these epochs are stored (/logits) */
+    int n_logit_epochs;
 } iw_record_spec;
 
 typedef struct iw_spec {
@@ -125,11 +138,15 @@ typedef struct iw_spec {
     iw_axis axes[IW_AXIS_COUNT]; /* the axes of the grid, in canonical order (table order): every
                                     axis that is not optional, and the optional ones the file names */
     int n_axes;
+    double axis_default[IW_AXIS_COUNT]; /* the value a run takes for an axis the grid lacks: the
+                                    table's default, or the train key of the same name when given
+                                    (train.poly_alpha, train.normalize) */
     iw_record_spec record;
 } iw_spec;
 
-/* One grid point: the value of every axis of the table (an axis the grid lacks has its default),
- * read as point->value[IW_AXIS_L2] etc. (FLAG 0/1, INT exact, ENUM the index of the name). */
+/* One grid point: the value of every axis of the table (an axis the grid lacks has
+ * spec->axis_default: the table's default, or the train key of the same name), read as
+ * point->value[IW_AXIS_L2] etc. (FLAG 0/1, INT exact, ENUM the index of the name). */
 typedef struct iw_point {
     int64_t run;               /* 0..R-1 */
     double value[IW_AXIS_COUNT];

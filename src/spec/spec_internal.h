@@ -15,7 +15,8 @@
 #define SPEC_KEYS(X)                                                                              \
     X(NAME, "name") X(DATA, "data") X(DATA_SOURCE, "data.source") X(DATA_PATH, "data.path")      \
     X(DATA_CLASSES, "data.classes") X(DATA_TRAIN_PER_CLASS, "data.train_per_class")              \
-    X(DATA_TEST_PER_CLASS, "data.test_per_class") X(DATA_PROBES, "data.probes")                  \
+    X(DATA_TEST_PER_CLASS, "data.test_per_class") X(DATA_VAL_PER_CLASS, "data.val_per_class")    \
+    X(DATA_PROBES, "data.probes")                                                                 \
     X(DATA_NOISE_COUNT, "data.noise_count") X(DATA_SEED, "data.seed")                             \
     X(DATA_SYNTHETIC, "data.synthetic") X(SYN_STD, "data.synthetic.std")                          \
     X(SYN_ROTATION, "data.synthetic.rotation") X(SYN_SHIFT, "data.synthetic.shift")               \
@@ -24,12 +25,15 @@
     X(TRAIN, "train") X(TRAIN_EPOCHS, "train.epochs") X(TRAIN_BATCH_SIZE, "train.batch_size")     \
     X(TRAIN_LR, "train.lr") X(TRAIN_LR_DROPOUT, "train.lr_dropout")                              \
     X(TRAIN_MOMENTUM, "train.momentum") X(TRAIN_NORMALIZE, "train.normalize")                     \
+    X(TRAIN_POLY_ALPHA, "train.poly_alpha") X(TRAIN_LDAM_MAX_MARGIN, "train.ldam_max_margin")     \
+    X(TRAIN_LDAM_SCALE, "train.ldam_scale") X(TRAIN_LA_TAU, "train.la_tau")                       \
     X(TRAIN_CHECKPOINT_EVERY, "train.checkpoint_every")                                           \
     X(TRAIN_CHECKPOINT_MINUTES, "train.checkpoint_minutes")                                       \
     X(GRID, "grid") X(RECORD, "record")                                                           \
     X(RECORD_BOUNDARY_EPOCHS, "record.boundary_epochs")                                           \
     X(RECORD_BOUNDARY_GRID, "record.boundary_grid")                                               \
-    X(RECORD_BOUNDARY_RANGE, "record.boundary_range")
+    X(RECORD_BOUNDARY_RANGE, "record.boundary_range")                                             \
+    X(RECORD_LOGIT_EPOCHS, "record.logit_epochs")
 
 #define SPEC_KEY_ENUM(id, dotted) SPEC_KEY_##id,
 typedef enum { SPEC_KEYS(SPEC_KEY_ENUM) SPEC_KEY_COUNT } spec_key;
@@ -45,6 +49,7 @@ typedef struct spec_ctx {
     int key_line[SPEC_KEY_COUNT];                /* 1-based line where each key was given, 0 = absent */
     int axis_line[IW_AXIS_COUNT];                /* the same for grid.<axis> */
     int boundary_line[IW_MAX_RECORD_EPOCHS];     /* line of each record.boundary_epochs value */
+    int logit_line[IW_MAX_RECORD_EPOCHS];        /* line of each record.logit_epochs value */
     int top_line;                                /* line where the top-level mapping starts */
 } spec_ctx;
 
@@ -83,10 +88,12 @@ int spec_suggest_key(const char *parent, const char *given, char *out, size_t si
 /* ---- parse.c / validate.c ---- */
 int spec_parse_document(spec_ctx *c);   /* walks the document into c->spec */
 int spec_validate(spec_ctx *c);         /* defaults that depend on other keys, cross-key checks */
+/* settings.c: spec->axis_default, train keys and axes that only some runs use, logit size; called
+ * by spec_validate once spec->axes is in canonical order. */
+int spec_check_run_settings(spec_ctx *c);
 
 extern const char *const spec_source_names[4];
 extern const char *const spec_model_names[4];
 extern const char *const spec_init_names[2];
-extern const char *const spec_normalize_names[2];
 
 #endif
