@@ -12,6 +12,7 @@
 
 #define STOP_METRICS 3
 static const char *const reported[STOP_METRICS] = {"test_balanced_acc", "test_acc", "test_frac_positive"};
+static const char *const short_names[STOP_METRICS] = {"bal.acc", "acc", "frac+"}; /* text column heads */
 
 typedef struct stop_run {
     int stop, last;          /* epoch columns, -1 when the run has no value */
@@ -126,19 +127,19 @@ static int print_text(const iw_store_reader *rd, const char *criterion, const st
     fprintf(out, "store %s: the epoch early stopping picks by %s (%s), over epochs 1..%d,\n", rd->path,
             strcmp(criterion, "val_loss") == 0 ? "the lowest weighted validation loss" : "the highest balanced validation accuracy",
             criterion, rd->epoch[rd->epochs]);
-    fprintf(out, "and the test metrics there and at the last epoch; mean ± std over seeds (n: runs counted)\n");
+    fprintf(out, "and the test metrics there (@stop) and at the last epoch (@last): bal.acc = test_balanced_acc, acc = test_acc,\n"
+                 "frac+ = test_frac_positive; mean ± std over seeds (n: runs counted)\n");
     const iw_read_axis *wax = &rd->axes[g.weight_axis];
     for (int group = 0; group < g.n_groups; group++) {
         char label[512];
         iw_report_group_label(rd, &g, group, label, sizeof label);
         fprintf(out, "\n== %s ==\n%-16s  %-3s  %-17s", label, "", "n", "stop epoch");
-        for (int m = 0; m < STOP_METRICS; m++) {
-            char head[64];
-            snprintf(head, sizeof head, "%s stop", reported[m]);
-            fprintf(out, "  %-17s", head);
-            snprintf(head, sizeof head, "last");
-            fprintf(out, "  %-17s", head);
-        }
+        for (int m = 0; m < STOP_METRICS; m++)
+            for (int at_last = 0; at_last < 2; at_last++) {
+                char head[64];
+                snprintf(head, sizeof head, "%s@%s", short_names[m], at_last ? "last" : "stop");
+                fprintf(out, "  %-17s", head);
+            }
         fputc('\n', out);
         for (int w = 0; w < g.n_weights; w++) {
             char text[96], wl[IW_READ_NAME + 8];
