@@ -4,13 +4,15 @@
  * and a grid whose axes multiply into R runs. The axes are the rows of the axis table (axis.h);
  * runs are numbered 0..R-1 in grid order, last axis fastest, with the axes in the table's order
  *
- *     importance_weight, l2, dropout, batchnorm, seed, [sampling]
+ *     importance_weight, l2, dropout, batchnorm, seed,
+ *     [sampling], [loss], [poly_alpha], [weight_exponent], [reweight_from], [normalize]
  *
  * whatever order the file writes them in. An axis that is not optional always exists (one default
- * value when the file omits it: 1, 0, 0, false, 0); an optional one (sampling) only when the file
- * names it.
+ * value when the file omits it: 1, 0, 0, false, 0); an optional one (in brackets) only when the
+ * file names it; a run of a grid without it has spec->axis_default (the table's default, or the
+ * train key of the same name: train.poly_alpha, train.normalize).
  *
- *     run r  ->  (i_weight, i_l2, i_dropout, i_bn, i_seed[, i_sampling])   mixed-radix digits of r
+ *     run r  ->  (i_weight, i_l2, i_dropout, i_bn, i_seed[, i_sampling ...])   mixed-radix digits of r
  *
  * Ownership: iw_spec_load/iw_spec_parse fill a caller-provided iw_spec whose heap parts (the text,
  * axis values) are released by iw_spec_free. Errors name the file, the line and the key.
@@ -22,16 +24,21 @@
  * and cover: unknown or duplicate keys, wrong types, quoted numbers (a quoted scalar is a string),
  * NaN/inf anywhere, empty axes, duplicate axis values, grids above IW_MAX_RUNS, out-of-range
  * values, YAML syntax errors (libyaml's message and line), more than one YAML document, and keys
- * that the chosen source or model kind does not use (data.synthetic with an image source,
- * record.* without synthetic2d, model.hidden without mlp, ...: refused, not ignored).
+ * that the chosen source, model kind or grid does not use (data.synthetic with an image source,
+ * record.boundary_* without synthetic2d, model.hidden without mlp, train.ldam_scale when no run
+ * has loss ldam, grid.poly_alpha without loss poly, ...: refused, not ignored), a setting given
+ * both as a train key and as an axis (poly_alpha, normalize), grid.reweight_from beyond
+ * train.epochs, data.val_per_class leaving a class nothing to train on, and record.logit_epochs
+ * whose logits would exceed IW_MAX_LOGIT_BYTES (the message gives the size).
  * Required: name (non-empty, no '/'). Defaults besides those written below: data.source
  * fashion-mnist; data.path /usr/share/datasets/fashion-mnist or /usr/share/datasets/mnist,
  * required for cifar10 (whether the folder exists is iw_spec_check_data_path's question; relative
  * paths are relative to the current directory); data.classes [0, 6] ([3, 5] for cifar10, [0, 1]
  * for synthetic2d); data.probes
  * [other-classes, noise] for image sources, none for synthetic2d; train_per_class and
- * test_per_class 1000; model.kind mlp, init he; train.epochs 100, checkpoints off;
- * record.boundary_epochs empty (no boundaries stored). cnn/resnet channels and cnn fc are filled
+ * test_per_class 1000; val_per_class 0 (no validation split); model.kind mlp, init he;
+ * train.epochs 100, checkpoints off; train.poly_alpha 1, ldam_max_margin 0.5, ldam_scale 30,
+ * la_tau 1 (engine.h's IW_LOSS_DEFAULT_*); record.boundary_epochs and logit_epochs empty. cnn/resnet channels and cnn fc are filled
  * with their defaults, so n_channels/n_fc are > 0 for those kinds after parsing.
  */
 #ifndef IW_SPEC_H
