@@ -154,7 +154,7 @@ double iw_loss_weighted_sum(const iw_loss *loss, const float *logits, int batch,
  * "logit-adjusted"; NULL for an unknown kind. */
 const char *iw_loss_kind_name(iw_loss_kind kind);
 
-/* Weighting variants (for src/run; the sweep file does not reach them yet).
+/* Weighting variants (src/run applies them: the weight_exponent and reweight_from axes).
  * Effective weight w^rho: the "exponentiated" importance weights of Wang et al. (ICLR 2022, see
  * poly above), rho = weight_exponent >= 0 (1: the weight itself, 0: no weighting; 0^rho = 0 for
  * rho > 0). Deferred re-weighting (Cao et al., NeurIPS 2019, "DRW"): the weights apply from
