@@ -98,8 +98,11 @@ def load(path):
         st["axes"] = [a for a in AXES if a in f["runs"]]
         st["grid"] = {a: f["runs"][a][:] for a in st["axes"]}
         st["labels"] = {}
+        st["flagged"] = set()
         for a in st["axes"]:
             meanings = f["runs"][a].attrs.get("flag_meanings")
+            if meanings is not None:
+                st["flagged"].add(a)
             v = st["grid"][a]
             if meanings is not None:
                 words = meanings.split()
@@ -293,11 +296,15 @@ def effect_oracle(st, N, B, seed, T):
         if k not in keys:
             keys.append(k)
     group_axes = [a for a in st["axes"] if a not in ("importance_weight", "seed")]
+    order = {}   # the reader's order of an axis's values: named ones (enums) as they first appear, others sorted
+    for a in group_axes:
+        v = st["grid"][a].tolist()
+        named = set(st["labels"][a]) - {"false", "true"} and a in st["flagged"]
+        order[a] = list(dict.fromkeys(v)) if named else sorted(set(v))
     def group_index(r):
         i = 0
         for a in group_axes:
-            vals = sorted(set(st["grid"][a].tolist()))
-            i = i * len(vals) + vals.index(st["grid"][a][r])
+            i = i * len(order[a]) + order[a].index(st["grid"][a][r])
         return i
     one = {}
     for r in range(st["R"]):
