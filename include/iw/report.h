@@ -1,5 +1,6 @@
-/* report.h — what iwreport prints and draws from a store (src/report/report_*.c). These files use
- * store_read.h only; reader.c alone talks to HDF5.
+/* report.h — what iwreport prints and draws from a store (src/report/report_*.c, bootstrap.c).
+ * These files read the store through store_read.h only (reader.c alone talks to HDF5); the
+ * bootstrap draws from rng.h.
  *
  * Vocabulary:
  *   weight axis    importance_weight: the rows of a table, the lines of a plot;
