@@ -12,7 +12,8 @@
  *              bounding box (n = 0 unless probe noise)
  *
  * Every x is normalised per channel with the training set's mean and std (of the loaded training
- * examples, before any sub-sampling): x' = (x - mean[c]) / std[c]. Synthetic 2-D data has shape
+ * examples, before any sub-sampling or validation split: the data are shared by every run, the split is
+ * drawn per run): x' = (x - mean[c]) / std[c]. Synthetic 2-D data has shape
  * (2, 1, 1) and is normalised the same way (mean/std are recorded so that the decision-boundary
  * grid, given in raw coordinates, can be normalised alike).
  *
