@@ -7,8 +7,9 @@
  *                               same parsed sweep as the sweep file (iw_spec_compare: formatting
  *                               does not matter; a store of another sweep is refused with the keys
  *                               that differ), remove a leftover of a kill during creation.
- *   iw_store_write_run (any rank, independent, raw data only): metrics rows, boundary, provenance,
- *                               then status — so a run marked done is always complete.
+ *   iw_store_write_run (any rank, independent, raw data only): metrics rows, boundary, class
+ *                               counts, logits and test labels, provenance, then status — so a
+ *                               run marked done is always complete.
  *   iw_store_close (collective)
  * One sweep at a time per store: rank 0 holds the lock of store_lock.h for the whole sweep.
  *
@@ -30,11 +31,16 @@
  *     flag_meanings; /runs/status int8 likewise (iw_status_defs); provenance as in
  *     src/store/schema.c.
  *   strings (root attributes, description, /spec) are variable-length UTF-8.
- *   fill values: NaN for metrics, boundary, wall_seconds, cpu_seconds; 0 for integers (status
- *     0 = pending, attempt 0 = never written).
+ *   fill values: NaN for metrics, boundary, logits, wall_seconds, cpu_seconds; 0 for integers
+ *     (status 0 = pending, attempt 0 = never written, train_class_count); -1 for /test_labels.
  *   /x, /y: G points from min to max inclusive (linspace) of record.boundary_range.
  *   /evaluated int8[E+1] (scale epoch): 1 at the epochs iw_spec_epoch_evaluated names, 0 where
  *     the metrics stay NaN (record.eval_epochs); written at creation, never after.
+ *   /class int8[2] {0, 1} (flag_meanings negative positive): the last dimension of
+ *     /runs/train_class_count int64[R, 2] and /logits float32[R, L, N_test, 2]; with
+ *     record.logit_epochs also /logit_epoch int32[L], /test_example int32[N_test] (scales) and
+ *     /test_labels int8[N_test], which every run with logits writes (the same values: the test set
+ *     does not depend on the run), so creation needs no data.
  */
 #ifndef IW_STORE_H
 #define IW_STORE_H

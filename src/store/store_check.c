@@ -162,6 +162,11 @@ static int validate_quietly(const char *path, const char *shown, const iw_spec *
         if (ok && shape->n_boundary > 0)
             ok = h5_dataset_dims(file, "/boundary", dims, 4) == 4 && dims[1] == (hsize_t)shape->n_boundary &&
                  dims[2] == (hsize_t)shape->grid && dims[3] == (hsize_t)shape->grid;
+        if (ok)
+            ok = h5_dataset_dims(file, "/runs/train_class_count", dims, 2) == 2 && dims[0] == (hsize_t)shape->runs;
+        if (ok && shape->n_logit > 0)
+            ok = h5_dataset_dims(file, "/logits", dims, 4) == 4 && dims[1] == (hsize_t)shape->n_logit &&
+                 dims[2] == (hsize_t)shape->n_test && dims[3] == 2;
         if (!ok) {
             char tail[256];
             advice(c, tail, sizeof tail);

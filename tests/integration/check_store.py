@@ -21,7 +21,9 @@ import numpy as np
 import yaml
 
 METRICS = ["train_loss", "train_acc", "train_frac_positive", "test_acc", "test_frac_positive",
-           "other_frac_positive", "noise_frac_positive", "weight_norm"]
+           "other_frac_positive", "noise_frac_positive", "weight_norm", "test_acc_negative",
+           "test_acc_positive", "test_balanced_acc", "val_loss", "val_loss_unweighted", "val_acc",
+           "val_acc_negative", "val_acc_positive", "val_balanced_acc"]
 AXES = ["importance_weight", "l2", "dropout", "batchnorm", "seed", "sampling"]
 AXIS_DEFAULTS = {"importance_weight": [1.0], "l2": [0.0], "dropout": [0.0], "batchnorm": [False],
                  "seed": [0]}
@@ -145,8 +147,13 @@ def check_pattern(path, ranks):
                 problems.append("/%s is not a dimension scale" % scale)
         for name in list(f["runs"]):
             d = f["runs/" + name]
-            if d.shape != (R,) or len(d.dims[0]) != 1 or d.dims[0][0].name != "/run":
+            if name == "train_class_count":    # [run, class]
+                if d.shape != (R, 2) or d.dtype != np.int64 or [d.dims[i][0].name for i in range(2)] != ["/run", "/class"]:
+                    problems.append("runs/train_class_count: %s %s" % (d.shape, d.dtype))
+            elif d.shape != (R,) or len(d.dims[0]) != 1 or d.dims[0][0].name != "/run":
                 problems.append("runs/%s: shape %s, dimension 0 scale %s" % (name, d.shape, list(d.dims[0].keys())))
+        if list(f["class"][:]) != [0, 1] or f["class"].attrs.get("flag_meanings") != "negative positive":
+            problems.append("/class is not [0, 1] with flag_meanings 'negative positive'")
         for m in METRICS:
             d = f["metrics/" + m]
             if d.shape != (R, E + 1) or d.dtype != np.float32:
@@ -187,6 +194,10 @@ def check_pattern(path, ranks):
                 problems.append("runs/%s of written runs: %s, expected %s" % (p, prov[p][written][:6], v[written][:6]))
         if not (np.all(np.isnan(prov["wall_seconds"][~written])) and np.all(prov["attempt"][~written] == 0)):
             problems.append("pending runs: wall_seconds not NaN or attempt not 0")
+        counts = f["runs/train_class_count"][:]
+        want_counts = np.stack([runs + 7, 2 * runs], axis=1)
+        if not np.array_equal(counts[finished], want_counts[finished]) or np.any(counts[~finished] != 0):
+            problems.append("runs/train_class_count: %s, expected %s (0 for runs without rows)" % (counts[:3].tolist(), want_counts[:3].tolist()))
         case("values: statuses, NaN for pending runs, provenance (%d ranks)" % ranks, problems)
 
         if "boundary_epochs" in spec.get("record", {}):
@@ -227,7 +238,7 @@ def check_xarray(path):
                 if metrics[m].dims != ("run", "epoch"):
                     problems.append("%s: metrics/%s dims %s" % (engine, m, metrics[m].dims))
             for name in runs.data_vars:
-                if runs[name].dims != ("run",):
+                if runs[name].dims != (("run", "class") if name == "train_class_count" else ("run",)):
                     problems.append("%s: runs/%s dims %s" % (engine, name, runs[name].dims))
             if runs["status"].dtype != np.int8:
                 problems.append("%s: status read as %s (a fill value would mask pending runs)" % (engine, runs["status"].dtype))
