@@ -34,7 +34,8 @@
  * class nothing to train on, record.logit_epochs whose logits would exceed IW_MAX_LOGIT_BYTES (the
  * message gives the size), and settings under which a run could not train (src/spec/trainable.c):
  * batch norm with train.batch_size 1, sampling subsample with a weight that leaves a class with
- * round(count x fraction) = 0 examples, importance weights or learning rates that are 0 or infinite in float32.
+ * round(count x fraction) = 0 examples, importance weights (raised to every weight_exponent of the
+ * grid) or learning rates that are 0 or infinite in float32.
  * Required: name (non-empty, no '/'). Defaults besides those written below: data.source
  * fashion-mnist; data.path /usr/share/datasets/fashion-mnist or /usr/share/datasets/mnist,
  * required for cifar10 (whether the folder exists is iw_spec_check_data_path's question; relative
