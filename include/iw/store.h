@@ -6,7 +6,9 @@
  *                               or open an existing one: check schema and that its /spec is the
  *                               same parsed sweep as the sweep file (iw_spec_compare: formatting
  *                               does not matter; a store of another sweep is refused with the keys
- *                               that differ), remove a leftover of a kill during creation.
+ *                               that differ) and that it has every dataset this version writes (a
+ *                               store of an older iwsweep is refused naming what it lacks), remove
+ *                               a leftover of a kill during creation.
  *   iw_store_write_run (any rank, independent, raw data only): metrics rows, boundary, class
  *                               counts, logits and test labels, provenance, then status — so a
  *                               run marked done is always complete.
