@@ -88,13 +88,17 @@ typedef struct iw_store_state {
                                          PATH.creating), or "" */
 } iw_store_state;
 
-/* Rank 0, serial, read-only (--dry-run): the check iw_store_open makes before it opens or creates,
- * changing nothing. 0 with *check filled when a real run would open the store at `path` or create
- * one; -1 with the same refusal as iw_store_open otherwise: not an HDF5 file, not an iwsweep/1
- * store, made from another sweep ("PATH was made from a different sweep: 2 keys differ (stored vs
- * sweep.yaml):" then one "  key: stored X, file Y" line per key and the advice: another -o
- * path; "may also be removed" only for a store without finished runs), or of another shape. */
-int iw_store_check(const char *path, const iw_spec *spec, iw_store_state *check, iw_error *err);
+/* Rank 0, serial: the check iw_store_open makes before it opens or creates. 0 with *check filled
+ * when a real run would open the store at `path` or create one; -1 with the same refusal as
+ * iw_store_open otherwise: not an HDF5 file, not an iwsweep/1 store, made from another sweep
+ * ("PATH was made from a different sweep: 2 keys differ (stored vs sweep.yaml):" then one
+ * "  key: stored X, file Y" line per key and the advice: another -o path; "may also be removed"
+ * only for a store without finished runs), made by an older iwsweep (the datasets it lacks), or of
+ * another shape. dry = 1 (--dry-run) changes nothing; dry = 0 (a real run, holding the store's
+ * lock) also removes a leftover PATH.creating of a kill during creation, and check->notice says so
+ * at once, so that the caller can announce the removal the moment it happens (a kill later in the
+ * start-up cannot leave it unannounced). */
+int iw_store_check(const char *path, const iw_spec *spec, int dry, iw_store_state *check, iw_error *err);
 
 /* Collective over comm. *created is set to 1 when a new store was made. */
 int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw_store_info *info,

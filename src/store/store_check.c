@@ -1,6 +1,6 @@
 /* store_check.c — is the file at a store's path a store of this sweep? Rank 0, serial, read-only.
- * Used by iw_store_open before it opens or creates (the real run) and by iw_store_check (the dry
- * run), so that both give the same verdict with the same message.
+ * Used by iw_store_check (iwsweep's check step, real and dry runs alike) and by iw_store_open
+ * before it opens or creates, so that every path gives the same verdict with the same message.
  *
  * "Of this sweep" means made from the same parsed sweep (iw_spec_compare): the store's /spec text
  * is parsed again and compared key by key with the sweep file, so a file that differs only in
@@ -255,10 +255,10 @@ int store_probe(const char *path, const iw_spec *spec, const store_shape *shape,
     return STORE_ACTION_CREATE;
 }
 
-int iw_store_check(const char *path, const iw_spec *spec, iw_store_state *check, iw_error *err)
+int iw_store_check(const char *path, const iw_spec *spec, int dry, iw_store_state *check, iw_error *err)
 {
     store_shape shape;
     if (strlen(path) >= IW_STORE_PATH_MAX - 16) return iw_error_set(err, "store path too long: %.200s...", path);
     if (store_shape_from_spec(spec, &shape, err) != 0) return -1;
-    return store_probe(path, spec, &shape, 1, check, err) < 0 ? -1 : 0;
+    return store_probe(path, spec, &shape, dry, check, err) < 0 ? -1 : 0;
 }
