@@ -68,7 +68,7 @@ deps:
 
 # ---- real work ----
 build: $(TOOL_BIN)
-build-tests: $(TEST_BIN) $(TOOL_BIN)
+build-tests: $(TEST_BIN) $(TOOL_BIN) $(BENCH_BIN)   # benchmarks too: they must keep compiling
 
 $(BUILD)/libiw.a: $(LIB_OBJ)
 	@mkdir -p $(@D)

@@ -58,7 +58,11 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=none
 
 if [ -n "${SLURM_JOB_ID:-}" ]; then
   case "${IW_LAUNCHER:-srun}" in   # as sweeps/slurm/*.sbatch do
-    srun)   cmd=(srun --mpi="${IW_SRUN_MPI:-pmix}")
+    srun)   # the ring collective makes every PMIx fence a barrier over all nodes; Slurm's default
+            # tree fence is node-local below TreeWidth nodes (sweeps/slurm/*.sbatch and
+            # docs/SCALING.md say why)
+            export SLURM_PMIX_FENCE=${SLURM_PMIX_FENCE:-ring}
+            cmd=(srun --mpi="${IW_SRUN_MPI:-pmix}")
             [ -n "$ranks" ] && cmd+=(-n "$ranks") ;;
     mpirun) # mpirun reads the allocation's slots from Slurm; 5 s between its SIGTERM and SIGKILL
             # give the store time to close (as in the batch scripts)

@@ -43,8 +43,8 @@ static double flops_per_example(iw_net *net, int evaluation)
         iw_layer *l = iw_net_layer(net, i);
         double macs = 0.0;
         if (strcmp(l->ops->kind, "conv2d") == 0) {
-            const iw_conv2d_config *c = l->config;
-            macs = (double)l->in.c * c->kernel * c->kernel * iw_shape_size(l->out);
+            const iw_conv2d_config *c = l->config; /* before a fused pooling */
+            macs = (double)l->in.c * c->kernel * c->kernel * c->out_channels * c->conv_h * c->conv_w;
         } else if (strcmp(l->ops->kind, "resblock") == 0) { /* conv3x3, conv3x3, 1x1 projection */
             double out = (double)iw_shape_size(l->out);
             macs = (double)l->in.c * 9 * out + (double)l->out.c * 9 * out;
@@ -106,9 +106,14 @@ static void breakdown(iw_net *net, const float *x, int batch, int reps)
     for (int i = 0; i < n; i++) {
         iw_layer *l = iw_net_layer(net, i);
         const char *alg = "";
-        if (strcmp(l->ops->kind, "conv2d") == 0)
-            alg = iw_conv2d_algorithm(l) == IW_CONV_WINOGRAD ? " winograd" : " im2col";
-        printf("    %2d %-8s%-9s %4dx%3dx%3d -> %4dx%3dx%3d  %7.4f + %7.4f  %5.1f%%\n", i, l->ops->kind, alg,
+        if (strcmp(l->ops->kind, "conv2d") == 0) {
+            const iw_conv2d_config *c = l->config;
+            alg = iw_conv2d_algorithm(l) == IW_CONV_WINOGRAD    ? (c->relu ? " F2x2+relu" : " F2x2")
+                  : iw_conv2d_algorithm(l) == IW_CONV_WINOGRAD4 ? (c->relu ? " F4x4+relu" : " F4x4")
+                  : c->relu                                     ? " im2col+relu"
+                                                                : " im2col";
+        }
+        printf("    %2d %-6s%-12s %4dx%3dx%3d -> %4dx%3dx%3d  %7.4f + %7.4f  %5.1f%%\n", i, l->ops->kind, alg,
                l->in.c, l->in.h, l->in.w, l->out.c, l->out.h, l->out.w, tf[i] * 1e3 / reps / batch,
                tb[i] * 1e3 / reps / batch, 100.0 * (tf[i] + tb[i]) / total);
     }
@@ -182,7 +187,8 @@ int main(int argc, char **argv)
     double seconds = argc > 1 ? atof(argv[1]) : 2.0;
     bench_machine_line("bench_cnn", &machine_);
     printf("bench_cnn: the paper's CNN and the ResNet, weighted CE + SGD, no allocation per step; convolution "
-           "kernels %s\n", iw_conv_kernels());
+           "kernels %s; 3x3 layers train with Winograd F(2x2) and evaluate with F(4x4) where it saves "
+           "multiplications\n", iw_conv_kernels());
     const config cf[] = {
         {IW_MODEL_CNN, 1, 28, 16, 0}, {IW_MODEL_CNN, 1, 28, 64, 0}, {IW_MODEL_CNN, 3, 32, 16, 0},
         {IW_MODEL_CNN, 3, 32, 64, 0}, {IW_MODEL_CNN, 1, 28, 64, 1}, {IW_MODEL_CNN, 3, 32, 64, 1},

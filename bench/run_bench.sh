@@ -5,6 +5,13 @@
 #   bench/run_bench.sh [BUILD]        (make bench calls it with the build folder, default build)
 #   IW_BENCH_PATHS="avx2 portable"    limit the engine paths (default: all the CPU runs, best first)
 #   IW_BENCH_SECONDS=2                seconds per configuration (bench_cnn, bench_mlp, PyTorch peers)
+#   IW_BENCH_BEFORE=DIR               also run the engine benchmarks of another build folder (e.g. the
+#                                     build/ of a checkout of main, `make build/bench/bench_cnn ...`
+#                                     there) on the same paths, interleaved with these, and print a
+#                                     before/after table beside the PyTorch one
+#   IW_BENCH_SCALE=0                  skip the cluster-scale figures (bench_scale, bench_paper_cost:
+#                                     several minutes; they run once, on the CPU's best path,
+#                                     before the tables)
 #
 # Engine paths (IW_ENGINE_ISA): avx512 where /proc/cpuinfo lists avx512f, avx2 where it lists avx2
 # and fma, portable always. Each engine benchmark (BUILD/bench/bench_*, except bench_data_share,
@@ -22,6 +29,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 BUILD=${1:-build}
 SECONDS_PER=${IW_BENCH_SECONDS:-2}
+BEFORE=${IW_BENCH_BEFORE:-}
+if [ -n "$BEFORE" ] && [ ! -d "$BEFORE/bench" ]; then echo "run_bench.sh: IW_BENCH_BEFORE=$BEFORE has no bench/ folder" >&2; exit 2; fi
 OUT=$(mktemp -d /tmp/iwbench.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 
@@ -50,11 +59,18 @@ for path in $paths; do
   for b in "$BUILD"/bench/bench_*; do
     [ -x "$b" ] || continue
     name=$(basename "$b")
-    if [ "$name" = bench_data_share ]; then continue; fi
+    case $name in bench_data_share | bench_scale | bench_paper_cost) continue ;; esac
+    arg=$([ "$name" = bench_run ] && echo 1 || echo "$SECONDS_PER")
+    if [ -n "$BEFORE" ] && [ -x "$BEFORE/bench/$name" ]; then
+      echo "== $name (before: $BEFORE), engine path $path $(env_of_group "$group")"
+      # shellcheck disable=SC2046
+      if ! env $(env_of_group "$group") IW_ENGINE_ISA="$path" "$BEFORE/bench/$name" "$arg" | tee "$OUT/before.$path.$name"; then
+        echo "!! $name ($path, before) failed"; status=1
+      fi
+    fi
     echo "== $name, engine path $path $(env_of_group "$group")"
     # shellcheck disable=SC2046
-    if ! env $(env_of_group "$group") IW_ENGINE_ISA="$path" "$b" "$([ "$name" = bench_run ] && echo 1 || echo "$SECONDS_PER")" |
-        tee "$OUT/ours.$path.$name"; then
+    if ! env $(env_of_group "$group") IW_ENGINE_ISA="$path" "$b" "$arg" | tee "$OUT/ours.$path.$name"; then
       echo "!! $name ($path) failed"; status=1
     fi
   done
@@ -78,6 +94,16 @@ for group in $groups; do
   done
 done
 
+if [ "${IW_BENCH_SCALE:-1}" != 0 ]; then
+  for name in bench_paper_cost bench_scale; do
+    [ -x "$BUILD/bench/$name" ] || continue
+    echo "== $name (once, the CPU's best engine path)"
+    # bench_paper_cost takes seconds per configuration; bench_scale a folder (default: one in /tmp)
+    if [ "$name" = bench_paper_cost ]; then "$BUILD/bench/$name" "$SECONDS_PER"; else "$BUILD/bench/$name"; fi ||
+      { echo "!! $name failed"; status=1; }
+  done
+fi
+
 # label <tab> wall <tab> cpu <tab> unit, from "<label>: X ms/<unit>  (cpu Y ms/<unit>; ..."
 extract() {
   cat "$@" 2>/dev/null |
@@ -99,4 +125,25 @@ for path in $paths; do
           found = 1 }
       END { if (!found) print "(no workload measured on both sides for path " path ")" }' "$OUT/peer.tsv" "$OUT/ours.tsv"
 done
+if [ -n "$BEFORE" ]; then
+  echo "== before ($BEFORE) / after ($BUILD), by process CPU time (> 1: faster after; same machine, same run)"
+  printf '%-24s %-9s %16s %16s %8s %9s %9s\n' workload path before after speed-up before/PT after/PT
+  for path in $paths; do
+    group=$(group_of "$path")
+    extract "$OUT"/before."$path".* >"$OUT/before.tsv"
+    extract "$OUT"/ours."$path".* >"$OUT/ours.tsv"
+    extract "$OUT"/peer."$group".* >"$OUT/peer.tsv"
+    awk -F'\t' -v path="$path" '
+        FILENAME == ARGV[1] { peer[$1] = $3; next }
+        FILENAME == ARGV[2] { before[$1] = $3; next }
+        ($1 in before) && $3 > 0 {
+            unit = $4 == "example" ? "ms/ex " : "ms/run"
+            fmt = $4 == "example" ? "%-24s %-9s %9.4f %s %9.4f %s %8.2f" : "%-24s %-9s %9.0f %s %9.0f %s %8.2f"
+            printf fmt, $1, path, before[$1], unit, $3, unit, before[$1] / $3
+            if (($1 in peer) && peer[$1] > 0) printf " %9.2f %9.2f", before[$1] / peer[$1], $3 / peer[$1]
+            printf "\n"; found = 1 }
+        END { if (!found) print "(no workload measured before and after for path " path ")" }' \
+        "$OUT/peer.tsv" "$OUT/before.tsv" "$OUT/ours.tsv"
+  done
+fi
 exit $status

@@ -5,7 +5,8 @@
 #
 #   scripts/deps.sh build   compiler, MPI, parallel HDF5, OpenBLAS, libyaml   (default)
 #   scripts/deps.sh run     build + the default sweep's data (Fashion-MNIST) and gnuplot
-#   scripts/deps.sh check   run + what the tests use: h5py, xarray, Slurm + munge, valgrind
+#   scripts/deps.sh check   run + what the tests use: h5py, xarray, Slurm + munge, valgrind, and for
+#                           the multi-node cluster (scripts/cluster-local.sh) openssh, iproute2
 #   scripts/deps.sh bench   run + PyTorch (peer figures)
 #   scripts/deps.sh fuzz    build + clang/libFuzzer
 set -u
@@ -16,7 +17,7 @@ run_pkgs="$build_pkgs dataset-fashion-mnist gnuplot-nox fonts-liberation"
 case "$what" in
   build) pkgs=$build_pkgs ;;
   run)   pkgs=$run_pkgs ;;
-  check) pkgs="$run_pkgs python3-h5py python3-numpy python3-xarray python3-netcdf4 python3-h5netcdf python3-yaml slurm-wlm munge valgrind procps bc clang libclang-rt-14-dev" ;;
+  check) pkgs="$run_pkgs python3-h5py python3-numpy python3-xarray python3-netcdf4 python3-h5netcdf python3-yaml slurm-wlm munge valgrind procps bc clang libclang-rt-14-dev openssh-server openssh-client iproute2 util-linux" ;;
   bench) pkgs="$run_pkgs python3-torch python3-numpy" ;;
   fuzz)  pkgs="$build_pkgs clang libclang-rt-14-dev" ;;
   *) echo "deps.sh: unknown set '$what' (build, run, check, bench, fuzz)" >&2; exit 2 ;;

@@ -32,7 +32,10 @@
  *     (batchnorm), ENUM int8 index (sampling), FLAG and ENUM with CF attributes flag_values /
  *     flag_meanings; /runs/status int8 likewise (iw_status_defs); provenance as in
  *     src/store/schema.c.
- *   strings (root attributes, description, /spec) are variable-length UTF-8.
+ *   strings (root attributes, description, /spec) are variable-length UTF-8; /runs/host, written
+ *     by every rank in parallel (which parallel HDF5 1.10 cannot do for variable-length strings),
+ *     is a netCDF char array [R, 64] with the hidden dimension host_strlen: xarray
+ *     decodes it into strings with both engines, h5py reads S1 [R, 64].
  *   fill values: NaN for metrics, boundary, logits, wall_seconds, cpu_seconds; 0 for integers
  *     (status 0 = pending, attempt 0 = never written, train_class_count); -1 for /test_labels.
  *   /x, /y: G points from min to max inclusive (linspace) of record.boundary_range.
@@ -69,6 +72,8 @@ typedef struct iw_run_provenance {
     int32_t attempt;               /* 1 for the first attempt, +1 for each rerun */
     int64_t slurm_job_id;          /* 0 outside Slurm */
     int32_t slurm_restart_count;   /* SLURM_RESTART_COUNT, 0 outside Slurm or first start */
+    const char *host;              /* host name of the rank's node (gethostname); stored in
+                                      /runs/host, cut to IW_STORE_HOST_LEN bytes; NULL = "" */
 } iw_run_provenance;
 
 /* Rank 0, before the lock: can a store be made at `path`? Not a folder; its folder exists (made,
@@ -99,6 +104,10 @@ typedef struct iw_store_state {
  * at once, so that the caller can announce the removal the moment it happens (a kill later in the
  * start-up cannot leave it unannounced). */
 int iw_store_check(const char *path, const iw_spec *spec, int dry, iw_store_state *check, iw_error *err);
+/* Bytes of each /runs/host entry (HOST_NAME_MAX on Linux, so a Linux host name is never cut):
+ * ASCII, NUL-padded, in a netCDF char array [R, IW_STORE_HOST_LEN] (layout: src/store/schema.h).
+ * A store made before /runs/host existed is still opened and resumed; it records no hosts. */
+#define IW_STORE_HOST_LEN 64
 
 /* Collective over comm. *created is set to 1 when a new store was made. */
 int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw_store_info *info,

@@ -35,6 +35,7 @@
 #define IW_READ_MAX_AXES 16
 #define IW_READ_MAX_METRICS 64
 #define IW_READ_NAME 64
+#define IW_READ_HOST 65   /* a /runs/host entry (up to 64 bytes) and its NUL */
 
 typedef struct iw_read_axis {
     char name[IW_READ_NAME];   /* the /runs/<name> dataset */
@@ -68,6 +69,7 @@ typedef struct iw_store_reader {
     int32_t *worker_rank;      /* [R] -1 when absent */
     int32_t *attempt;          /* [R] 0 when absent */
     int64_t *slurm_job_id;     /* [R] 0 when absent */
+    char (*host)[IW_READ_HOST];/* [R] /runs/host (the node that ran the run), "" when absent */
     int n_metrics;
     char metric_names[IW_READ_MAX_METRICS][IW_READ_NAME];
     /* /boundary (synthetic2d): S recorded epochs on a G x G grid; 0 when absent */

@@ -7,7 +7,8 @@
  * output from the bias, taps in the order ci, ky, kx); the weight gradient has an AVX-512 and an
  * AVX2 kernel (conv_direct_avx512.c, conv_direct_avx2.c) that give the same bits. The plain C
  * forward here sums the same taps with separate multiplies and adds; without a vector path the
- * weight gradient is left to conv2d.c's im2col backward.
+ * weight gradient is left to conv2d.c's im2col backward. A fused ReLU (cfg->relu) is applied as
+ * the outputs are stored, and its mask as the weight-gradient kernels read dy.
  */
 #include "conv.h"
 
@@ -34,7 +35,7 @@ static void direct_portable(const iw_conv2d_config *c, iw_shape in, iw_shape out
                             }
                         }
                     }
-                    yp[(size_t)oy * Wo + ox] = sum;
+                    yp[(size_t)oy * Wo + ox] = c->relu && !(sum > 0.0f) ? 0.0f : sum;
                 }
         }
 }
@@ -42,12 +43,12 @@ static void direct_portable(const iw_conv2d_config *c, iw_shape in, iw_shape out
 #define MAX_K 16 /* wider kernels take the plain C forward (conv2d.c sends at most 27 taps per output) */
 
 int iw_conv_direct_backward_weights(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch,
-                                    const float *x, const float *dy, float *dW, float *db)
+                                    const float *x, const float *y, const float *dy, float *dW, float *db)
 {
     if (c->kernel != 3 || c->stride != 1) return 0;
     switch (iw_engine_isa()) {
-    case IW_ISA_AVX512: iw_conv_direct_weights3_avx512(c, in, out, batch, x, dy, dW, db); return 1;
-    case IW_ISA_AVX2: iw_conv_direct_weights3_avx2(c, in, out, batch, x, dy, dW, db); return 1;
+    case IW_ISA_AVX512: iw_conv_direct_weights3_avx512(c, in, out, batch, x, y, dy, dW, db); return 1;
+    case IW_ISA_AVX2: iw_conv_direct_weights3_avx2(c, in, out, batch, x, y, dy, dW, db); return 1;
     default: return 0;
     }
 }

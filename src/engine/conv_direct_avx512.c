@@ -35,7 +35,7 @@ __attribute__((target("avx512f"))) static inline float reduce16(__m512 v)
  * lanes at the end of each (co, ci). */
 __attribute__((target("avx512f,fma"))) void
 iw_conv_direct_weights3_avx512(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch, const float *x,
-                       const float *dy, float *dW, float *db)
+                       const float *y, const float *dy, float *dW, float *db)
 {
     const int pad = c->pad, H = in.h, W = in.w, Ho = out.h, Wo = out.w;
     const size_t in_size = iw_shape_size(in), out_size = iw_shape_size(out), P = (size_t)Ho * Wo;
@@ -49,8 +49,12 @@ iw_conv_direct_weights3_avx512(const iw_conv2d_config *c, iw_shape in, iw_shape 
                 for (int j = 0; j < batch; j++) {
                     const float *xp = x + j * in_size + (size_t)ci * H * W;
                     const float *gp = dy + j * out_size + co * P + ox0;
+                    const float *yp = y ? y + j * out_size + co * P + ox0 : NULL;
                     for (int oy = 0; oy < Ho; oy++) {
                         __m512 g = _mm512_maskz_loadu_ps(lanes, gp + (size_t)oy * Wo);
+                        if (yp) /* the fused ReLU's mask: lanes where y > 0 keep g, the others +0 */
+                            g = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(lanes, yp + (size_t)oy * Wo),
+                                                                       _mm512_setzero_ps(), _CMP_GT_OQ), g);
                         if (ci == 0) bsum = _mm512_add_ps(bsum, g);
 #define TAP_ROW(ky, t0, t1, t2)                                                                          \
                         {                                                                                \
@@ -87,8 +91,8 @@ iw_conv_direct_weights3_avx512(const iw_conv2d_config *c, iw_shape in, iw_shape 
 }
 #else
 void iw_conv_direct_weights3_avx512(const iw_conv2d_config *c, iw_shape in, iw_shape out, int batch, const float *x,
-                                    const float *dy, float *dW, float *db)
+                                    const float *y, const float *dy, float *dW, float *db)
 {
-    (void)c; (void)in; (void)out; (void)batch; (void)x; (void)dy; (void)dW; (void)db;
+    (void)c; (void)in; (void)out; (void)batch; (void)x; (void)y; (void)dy; (void)dW; (void)db;
 }
 #endif

@@ -20,7 +20,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-#define AVX2 __attribute__((target("avx2,fma")))
+#include "simd_avx2.h"
 #define ROWS 6
 
 /* The first n lanes (0 <= n <= 8) of a maskload mask. */

@@ -71,6 +71,7 @@ int iw_layer_harness_create(iw_layer_harness *h, iw_layer *layer, iw_shape in, i
     layer->grads = h->grads;
     layer->n_params = h->sizes.params;
     layer->n_weights = h->sizes.weights;
+    layer->positions = h->sizes.positions ? h->sizes.positions : (size_t)h->sizes.out.h * h->sizes.out.w;
     layer->buffers = h->buffers;
     layer->n_buffers = h->sizes.buffers;
     layer->saved = h->saved;

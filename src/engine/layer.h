@@ -42,6 +42,8 @@ typedef struct iw_layer_sizes {
     size_t buffers;       /* non-trainable persistent floats (running statistics) */
     size_t saved;         /* floats kept from forward to backward, for max_batch examples */
     size_t workspace;     /* transient floats needed during forward or backward */
+    size_t positions;     /* output positions per example at which each weight is applied (the
+                             multiply-add count is weights x positions); 0: out.h * out.w */
 } iw_layer_sizes;
 
 typedef struct iw_layer_ops {
@@ -60,6 +62,7 @@ struct iw_layer {
     int max_batch;
     float *params, *grads;    /* n_params floats each, slices of the net's vectors */
     size_t n_params, n_weights;
+    size_t positions;         /* from sizes.positions (out.h * out.w when that was 0) */
     float *buffers;           /* n_buffers */
     size_t n_buffers;
     float *saved;             /* sizes.saved floats */
@@ -72,6 +75,14 @@ iw_layer *iw_layer_relu_new(void);
 iw_layer *iw_layer_batchnorm_new(void);              /* per channel c over B*h*w values; eps 1e-5 */
 iw_layer *iw_layer_dropout_new(float p);             /* inverted dropout: keep with 1-p, scale 1/(1-p) */
 iw_layer *iw_layer_conv2d_new(int out_channels, int kernel, int stride, int pad);
+/* A conv2d followed by a ReLU, in one layer: y = max(conv(x) + b, 0), the same values and
+ * gradients as the two layers, with fewer passes over the output (the F(4x4) Winograd kernels
+ * apply the ReLU in their output transform and its mask in their output-gradient transform). */
+iw_layer *iw_layer_conv2d_relu_new(int out_channels, int kernel, int stride, int pad);
+/* The same followed by a 2x2 max pooling with stride 2 (nn.MaxPool2d(2)): output (out_channels,
+ * Ho/2, Wo/2). The Winograd kernels pool as they write the output (even Ho, Wo), so the whole
+ * convolution output is never stored, and build the gradient of the window's maximum directly. */
+iw_layer *iw_layer_conv2d_relu_pool_new(int out_channels, int kernel, int stride, int pad);
 iw_layer *iw_layer_maxpool_new(int kernel, int stride);
 iw_layer *iw_layer_global_avgpool_new(void);
 iw_layer *iw_layer_resblock_new(int out_channels, int stride, int batchnorm); /* basic block */
@@ -115,6 +126,10 @@ void iw_layer_dropout_use_mask(iw_layer *layer, const float *keep);
  * ownership of layers[0..n) (freed on failure too). cfg supplies input, n_classes (the last
  * layer's output size must equal it), init and max_batch. */
 iw_net *iw_net_create_from_layers(const iw_net_config *cfg, iw_layer **layers, int n, iw_error *err);
+
+/* The output of layer i (0 <= i < layer count) of the last forward, (batch, out) floats, valid until
+ * the next forward (tools that look inside a network, e.g. bench/trajectory_flips.c). */
+const float *iw_net_activation(const iw_net *net, int i);
 
 /* Network building, used by the model builders (model_mlp.c, model_cnn.c, model_resnet.c):
  * append layers in order; iw_net_create then plans and allocates. */
@@ -160,6 +175,16 @@ double iw_loss_softmax_affine(const float *z, int K, int y, double scale, const 
  * (loss_logit_adjusted.c). */
 void iw_loss_ldam_margins(const int64_t *counts, int K, double *relative_margin);
 void iw_loss_log_priors(const int64_t *counts, int K, double *log_prior);
+
+/* 2x2 max pooling with stride 2 of `planes` planes H x W into (H/2) x (W/2) (maxpool.c, the maxpool
+ * layer's kernels): argmax indices within each input plane into arg when non-NULL (the first
+ * maximum in row-major order; NaN propagates). */
+void iw_maxpool2x2(size_t planes, int H, int W, const float *x, float *y, int32_t *arg);
+
+/* ReLU on n floats (relu.c), also for layers that fuse one: y = max(y, 0) in place (NaN -> 0, as
+ * the relu layer), and dx = dy * [y > 0] with y the ReLU's output. */
+void iw_relu_inplace(size_t n, float *y);
+void iw_relu_grad(size_t n, const float *restrict y, const float *restrict dy, float *restrict dx);
 
 /* SGD on n floats with PyTorch's semantics: g' = g + l2*p; v = momentum*v + g'; p -= lr*v
  * (momentum 0: p -= lr*g', v untouched). */

@@ -15,6 +15,8 @@
 #ifdef IW_X86_KERNELS
 #include <immintrin.h>
 
+#include "simd_avx2.h"
+
 /* 2x2 windows, stride 2, 16 outputs at a time: the even and odd columns of the two input rows
  * come from two-source permutes; the same scan order and tie rule as the plain loop. */
 __attribute__((target("avx512f"))) static void
@@ -55,41 +57,19 @@ maxpool2_avx512(size_t planes, int H, int W, int Ho, int Wo, const float *x, flo
 }
 
 /* The same with AVX2, 8 outputs at a time (maskload for the ragged end of a row, 4/2/1-lane
- * stores from registers: AVX2's masked store is microcoded on AMD CPUs). */
-__attribute__((target("avx2"))) static inline void store_first8(float *p, __m256 v, int n)
-{
-    if (n == 8) {
-        _mm256_storeu_ps(p, v);
-        return;
-    }
-    __m128 x = _mm256_castps256_ps128(v);
-    if (n >= 4) {
-        _mm_storeu_ps(p, x);
-        x = _mm256_extractf128_ps(v, 1);
-        p += 4;
-        n -= 4;
-    }
-    if (n >= 2) {
-        _mm_storel_pi((__m64 *)p, x);
-        x = _mm_movehl_ps(x, x);
-        p += 2;
-        n -= 2;
-    }
-    if (n) _mm_store_ss(p, x);
-}
-
-__attribute__((target("avx2"))) static inline __m256 even8(__m256 x, __m256 y)
+ * stores from registers: store_first8 of simd_avx2.h). */
+AVX2 static inline __m256 even8(__m256 x, __m256 y)
 {
     __m256 t = _mm256_shuffle_ps(x, y, _MM_SHUFFLE(2, 0, 2, 0));
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
 }
-__attribute__((target("avx2"))) static inline __m256 odd8(__m256 x, __m256 y)
+AVX2 static inline __m256 odd8(__m256 x, __m256 y)
 {
     __m256 t = _mm256_shuffle_ps(x, y, _MM_SHUFFLE(3, 1, 3, 1));
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 
-__attribute__((target("avx2"))) static void
+AVX2 static void
 maxpool2_avx2(size_t planes, int H, int W, int Ho, int Wo, const float *x, float *y, int32_t *arg)
 {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), lane2 = _mm256_add_epi32(lane, lane);
@@ -99,8 +79,7 @@ maxpool2_avx2(size_t planes, int H, int W, int Ho, int Wo, const float *x, float
             const float *r0 = xp + (size_t)(2 * oy) * W, *r1 = r0 + W;
             for (int ox = 0; ox < Wo; ox += 8) {
                 int n = Wo - ox < 8 ? Wo - ox : 8, cols = 2 * n; /* input columns used: 2ox .. 2ox+cols */
-                const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), lane);
-                const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - 8), lane);
+                const __m256i m0 = lanes_between(0, cols), m1 = lanes_between(0, cols - 8);
                 __m256 a0 = _mm256_maskload_ps(r0 + 2 * ox, m0), a1 = _mm256_maskload_ps(r0 + 2 * ox + 8, m1);
                 __m256 b0 = _mm256_maskload_ps(r1 + 2 * ox, m0), b1 = _mm256_maskload_ps(r1 + 2 * ox + 8, m1);
                 __m256 v[4] = {even8(a0, a1), odd8(a0, a1), even8(b0, b1), odd8(b0, b1)};
@@ -146,14 +125,11 @@ static int maxpool_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_si
     return 0;
 }
 
-static void maxpool_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, float *y)
+/* Max pooling of `planes` planes H x W (k x k windows, stride s) into Ho x Wo, with the argmax
+ * indices when arg is non-NULL. */
+static void maxpool_planes(size_t planes, int k, int s, int H, int W, int Ho, int Wo, const float *x, float *y,
+                           int32_t *arg)
 {
-    const maxpool_config *c = layer->config;
-    const int k = c->kernel, s = c->stride, H = layer->in.h, W = layer->in.w;
-    const int Ho = layer->out.h, Wo = layer->out.w;
-    /* backward needs the argmax only after a training forward; evaluation skips it */
-    int32_t *arg = ctx->training ? (int32_t *)layer->saved : NULL;
-    const size_t planes = (size_t)ctx->batch * layer->in.c;
 #ifdef HAVE_MAXPOOL2_X86
     if (k == 2 && s == 2 && iw_engine_isa() == IW_ISA_AVX512) {
         maxpool2_avx512(planes, H, W, Ho, Wo, x, y, arg);
@@ -184,6 +160,20 @@ static void maxpool_forward(iw_layer *layer, const iw_layer_ctx *ctx, const floa
                 if (ap) ap[oy * Wo + ox] = best;
             }
     }
+}
+
+void iw_maxpool2x2(size_t planes, int H, int W, const float *x, float *y, int32_t *arg)
+{
+    maxpool_planes(planes, 2, 2, H, W, H / 2, W / 2, x, y, arg);
+}
+
+static void maxpool_forward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, float *y)
+{
+    const maxpool_config *c = layer->config;
+    /* backward needs the argmax only after a training forward; evaluation skips it */
+    int32_t *arg = ctx->training ? (int32_t *)layer->saved : NULL;
+    maxpool_planes((size_t)ctx->batch * layer->in.c, c->kernel, c->stride, layer->in.h, layer->in.w, layer->out.h,
+                   layer->out.w, x, y, arg);
 }
 
 static void maxpool_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float *x, const float *y,

@@ -5,10 +5,13 @@
  * No padding (1x28x28 -> 64x3x3 before the dense layers, 3x32x32 -> 128x4x4); the first dense
  * layer flattens (c, h, w). Defaults c = 64, 64, 128, 128, 128 and f = 512, 128 (cfg->channels
  * and cfg->fc override them). Batch norm goes after each conv and hidden dense layer, before the
- * ReLU; dropout after the ReLU of the hidden dense layers only. Where a pooling follows, the
- * ReLU is applied after it: max pooling commutes with ReLU (same outputs, same gradients, ties
- * included, since both are monotone and zero gradient flows where the maximum is <= 0), and the
- * ReLU then touches a quarter of the values.
+ * ReLU; dropout after the ReLU of the hidden dense layers only. Without batch norm each conv, its
+ * ReLU and the pooling after it are one layer (iw_layer_conv2d_relu_new, _relu_pool_new: the ReLU
+ * and the pooling applied as the conv writes its output, their gradient built as it reads its
+ * gradient; the same values and gradients as the three layers). With batch norm, where a
+ * pooling follows, the ReLU is applied after it: max pooling commutes with ReLU (same outputs,
+ * same gradients, ties included, since both are monotone and zero gradient flows where the maximum
+ * is <= 0), and the ReLU then touches a quarter of the values.
  */
 #include "layer.h"
 
@@ -44,10 +47,16 @@ int iw_model_build_cnn(iw_net *net, const iw_net_config *cfg, iw_error *err)
                             "two 2x2 poolings (need at least 18x18)", cfg->input.h, cfg->input.w);
 
     for (int i = 0; i < 5; i++) {
+        const int pool = i == 1 || i == 4;
+        if (!cfg->batchnorm) {
+            iw_layer *conv = pool ? iw_layer_conv2d_relu_pool_new(ch[i], 3, 1, 0) : iw_layer_conv2d_relu_new(ch[i], 3, 1, 0);
+            if (iw_net_append(net, conv, err)) return -1;
+            continue;
+        }
         if (iw_net_append(net, iw_layer_conv2d_new(ch[i], 3, 1, 0), err)) return -1;
-        if (cfg->batchnorm && iw_net_append(net, iw_layer_batchnorm_new(), err)) return -1;
+        if (iw_net_append(net, iw_layer_batchnorm_new(), err)) return -1;
         /* relu(maxpool(x)) == maxpool(relu(x)), gradients included; the ReLU then sees 4x less */
-        if ((i == 1 || i == 4) && iw_net_append(net, iw_layer_maxpool_new(2, 2), err)) return -1;
+        if (pool && iw_net_append(net, iw_layer_maxpool_new(2, 2), err)) return -1;
         if (iw_net_append(net, iw_layer_relu_new(), err)) return -1;
     }
     for (int i = 0; i < n_fc; i++) {

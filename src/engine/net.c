@@ -76,6 +76,7 @@ static int net_plan(iw_net *net, iw_error *err)
         l->max_batch = cfg->max_batch;
         l->n_params = sizes[i].params;
         l->n_weights = sizes[i].weights;
+        l->positions = sizes[i].positions ? sizes[i].positions : (size_t)sizes[i].out.h * sizes[i].out.w;
         l->n_buffers = sizes[i].buffers;
         net->param_offset[i] = net->n_params;
         net->n_params += sizes[i].params;
@@ -262,9 +263,14 @@ double iw_net_forward_macs(const iw_net *net)
     double macs = 0.0;
     for (int i = 0; i < net->n_layers; i++) {
         const iw_layer *l = net->layers[i];
-        macs += (double)l->n_weights * l->out.h * l->out.w;
+        macs += (double)l->n_weights * (double)l->positions;
     }
     return macs;
+}
+
+const float *iw_net_activation(const iw_net *net, int i)
+{
+    return i >= 0 && i < net->n_layers ? net->act[i] : NULL;
 }
 
 size_t iw_net_param_count(const iw_net *net) { return net->n_params; }

@@ -12,6 +12,14 @@ static int relu_plan(iw_layer *layer, iw_shape in, int max_batch, iw_layer_sizes
 /* Blocks of 16 with restrict let GCC's -O2 vectoriser (cheap cost model: no alias checks, no
  * unknown trip counts) turn these into branch-free max/select instructions; a branchy scalar loop
  * mispredicts on every other value of a random-sign activation. */
+void iw_relu_inplace(size_t n, float *y)
+{
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) y[i + k] = y[i + k] > 0.0f ? y[i + k] : 0.0f;
+    for (; i < n; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+}
+
 static void relu_values(size_t n, const float *restrict x, float *restrict y)
 {
     size_t i = 0;
@@ -20,7 +28,7 @@ static void relu_values(size_t n, const float *restrict x, float *restrict y)
     for (; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
-static void relu_grad(size_t n, const float *restrict y, const float *restrict dy, float *restrict dx)
+void iw_relu_grad(size_t n, const float *restrict y, const float *restrict dy, float *restrict dx)
 {
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
@@ -41,7 +49,7 @@ static void relu_backward(iw_layer *layer, const iw_layer_ctx *ctx, const float 
 {
     (void)in;
     if (!din) return;
-    relu_grad((size_t)ctx->batch * iw_shape_size(layer->in), out, dout, din);
+    iw_relu_grad((size_t)ctx->batch * iw_shape_size(layer->in), out, dout, din);
 }
 
 static const iw_layer_ops relu_ops = {

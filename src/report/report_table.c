@@ -139,6 +139,30 @@ void iw_report_format_evaluated(const iw_store_reader *rd, char *out, size_t siz
 }
 
 /* ---- summary ---- */
+
+/* "hosts:" line: runs finished per host (/runs/host), in order of first appearance; nothing when
+ * the store records no host (one made before /runs/host, or nothing finished yet). */
+static void report_hosts(const iw_store_reader *rd, FILE *out)
+{
+    enum { SHOWN = 16 };
+    const char *name[SHOWN];
+    int64_t count[SHOWN], more = 0;
+    int n = 0;
+    for (int64_t r = 0; r < rd->runs; r++) {
+        if (rd->status[r] == IW_STATUS_PENDING || !rd->host[r][0]) continue;
+        int k = 0;
+        while (k < n && strcmp(name[k], rd->host[r]) != 0) k++;
+        if (k == n && n == SHOWN) { more++; continue; }
+        if (k == n) { name[n] = rd->host[r]; count[n++] = 0; }
+        count[k]++;
+    }
+    if (n == 0) return;
+    fprintf(out, "hosts:   ");
+    for (int k = 0; k < n; k++) fprintf(out, " %s: %lld runs;", name[k], (long long)count[k]);
+    if (more) fprintf(out, " %lld runs on other hosts", (long long)more);
+    fprintf(out, "\n");
+}
+
 int iw_report_summary(const iw_store_reader *rd, FILE *out, iw_error *err)
 {
     int64_t count[IW_STATUS_COUNT] = {0}, other = 0;
@@ -198,6 +222,7 @@ int iw_report_summary(const iw_store_reader *rd, FILE *out, iw_error *err)
         }
         fprintf(out, "\n");
     }
+    report_hosts(rd, out);
     int64_t retried = 0;
     for (int64_t r = 0; r < rd->runs; r++) retried += rd->attempt[r] > 1;
     if (retried) fprintf(out, "retried:  %lld runs needed more than one attempt\n", (long long)retried);

@@ -131,6 +131,53 @@ static int read_run_extras(iw_store_reader *rd, hid_t file, iw_error *err)
     return 0;
 }
 
+/* /runs/host into out[n]: iwsweep's netCDF char array [n, L] (schema.h), or a 1-D array of n
+ * fixed- or variable-length strings as other writers may store it; each entry NUL-terminated, cut
+ * to IW_READ_HOST - 1 bytes. -1 when absent or of another shape or type. */
+static int read_hosts(hid_t file, const char *path, int64_t n, char (*out)[IW_READ_HOST])
+{
+    hsize_t dims[2] = {0, 0};
+    int rank = h5_dataset_dims(file, path, dims, 2);
+    if (rank < 1 || (int64_t)dims[0] != n) return -1;
+    hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
+    if (d < 0) return -1;
+    hid_t ft = H5Dget_type(d);
+    int rc = -1;
+    if (H5Tget_class(ft) == H5T_STRING && rank == 2 && H5Tis_variable_str(ft) == 0 && H5Tget_size(ft) == 1) {
+        size_t L = (size_t)dims[1], keep = L < IW_READ_HOST - 1 ? L : IW_READ_HOST - 1;
+        char *chars = malloc((size_t)n * L + 1); /* read as the file's own type: the bytes as they are */
+        if (chars && H5Dread(d, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, chars) >= 0) {
+            for (int64_t r = 0; r < n; r++) {
+                memcpy(out[r], chars + (size_t)r * L, keep);
+                out[r][keep] = '\0';
+            }
+            rc = 0;
+        }
+        free(chars);
+    } else if (H5Tget_class(ft) == H5T_STRING && rank == 1) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, H5Tis_variable_str(ft) > 0 ? H5T_VARIABLE : IW_READ_HOST);
+        H5Tset_cset(mt, H5Tget_cset(ft));
+        if (H5Tis_variable_str(ft) > 0) {
+            char **vs = calloc((size_t)n, sizeof *vs);
+            if (vs && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, vs) >= 0) {
+                for (int64_t r = 0; r < n; r++) snprintf(out[r], IW_READ_HOST, "%s", vs[r] ? vs[r] : "");
+                hid_t space = H5Dget_space(d);
+                H5Dvlen_reclaim(mt, space, H5P_DEFAULT, vs);
+                H5Sclose(space);
+                rc = 0;
+            }
+            free(vs);
+        } else { /* converted to NUL-terminated strings of IW_READ_HOST bytes */
+            rc = H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0 ? -1 : 0;
+        }
+        H5Tclose(mt);
+    }
+    H5Tclose(ft);
+    H5Dclose(d);
+    return rc;
+}
+
 /* ---- open / close ---- */
 static int reader_load(iw_store_reader *rd, iw_error *err)
 {
@@ -162,7 +209,9 @@ static int reader_load(iw_store_reader *rd, iw_error *err)
     rd->worker_rank = malloc((size_t)R * sizeof *rd->worker_rank);
     rd->attempt = malloc((size_t)R * sizeof *rd->attempt);
     rd->slurm_job_id = malloc((size_t)R * sizeof *rd->slurm_job_id);
-    if (!rd->status || !rd->wall_seconds || !rd->cpu_seconds || !rd->worker_rank || !rd->attempt || !rd->slurm_job_id)
+    rd->host = malloc((size_t)R * sizeof *rd->host);
+    if (!rd->status || !rd->wall_seconds || !rd->cpu_seconds || !rd->worker_rank || !rd->attempt || !rd->slurm_job_id ||
+        !rd->host)
         return iw_error_set(err, "out of memory for %lld runs", (long long)R);
     if (read_numeric(file, "/runs/status", H5T_NATIVE_INT8, R, rd->status) < 0)
         return iw_error_set(err, "%s: cannot read /runs/status (expected int8[%lld])", rd->path, (long long)R);
@@ -176,6 +225,8 @@ static int reader_load(iw_store_reader *rd, iw_error *err)
         memset(rd->attempt, 0, (size_t)R * sizeof *rd->attempt);
     if (read_numeric(file, "/runs/slurm_job_id", H5T_NATIVE_INT64, R, rd->slurm_job_id) < 0)
         memset(rd->slurm_job_id, 0, (size_t)R * sizeof *rd->slurm_job_id);
+    if (read_hosts(file, "/runs/host", R, rd->host) < 0) /* stores made before /runs/host */
+        memset(rd->host, 0, (size_t)R * sizeof *rd->host);
     if (reader_read_axes(rd, file, err) < 0) return -1;
 
     if (!h5_link_exists(file, "/metrics")) return iw_error_set(err, "%s: group /metrics is missing", rd->path);
@@ -281,6 +332,7 @@ void iw_store_reader_close(iw_store_reader *rd)
     free(rd->worker_rank);
     free(rd->attempt);
     free(rd->slurm_job_id);
+    free(rd->host);
     free(rd->boundary_epoch);
     free(rd->boundary_x);
     free(rd->boundary_y);

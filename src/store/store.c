@@ -106,6 +106,7 @@ static int open_parallel(iw_store *s, iw_error *err)
     for (int p = 0; p < STORE_PROV_COUNT; p++) {
         char name[128];
         snprintf(name, sizeof name, "/runs/%s", store_prov_defs[p].name);
+        if (store_prov_defs[p].optional && !h5_link_exists(s->file, name)) continue; /* made before it: not recorded */
         if ((s->prov[p] = H5Dopen2(s->file, name, H5P_DEFAULT)) < 0)
             return h5_fail(err, "%s: cannot open %s", s->path, name);
     }
@@ -184,13 +185,14 @@ fail:
 
 const char *iw_store_notice(const iw_store *store) { return store ? store->notice : ""; }
 
-/* One element [run] of a 1-D /runs dataset. */
-static int write_element(hid_t dset, hid_t mtype, int64_t run, const void *value)
+/* Element [run] of a 1-D /runs dataset, or row [run, 0..n) of a 2-D one (n = 0: 1-D). */
+static int write_element(hid_t dset, hid_t mtype, int64_t run, hsize_t n, const void *value)
 {
-    hsize_t start = (hsize_t)run, count = 1;
+    hsize_t start[2] = {(hsize_t)run, 0}, count[2] = {1, n};
+    int rank = n ? 2 : 1;
     hid_t fspace = H5Dget_space(dset);
-    hid_t mspace = H5Screate_simple(1, &count, NULL);
-    int rc = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) < 0 ||
+    hid_t mspace = H5Screate_simple(rank, count, NULL);
+    int rc = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
              H5Dwrite(dset, mtype, mspace, fspace, H5P_DEFAULT, value) < 0 ? -1 : 0;
     H5Sclose(mspace);
     H5Sclose(fspace);
@@ -216,8 +218,20 @@ static int write_provenance(iw_store *s, int64_t run, const iw_run_provenance *p
 {
     for (int p = 0; p < STORE_PROV_COUNT; p++) {
         const store_prov_def *def = &store_prov_defs[p];
-        if (write_element(s->prov[p], store_memory_type(def->type), run, (const char *)prov + def->offset) < 0)
-            return h5_fail(NULL, "provenance");
+        if (s->prov[p] < 0) continue; /* an optional field the store was made without */
+        const void *value = (const char *)prov + def->offset;
+        char text[STORE_TEXT_LEN] = {0}; /* STORE_TEXT: a row of the char array, NUL-padded */
+        if (def->type == STORE_TEXT) {
+            const char *str = *(const char *const *)value;
+            for (size_t i = 0; str && str[i] && i < sizeof text; i++)
+                text[i] = str[i] >= 0x20 && str[i] < 0x7f ? str[i] : '?'; /* ASCII, as _Encoding says */
+            value = text;
+        }
+        hid_t mtype = store_memory_type(def->type);
+        hsize_t row = def->type == STORE_TEXT ? STORE_TEXT_LEN : 0;
+        int rc = mtype < 0 ? -1 : write_element(s->prov[p], mtype, run, row, value);
+        if (mtype >= 0) H5Tclose(mtype);
+        if (rc < 0) return h5_fail(NULL, "provenance");
     }
     return 0;
 }
@@ -271,7 +285,7 @@ int iw_store_write_status(iw_store *s, int64_t run, int status, const iw_run_pro
     if (prov && write_provenance(s, run, prov) < 0)
         return iw_error_set(err, "%s: cannot write the provenance of run %lld", s->path, (long long)run);
     int8_t value = (int8_t)status;
-    if (write_element(s->status, H5T_NATIVE_INT8, run, &value) < 0)
+    if (write_element(s->status, H5T_NATIVE_INT8, run, 0, &value) < 0)
         return h5_fail(err, "%s: cannot write the status of run %lld", s->path, (long long)run);
     return 0;
 }

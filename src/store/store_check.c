@@ -141,8 +141,9 @@ static int check_dataset(hid_t file, const char *name, int rank, const hsize_t *
     return 0;
 }
 
-/* Every dataset a run writes must exist with the sweep's shape. A store without some of them was
- * made by an older iwsweep (the datasets a run writes are made with the store, never later:
+/* Every dataset a run writes must exist with the sweep's shape (except the provenance marked
+ * optional in schema.c, /runs/host: a store made before it is resumed and records no hosts). A
+ * store without some of them was made by an older iwsweep (the datasets a run writes are made with the store, never later:
  * docs/DESIGN.md, durability contract), so it cannot be resumed; the message names what it lacks.
  * A dataset of the wrong shape: damaged, or another version's layout. */
 static int check_datasets(hid_t file, const char *shown, const store_shape *shape, const iw_store_state *c,
@@ -158,7 +159,12 @@ static int check_datasets(hid_t file, const char *shown, const store_shape *shap
     }
     for (int p = 0; p < STORE_PROV_COUNT; p++) {
         snprintf(name, sizeof name, "/runs/%s", store_prov_defs[p].name);
-        wrong |= check_dataset(file, name, 1, &R, missing, sizeof missing, &n_missing) == 2;
+        if (store_prov_defs[p].optional && !h5_link_exists(file, name)) continue; /* a store made before it */
+        if (store_prov_defs[p].type == STORE_TEXT)
+            wrong |= check_dataset(file, name, 2, (const hsize_t[]){R, STORE_TEXT_LEN}, missing, sizeof missing,
+                                   &n_missing) == 2;
+        else
+            wrong |= check_dataset(file, name, 1, &R, missing, sizeof missing, &n_missing) == 2;
     }
     if (shape->n_boundary > 0) {
         const hsize_t want[4] = {R, (hsize_t)shape->n_boundary, (hsize_t)shape->grid, (hsize_t)shape->grid};

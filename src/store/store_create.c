@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_ATTACHED 64
+#define MAX_ATTACHED 128
 #define BLOCK 65536 /* runs per write of the /run and /runs/<axis> columns */
 
 /* One dataset with a scale on each dimension (scale paths, e.g. "/run"). */
@@ -35,10 +35,21 @@ typedef struct attached {
     const char *scale[4];
 } attached;
 
+#define MAX_SCALES 12 /* run, epoch, host_strlen, boundary_epoch, y, x, class, logit_epoch, test_example */
+
+/* A dimension scale: its path and its NAME attribute ("": the last part of the path). */
+typedef struct scale_def {
+    char path[160];
+    char name[96];
+} scale_def;
+
 typedef struct creation {
     hid_t file;
     attached list[MAX_ATTACHED];
     int n;
+    scale_def scales[MAX_SCALES]; /* every dimension scale made, in creation order */
+    int n_scales;
+    int overflow; /* a list above was full: write_dimension_scales fails (a bug here, not bad input) */
 } creation;
 
 /* Contiguous, allocated and filled at creation, no timestamps (so that stores of the same sweep
@@ -63,10 +74,27 @@ static hid_t dataset_create(creation *c, const char *path, hid_t ftype, int rank
     return dset;
 }
 
+/* Records that the dataset at `path` is a dimension scale named `name` ("" or NULL: the last part of
+ * the path); its attributes are written at the end. */
+static void scale_later(creation *c, const char *path, const char *name)
+{
+    if (c->n_scales == MAX_SCALES) {
+        c->overflow = 1;
+        return;
+    }
+    scale_def *s = &c->scales[c->n_scales++];
+    snprintf(s->path, sizeof s->path, "%s", path);
+    snprintf(s->name, sizeof s->name, "%s", name ? name : "");
+}
+
 /* Records that dataset `path` has `rank` dimensions with these scales (attached at the end). */
 static void attach_later(creation *c, const char *path, int rank, const char *s0, const char *s1,
                          const char *s2, const char *s3)
 {
+    if (c->n == MAX_ATTACHED) {
+        c->overflow = 1;
+        return;
+    }
     attached *a = &c->list[c->n++];
     snprintf(a->path, sizeof a->path, "%s", path);
     a->rank = rank;
@@ -109,8 +137,11 @@ static int write_fixed_string_attr(hid_t obj, const char *name, const char *valu
 }
 
 /* The dimension-scale attributes of every recorded dataset and of each scale. */
-static int write_dimension_scales(creation *c, const char *const *scales, int n_scales)
+static int write_dimension_scales(creation *c)
 {
+    if (c->overflow) return -1; /* MAX_ATTACHED or MAX_SCALES is too small for this layout */
+    const scale_def *scales = c->scales;
+    int n_scales = c->n_scales;
     hid_t vlen = H5Tvlen_create(H5T_STD_REF_OBJ);
     typedef struct { hobj_ref_t ref; int dimension; } ref_entry; /* H5DS's ds_list_t */
     hid_t entry = H5Tcreate(H5T_COMPOUND, sizeof(ref_entry));
@@ -140,13 +171,14 @@ static int write_dimension_scales(creation *c, const char *const *scales, int n_
         int n = 0;
         for (int i = 0; i < c->n && rc == 0; i++)
             for (int d = 0; d < c->list[i].rank; d++)
-                if (strcmp(c->list[i].scale[d], scales[s]) == 0) {
+                if (strcmp(c->list[i].scale[d], scales[s].path) == 0) {
                     if (H5Rcreate(&entries[n].ref, c->file, c->list[i].path, H5R_OBJECT, -1) < 0) rc = -1;
                     entries[n++].dimension = d;
                 }
-        hid_t dset = rc == 0 ? H5Dopen2(c->file, scales[s], H5P_DEFAULT) : -1;
+        hid_t dset = rc == 0 ? H5Dopen2(c->file, scales[s].path, H5P_DEFAULT) : -1;
+        const char *name = scales[s].name[0] ? scales[s].name : strrchr(scales[s].path, '/') + 1;
         if (dset < 0 || write_fixed_string_attr(dset, "CLASS", "DIMENSION_SCALE") < 0 ||
-            write_fixed_string_attr(dset, "NAME", scales[s] + 1) < 0)
+            write_fixed_string_attr(dset, "NAME", name) < 0)
             rc = -1;
         if (rc == 0 && n > 0) {
             hsize_t dim = (hsize_t)n;
@@ -261,6 +293,7 @@ static int write_class_counts_and_logits(creation *c, const iw_spec *spec, const
     if (dset < 0) return -1;
     int rc = H5Dwrite(dset, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, classes) < 0 ? -1 : 0;
     if (rc == 0) rc = write_flags(dset, class_names, 2);
+    scale_later(c, "/class", NULL);
     H5Dclose(dset);
     if (rc < 0) return -1;
     hsize_t counts[2] = {(hsize_t)shape->runs, 2};
@@ -278,11 +311,13 @@ static int write_class_counts_and_logits(creation *c, const iw_spec *spec, const
     for (int k = 0; k < L; k++) epochs[k] = spec->record.logit_epochs[k];
     rc = write_small(c, "/logit_epoch", H5T_STD_I32LE, H5T_NATIVE_INT32, (hsize_t)L, epochs,
                      "epochs at which /logits was recorded (record.logit_epochs)");
+    if (rc == 0) scale_later(c, "/logit_epoch", NULL);
     int32_t *index = rc == 0 ? malloc((size_t)N * sizeof *index) : NULL;
     if (!index) return -1;
     for (int64_t i = 0; i < N; i++) index[i] = (int32_t)i;
     rc = write_small(c, "/test_example", H5T_STD_I32LE, H5T_NATIVE_INT32, (hsize_t)N, index,
                      "index of a test example of the two classes, in the order the data set gives them (the test file's order)");
+    if (rc == 0) scale_later(c, "/test_example", NULL);
     free(index);
     if (rc < 0) return -1;
     const int8_t unknown = -1;
@@ -367,6 +402,34 @@ static void status_description(char *buf, size_t size)
     if (n < size) snprintf(buf + n, size - n, "; written after the run's metrics");
 }
 
+/* A STORE_TEXT provenance field (layout: schema.h): /runs/<name>_strlen, the length dimension
+ * (int32 0..L-1, named as netCDF names a dimension without a variable), and /runs/<name>, a char
+ * array [R, L] of NULs (= "" for every run) with _Encoding = "ascii". */
+static int write_text_field(creation *c, const store_prov_def *def, int64_t runs)
+{
+    char path[160], dim_path[160], dim_name[96], description[256];
+    snprintf(path, sizeof path, "/runs/%.100s", def->name);
+    snprintf(dim_path, sizeof dim_path, "/runs/%.100s%s", def->name, STORE_TEXT_DIM_SUFFIX);
+    snprintf(dim_name, sizeof dim_name, "%s%10d", STORE_DIM_WITHOUT_VARIABLE, STORE_TEXT_LEN);
+    snprintf(description, sizeof description,
+             "character position within /runs/%.100s: the length dimension of that char array (a netCDF dimension without a variable)",
+             def->name);
+    int32_t position[STORE_TEXT_LEN];
+    for (int i = 0; i < STORE_TEXT_LEN; i++) position[i] = i;
+    if (write_small(c, dim_path, H5T_STD_I32LE, H5T_NATIVE_INT32, STORE_TEXT_LEN, position, description) < 0) return -1;
+    scale_later(c, dim_path, dim_name);
+    hsize_t dims[2] = {(hsize_t)runs, STORE_TEXT_LEN};
+    hid_t ftype = store_file_type(STORE_TEXT);
+    hid_t dset = ftype < 0 ? H5I_INVALID_HID
+                           : dataset_create(c, path, ftype, 2, dims, H5T_NATIVE_DOUBLE, NULL, def->description);
+    if (ftype >= 0) H5Tclose(ftype);
+    if (dset < 0) return -1;
+    int rc = h5_write_string_attr(dset, "_Encoding", "ascii"); /* xarray's and netCDF4-python's convention */
+    H5Dclose(dset);
+    attach_later(c, path, 2, "/run", c->scales[c->n_scales - 1].path, NULL, NULL);
+    return rc;
+}
+
 static int write_runs_group(creation *c, const iw_spec *spec, const store_shape *shape)
 {
     const char *status_names[IW_STATUS_COUNT];
@@ -385,8 +448,15 @@ static int write_runs_group(creation *c, const iw_spec *spec, const store_shape 
         const store_prov_def *def = &store_prov_defs[p];
         char path[160];
         snprintf(path, sizeof path, "/runs/%s", def->name);
-        dset = dataset_create(c, path, store_file_type(def->type), 1, &dim, H5T_NATIVE_DOUBLE,
-                              def->type == STORE_F64 ? &nan : NULL, def->description);
+        if (def->type == STORE_TEXT) {
+            rc = write_text_field(c, def, shape->runs);
+            continue;
+        }
+        hid_t ftype = store_file_type(def->type);
+        dset = ftype < 0 ? H5I_INVALID_HID
+                         : dataset_create(c, path, ftype, 1, &dim, H5T_NATIVE_DOUBLE,
+                                          def->type == STORE_F64 ? &nan : NULL, def->description);
+        if (ftype >= 0) H5Tclose(ftype);
         if (dset < 0) return -1;
         H5Dclose(dset);
         attach_later(c, path, 1, "/run", NULL, NULL, NULL);
@@ -435,6 +505,9 @@ static int write_metrics_and_boundary(creation *c, const iw_spec *spec, const st
     if (dset < 0) return -1;
     H5Dclose(dset);
     attach_later(c, "/boundary", 4, "/run", "/boundary_epoch", "/y", "/x");
+    scale_later(c, "/boundary_epoch", NULL);
+    scale_later(c, "/y", NULL);
+    scale_later(c, "/x", NULL);
     return 0;
 }
 
@@ -461,17 +534,12 @@ int store_create_file(const char *path, const iw_spec *spec, const iw_store_info
                          "epoch of each trajectory point: 0 = the network before training, e = after e epochs");
     free(epochs);
     if (rc == 0) rc = write_evaluated(&c, spec, shape);
+    scale_later(&c, "/run", NULL);
+    scale_later(&c, "/epoch", NULL);
     if (rc == 0) rc = write_runs_group(&c, spec, shape);
     if (rc == 0) rc = write_metrics_and_boundary(&c, spec, shape);
     if (rc == 0) rc = write_class_counts_and_logits(&c, spec, shape);
-    if (rc == 0) {
-        const char *scales[16];
-        int n = 0;
-        scales[n++] = "/run", scales[n++] = "/epoch", scales[n++] = "/class";
-        if (shape->n_boundary > 0) scales[n++] = "/boundary_epoch", scales[n++] = "/y", scales[n++] = "/x";
-        if (shape->n_logit > 0) scales[n++] = "/logit_epoch", scales[n++] = "/test_example";
-        rc = write_dimension_scales(&c, scales, n);
-    }
+    if (rc == 0) rc = write_dimension_scales(&c);
     if (rc < 0) {
         h5_fail(err, "cannot write the store %s", path);
         H5Fclose(c.file);

@@ -174,6 +174,7 @@ typedef struct sweep_ctx {
     int rank;
     int64_t slurm_job_id;
     int slurm_restart_count;
+    char host[256];          /* this rank's host name, recorded per run in /runs/host */
 } sweep_ctx;
 
 static void run_warning(void *ctx, int64_t run, const char *message)
@@ -190,7 +191,7 @@ static int run_one(int64_t run, void *arg, iw_sched_outcome *out, iw_error *err)
     char ckpt[4200];
     if (c->checkpoints && iw_run_checkpoint_path(c->store_path, run, ckpt, sizeof ckpt, err) != 0) return -1;
     iw_run_hooks hooks = {&stop_requested, c->checkpoints ? ckpt : NULL, NULL, NULL, run_warning};
-    iw_run_provenance prov = {0, 0, c->rank, c->attempt[run] + 1, c->slurm_job_id, c->slurm_restart_count};
+    iw_run_provenance prov = {0, 0, c->rank, c->attempt[run] + 1, c->slurm_job_id, c->slurm_restart_count, c->host};
     iw_error rerr = {{0}};
     int rc;
     if (iw_fault_run(run)) {
@@ -454,6 +455,7 @@ static int step_prepare_workers(sweep *w)
         w->ctx.checkpoints = 0;
     }
     w->ctx.checkpoints = from_rank0(w->ctx.checkpoints);
+    if (gethostname(w->ctx.host, sizeof w->ctx.host - 1) != 0) snprintf(w->ctx.host, sizeof w->ctx.host, "?");
     int ok = 1;
     if (w->n_todo > 0) ok = iw_trajectory_alloc(&w->ctx.traj, &w->spec, &w->err) == 0;
     if (ok && iw_fault_at("prepare_workers", w->rank, &w->err)) ok = 0;

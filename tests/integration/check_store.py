@@ -6,10 +6,12 @@
     check_store.py pattern STORE RANKS   every dataset, attribute, dimension scale and description;
                                           /runs columns derived from /spec's grid; values of the
                                           fixture pattern (status by run % 4); worker_rank = run %
-                                          RANKS; xarray (netcdf4 and h5netcdf engines) sees named
-                                          dimensions
+                                          RANKS; /runs/host (a char array) reads back
     check_store.py killed STORE          after a SIGKILL: every run marked done has complete rows
     check_store.py complete STORE        every run done, every row complete
+Every mode also opens the store with xarray's two HDF5 engines, netcdf4 (netCDF-C) and h5netcdf,
+without options, each in a child process (netCDF-C aborts the whole process on some layouts):
+named dimensions, /runs/host decoded into strings.
 
 Prints "ok - NAME" / "not ok - NAME" lines (with "# why" lines) and exits non-zero on a failure.
 """
@@ -28,8 +30,10 @@ AXES = ["importance_weight", "l2", "dropout", "batchnorm", "seed", "sampling"]
 AXIS_DEFAULTS = {"importance_weight": [1.0], "l2": [0.0], "dropout": [0.0], "batchnorm": [False],
                  "seed": [0]}
 PROVENANCE = ["wall_seconds", "cpu_seconds", "worker_rank", "attempt", "slurm_job_id",
-              "slurm_restart_count"]
+              "slurm_restart_count", "host"]
 DIVERGED_EPOCH = 2   # FIXTURE_DIVERGED_EPOCH
+HOST_LEN = 64        # IW_STORE_HOST_LEN: /runs/host is a char array [R, 64]
+NETCDF_NO_VARIABLE = "This is a netCDF dimension but not a netCDF variable.%10d" % HOST_LEN
 failed = False
 
 
@@ -147,7 +151,14 @@ def check_pattern(path, ranks):
                 problems.append("/%s is not a dimension scale" % scale)
         for name in list(f["runs"]):
             d = f["runs/" + name]
-            if name == "train_class_count":    # [run, class]
+            if name == "host_strlen":   # the length dimension of the host char array
+                if d.shape != (HOST_LEN,) or not h5py.h5ds.is_scale(d.id) or h5py.h5ds.get_scale_name(d.id) != NETCDF_NO_VARIABLE.encode():
+                    problems.append("runs/host_strlen: shape %s, scale name %r" % (d.shape, h5py.h5ds.get_scale_name(d.id)))
+                continue
+            if name == "host":
+                if d.shape != (R, HOST_LEN) or [d.dims[i][0].name for i in range(2)] != ["/run", "/runs/host_strlen"]:
+                    problems.append("runs/host: shape %s, scales %s" % (d.shape, [list(d.dims[i].keys()) for i in range(d.ndim)]))
+            elif name == "train_class_count":    # [run, class]
                 if d.shape != (R, 2) or d.dtype != np.int64 or [d.dims[i][0].name for i in range(2)] != ["/run", "/class"]:
                     problems.append("runs/train_class_count: %s %s" % (d.shape, d.dtype))
             elif d.shape != (R,) or len(d.dims[0]) != 1 or d.dims[0][0].name != "/run":
@@ -192,6 +203,14 @@ def check_pattern(path, ranks):
         for p, v in checks.items():
             if not np.array_equal(prov[p][written], v[written]):
                 problems.append("runs/%s of written runs: %s, expected %s" % (p, prov[p][written][:6], v[written][:6]))
+        host = f["runs/host"]
+        if host.dtype != np.dtype("S1") or host.attrs.get("_Encoding") != "ascii":
+            problems.append("runs/host is %s, _Encoding %r: expected a netCDF char array (S1) of ASCII"
+                            % (host.dtype, host.attrs.get("_Encoding")))
+        want_host = np.array([b"fixture-host-%d" % r if w else b"" for r, w in zip(runs, written)])
+        got_host = host[:].view("S%d" % HOST_LEN)[:, 0]
+        if not np.array_equal(got_host, want_host):
+            problems.append("runs/host %s, expected %s" % (got_host[:4], want_host[:4]))
         if not (np.all(np.isnan(prov["wall_seconds"][~written])) and np.all(prov["attempt"][~written] == 0)):
             problems.append("pending runs: wall_seconds not NaN or attempt not 0")
         counts = f["runs/train_class_count"][:]
@@ -224,38 +243,63 @@ def check_pattern(path, ranks):
     check_xarray(path)
 
 
-def check_xarray(path):
+def xarray_problems(path, engine):
+    """What is wrong when xarray opens the store with `engine` and no options (run in a child
+    process: a library that aborts takes only the child down)."""
     import xarray as xr
+    problems = []
+    root = xr.open_dataset(path, engine=engine)
+    runs = xr.open_dataset(path, engine=engine, group="runs")
+    metrics = xr.open_dataset(path, engine=engine, group="metrics")
+    for m in METRICS:
+        if metrics[m].dims != ("run", "epoch"):
+            problems.append("%s: metrics/%s dims %s" % (engine, m, metrics[m].dims))
+    for name in runs.data_vars:
+        if runs[name].dims != (("run", "class") if name == "train_class_count" else ("run",)):
+            problems.append("%s: runs/%s dims %s" % (engine, name, runs[name].dims))
+    if runs["status"].dtype != np.int8:
+        problems.append("%s: status read as %s (a fill value would mask pending runs)" % (engine, runs["status"].dtype))
+    with h5py.File(path, "r") as f:
+        want_host = f["runs/host"][:].view("S%d" % HOST_LEN)[:, 0].astype(str)
+    host = runs["host"].values
+    if host.dtype.kind not in "OU" or not np.array_equal(host.astype(str), want_host):
+        problems.append("%s: runs/host read as %s %s, expected the strings %s" % (engine, host.dtype, host[:3], want_host[:3]))
+    if "host_strlen" in runs.variables or "host_strlen" in runs.dims:
+        problems.append("%s: the char dimension host_strlen is still visible: %s" % (engine, dict(runs.dims)))
+    if "boundary" in root and root["boundary"].dims != ("run", "boundary_epoch", "y", "x"):
+        problems.append("%s: boundary dims %s" % (engine, root["boundary"].dims))
+    if list(root["epoch"].values) != list(range(root.sizes["epoch"])):
+        problems.append("%s: epoch coordinate %s" % (engine, root["epoch"].values))
+    # the analysis a user does: runs and metrics joined on the run dimension
+    both = xr.merge([runs, metrics])
+    done = both.where(both.status == 1, drop=True)
+    if done.sizes["run"] == 0 or bool(np.isnan(done.test_acc).any()):
+        problems.append("%s: merged runs + metrics: done runs have NaN metrics" % engine)
+    for ds in (root, runs, metrics):
+        ds.close()
+    return problems
+
+
+def check_xarray(path):
+    """Both of xarray's engines for HDF5 (netcdf4: netCDF-C; h5netcdf: h5py) must open the store
+    without options (DESIGN: the store opens in xarray without extra code)."""
+    import json
+    import subprocess
     from xarray.backends import list_engines
-    engines = [e for e in ("netcdf4", "h5netcdf") if e in list_engines()]
-    problems = [] if engines else ["xarray has neither the netcdf4 nor the h5netcdf engine"]
-    for engine in engines:
-        try:
-            root = xr.open_dataset(path, engine=engine)
-            runs = xr.open_dataset(path, engine=engine, group="runs")
-            metrics = xr.open_dataset(path, engine=engine, group="metrics")
-            for m in METRICS:
-                if metrics[m].dims != ("run", "epoch"):
-                    problems.append("%s: metrics/%s dims %s" % (engine, m, metrics[m].dims))
-            for name in runs.data_vars:
-                if runs[name].dims != (("run", "class") if name == "train_class_count" else ("run",)):
-                    problems.append("%s: runs/%s dims %s" % (engine, name, runs[name].dims))
-            if runs["status"].dtype != np.int8:
-                problems.append("%s: status read as %s (a fill value would mask pending runs)" % (engine, runs["status"].dtype))
-            if "boundary" in root and root["boundary"].dims != ("run", "boundary_epoch", "y", "x"):
-                problems.append("%s: boundary dims %s" % (engine, root["boundary"].dims))
-            if list(root["epoch"].values) != list(range(root.sizes["epoch"])):
-                problems.append("%s: epoch coordinate %s" % (engine, root["epoch"].values))
-            # the analysis a user does: runs and metrics joined on the run dimension
-            both = xr.merge([runs, metrics])
-            done = both.where(both.status == 1, drop=True)
-            if done.sizes["run"] == 0 or bool(np.isnan(done.test_acc).any()):
-                problems.append("%s: merged runs + metrics: done runs have NaN metrics" % engine)
-            for ds in (root, runs, metrics):
-                ds.close()
-        except Exception as e:  # any failure to open is what this case reports
-            problems.append("%s: %s: %s" % (engine, type(e).__name__, e))
-    case("xarray opens the store with named dimensions (%s)" % ", ".join(engines), problems)
+    problems = []
+    for engine in ("netcdf4", "h5netcdf"):
+        if engine not in list_engines():
+            problems.append("xarray has no %s engine (Debian: python3-%s)" % (engine, engine))
+            continue
+        child = subprocess.run([sys.executable, __file__, "xarray-engine", path, engine],
+                               capture_output=True, text=True, timeout=600)
+        lines = child.stdout.strip().splitlines()
+        if child.returncode != 0 or not lines:
+            why = "killed by signal %d" % -child.returncode if child.returncode < 0 else "exit %d" % child.returncode
+            problems.append("%s: opening the store %s: %s" % (engine, why, " ".join(child.stderr.strip().splitlines()[-3:])))
+        else:
+            problems += json.loads(lines[-1])
+    case("xarray opens the store without options, named dimensions, host as strings (netcdf4, h5netcdf)", problems)
 
 
 def check_done_rows(path, require_all):
@@ -292,6 +336,14 @@ def main():
         check_pattern(sys.argv[2], int(sys.argv[3]))
     elif mode in ("killed", "complete") and len(sys.argv) == 3:
         check_done_rows(sys.argv[2], mode == "complete")
+        check_xarray(sys.argv[2])
+    elif mode == "xarray-engine" and len(sys.argv) == 4:   # check_xarray's child process
+        import json
+        try:
+            problems = xarray_problems(sys.argv[2], sys.argv[3])
+        except Exception as e:  # any failure to open is what the case reports
+            problems = ["%s: %s: %s" % (sys.argv[3], type(e).__name__, e)]
+        print(json.dumps(problems))
     else:
         sys.exit(__doc__)
     sys.exit(1 if failed else 0)

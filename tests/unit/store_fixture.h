@@ -154,7 +154,9 @@ static inline int fixture_write_pattern(iw_store *store, const iw_spec *spec, in
     int rc = 0;
     for (int64_t r = rank; r < fixture_runs(spec) && rc == 0; r += size) {
         int status = fixture_pattern_status(r);
-        iw_run_provenance prov = {r + 0.5, r + 0.25, rank, 1, 1000 + r, (int)(r % 3)};
+        char host[48];
+        snprintf(host, sizeof host, "fixture-host-%lld", (long long)r); /* check_store.py expects it */
+        iw_run_provenance prov = {r + 0.5, r + 0.25, rank, 1, 1000 + r, (int)(r % 3), host};
         if (status == IW_STATUS_DONE || status == IW_STATUS_DIVERGED) {
             fixture_traj_fill(&t, r, status);
             rc = iw_store_write_run(store, r, &t, &prov, err);

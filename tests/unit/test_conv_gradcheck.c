@@ -178,21 +178,76 @@ static void test_conv_winograd_gradients(void)
     gradcheck("wino odd p0", conv(5, 3, 1, 0, IW_CONV_WINOGRAD), (iw_shape){2, 7, 9}, 3, 1e-2, 1e-3);
     gradcheck("wino p1", conv(3, 3, 1, 1, IW_CONV_WINOGRAD), (iw_shape){4, 5, 6}, 2, 1e-2, 1e-3);
     gradcheck("wino p2", conv(3, 3, 1, 2, IW_CONV_WINOGRAD), (iw_shape){2, 4, 3}, 2, 1e-2, 1e-3);
+    /* F(4x4): outputs of 4 (whole tiles), 6 and 10 (tiles overhanging by 2), odd sizes, padding */
+    gradcheck("wino4 p0 4x4", conv(4, 3, 1, 0, IW_CONV_WINOGRAD4), (iw_shape){3, 6, 6}, 2, 1e-2, 1e-3);
+    gradcheck("wino4 p0 6x10", conv(5, 3, 1, 0, IW_CONV_WINOGRAD4), (iw_shape){2, 8, 12}, 2, 1e-2, 1e-3);
+    gradcheck("wino4 odd p0", conv(5, 3, 1, 0, IW_CONV_WINOGRAD4), (iw_shape){2, 7, 9}, 3, 1e-2, 1e-3);
+    gradcheck("wino4 p1", conv(3, 3, 1, 1, IW_CONV_WINOGRAD4), (iw_shape){4, 5, 6}, 2, 1e-2, 1e-3);
+    gradcheck("wino4 p2", conv(3, 3, 1, 2, IW_CONV_WINOGRAD4), (iw_shape){2, 4, 3}, 2, 1e-2, 1e-3);
+}
+
+static iw_layer *conv_relu(int cout, int k, int s, int pad, iw_conv_algorithm alg)
+{
+    iw_layer *l = iw_layer_conv2d_relu_new(cout, k, s, pad);
+    if (l) iw_conv2d_set_algorithm(l, alg);
+    return l;
+}
+
+/* A conv with its ReLU fused, by im2col, direct sums and F(2x2) (inputs kept away from the ReLU's
+ * kink: a difference step must not cross it). */
+static void test_conv_relu_gradients(void)
+{
+    distinct_inputs_ = 1;
+    gradcheck("relu im2col", conv_relu(4, 3, 2, 1, IW_CONV_IM2COL), (iw_shape){3, 7, 6}, 2, 1e-3, 1e-3);
+    gradcheck("relu direct", conv_relu(4, 3, 1, 0, IW_CONV_AUTO), (iw_shape){1, 9, 9}, 2, 1e-3, 1e-3);
+    gradcheck("relu wino", conv_relu(5, 3, 1, 0, IW_CONV_WINOGRAD), (iw_shape){2, 7, 9}, 2, 1e-3, 1e-3);
+    distinct_inputs_ = 0;
+    /* F(4x4) rounds 4-8x more than F(2x2): its differences need a step that crosses the kinks of
+     * most parameters; test_engine_isa checks its fused ReLU against the double oracle instead */
+}
+
+/* Plan's choice for the CNN's 3x3 layers: F(2x2) for training; for the evaluation forward F(4x4)
+ * where it takes fewer multiplications (outputs 24, 10, 8), F(2x2) where the two tie (6); im2col
+ * for few input channels; a forced algorithm for both passes. */
+static void test_conv_algorithm_choice(void)
+{
+    const struct { iw_shape in; iw_conv_algorithm requested, train, eval; } cases[] = {
+        {{64, 26, 26}, IW_CONV_AUTO, IW_CONV_WINOGRAD, IW_CONV_WINOGRAD4},
+        {{64, 12, 12}, IW_CONV_AUTO, IW_CONV_WINOGRAD, IW_CONV_WINOGRAD4},
+        {{128, 10, 10}, IW_CONV_AUTO, IW_CONV_WINOGRAD, IW_CONV_WINOGRAD4},
+        {{128, 8, 8}, IW_CONV_AUTO, IW_CONV_WINOGRAD, IW_CONV_WINOGRAD},
+        {{3, 32, 32}, IW_CONV_AUTO, IW_CONV_IM2COL, IW_CONV_IM2COL},
+        {{64, 26, 26}, IW_CONV_WINOGRAD, IW_CONV_WINOGRAD, IW_CONV_WINOGRAD},
+        {{64, 8, 8}, IW_CONV_WINOGRAD4, IW_CONV_WINOGRAD4, IW_CONV_WINOGRAD4},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        iw_layer_harness h;
+        iw_error err;
+        if (iw_layer_harness_create(&h, conv(16, 3, 1, 0, cases[i].requested), cases[i].in, 4, &err)) {
+            EXPECT(0, "harness: %s", err.message);
+            continue;
+        }
+        EXPECT(iw_conv2d_algorithm(h.layer) == cases[i].train && iw_conv2d_eval_algorithm(h.layer) == cases[i].eval,
+               "case %zu (%dx%dx%d): algorithms %d / %d, expected %d / %d", i, cases[i].in.c, cases[i].in.h,
+               cases[i].in.w, iw_conv2d_algorithm(h.layer), iw_conv2d_eval_algorithm(h.layer), cases[i].train,
+               cases[i].eval);
+        iw_layer_harness_free(&h);
+    }
 }
 
 /* Winograd and im2col on identical data: outputs and every gradient within 1e-4 (relative to
- * the largest magnitude of each array). */
-static void compare_algorithms(iw_shape in, int cout, int pad, int batch)
+ * the largest magnitude of each array); F(2x2), or F(4x4) when tile4. */
+static void compare_algorithms_tile(iw_shape in, int cout, int pad, int batch, int tile4)
 {
     iw_layer_harness h[2];
     iw_error err;
-    iw_conv_algorithm alg[2] = {IW_CONV_IM2COL, IW_CONV_WINOGRAD};
+    iw_conv_algorithm alg[2] = {IW_CONV_IM2COL, tile4 ? IW_CONV_WINOGRAD4 : IW_CONV_WINOGRAD};
     for (int a = 0; a < 2; a++)
         if (iw_layer_harness_create(&h[a], conv(cout, 3, 1, pad, alg[a]), in, batch, &err)) {
             EXPECT(0, "harness: %s", err.message);
             return;
         }
-    EXPECT(iw_conv2d_algorithm(h[1].layer) == IW_CONV_WINOGRAD, "winograd chosen");
+    EXPECT(iw_conv2d_algorithm(h[1].layer) == alg[1], "winograd chosen");
     size_t nin = iw_shape_size(in) * batch, nout = iw_shape_size(h[0].sizes.out) * batch, np = h[0].sizes.params;
     float *x = malloc(sizeof(float) * nin), *r = malloc(sizeof(float) * nout);
     float *y[2], *dx[2];
@@ -216,8 +271,8 @@ static void compare_algorithms(iw_shape in, int cout, int pad, int batch)
             maxabs = fmax(maxabs, fabs(pairs[k][0][i]));
             maxdiff = fmax(maxdiff, fabs(pairs[k][0][i] - pairs[k][1][i]));
         }
-        EXPECT(maxdiff <= 1e-4 * maxabs, "%s: winograd vs im2col max diff %g, scale %g (in %dx%dx%d pad %d)",
-               names[k], maxdiff, maxabs, in.c, in.h, in.w, pad);
+        EXPECT(maxdiff <= 1e-4 * maxabs, "%s: winograd F(%dx%d) vs im2col max diff %g, scale %g (in %dx%dx%d pad %d)",
+               names[k], tile4 ? 4 : 2, tile4 ? 4 : 2, maxdiff, maxabs, in.c, in.h, in.w, pad);
     }
     for (int a = 0; a < 2; a++) {
         free(y[a]);
@@ -226,6 +281,12 @@ static void compare_algorithms(iw_shape in, int cout, int pad, int batch)
     }
     free(x);
     free(r);
+}
+
+static void compare_algorithms(iw_shape in, int cout, int pad, int batch)
+{
+    compare_algorithms_tile(in, cout, pad, batch, 0);
+    compare_algorithms_tile(in, cout, pad, batch, 1);
 }
 
 static void test_conv_winograd_matches_im2col(void)
@@ -242,6 +303,7 @@ static void winograd_on_path(void)
 {
     gradcheck("portable wino odd p0", conv(5, 3, 1, 0, IW_CONV_WINOGRAD), (iw_shape){2, 7, 9}, 3, 1e-2, 1e-3);
     gradcheck("portable wino p1", conv(3, 3, 1, 1, IW_CONV_WINOGRAD), (iw_shape){4, 5, 6}, 2, 1e-2, 1e-3);
+    gradcheck("portable wino4 odd p0", conv(5, 3, 1, 0, IW_CONV_WINOGRAD4), (iw_shape){2, 7, 9}, 3, 1e-2, 1e-3);
     gradcheck("portable direct 3x3 p1", conv(4, 3, 1, 1, IW_CONV_AUTO), (iw_shape){2, 5, 19}, 2, 1e-2, 1e-3);
     distinct_inputs_ = 1;
     gradcheck("portable maxpool 2", iw_layer_maxpool_new(2, 2), (iw_shape){3, 6, 35}, 2, 1e-3, 1e-3);
@@ -350,6 +412,8 @@ int main(void)
     iw_rng_seed(&rng_, 42, 1);
     RUN_TEST(test_conv_im2col_gradients);
     RUN_TEST(test_conv_winograd_gradients);
+    RUN_TEST(test_conv_relu_gradients);
+    RUN_TEST(test_conv_algorithm_choice);
     RUN_TEST(test_conv_winograd_matches_im2col);
     RUN_TEST(test_conv_winograd_portable);
     RUN_TEST(test_conv_winograd_avx2);

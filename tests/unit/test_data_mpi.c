@@ -1,21 +1,47 @@
 /* test_data_mpi.c — one copy of the data per node (node/node_data.c). Runs alone as one rank (the
- * unit-test pass) and under mpirun with several ranks (tests/integration/data_share.sh): every
+ * unit-test pass), under mpirun with several ranks on this machine (tests/integration/data_share.sh)
+ * and across the nodes of scripts/cluster-local.sh (tests/integration/cluster_node_data.sh): every
  * rank's view must equal a private load (also with a random subset of the out-of-class probe,
- * data.other_count), a loader error must reach every rank with the same
- * message (and nobody hangs), the window must be freed collectively, and a large data set must cost
- * at most 1.5 copies more Pss (summed over the ranks) than a tiny one. Every rank prints its own
- * ok / not ok lines.
+ * data.other_count), a loader error must reach every rank with the same message (and nobody hangs),
+ * the window must be freed collectively, and on each node a large data set must cost between 0.5
+ * and 1.5 copies more Pss (summed over that node's ranks) than a tiny one: one copy per node,
+ * neither one per rank nor one per job. "Node" is decided here by the host name (gethostname: each
+ * cluster node has its own UTS namespace), independently of the MPI notion of node that
+ * node_data.c uses. Every rank prints its own ok / not ok lines.
  */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "iw/data.h"
 #include "iw/node_data.h"
 #include "test.h"
 
 static int rank, size;
+static MPI_Comm host_comm;  /* the ranks whose gethostname() equals this rank's */
+static int host_ranks, host_rank, n_hosts;
+
+/* host_comm from the host names: colour = index of this rank's name among the distinct names. */
+static void split_by_host(void)
+{
+    char (*names)[64] = calloc((size_t)size, sizeof *names), mine[64] = {0};
+    gethostname(mine, sizeof mine - 1);
+    MPI_Allgather(mine, 64, MPI_CHAR, names, 64, MPI_CHAR, MPI_COMM_WORLD);
+    int colour = -1;
+    n_hosts = 0;
+    for (int r = 0; r < size; r++) {
+        int first = 1;
+        for (int q = 0; q < r && first; q++) first = strcmp(names[q], names[r]) != 0;
+        if (first && strcmp(names[r], mine) == 0) colour = n_hosts;
+        n_hosts += first;
+    }
+    free(names);
+    MPI_Comm_split(MPI_COMM_WORLD, colour, rank, &host_comm);
+    MPI_Comm_size(host_comm, &host_ranks);
+    MPI_Comm_rank(host_comm, &host_rank);
+}
 
 #if defined(__SANITIZE_ADDRESS__)
 /* Open MPI's libraries have no frame pointers: with ASan's fast unwinder their leaks-by-design show
@@ -49,8 +75,8 @@ static void check_shared_equals_private(const iw_data_spec *spec)
     EXPECT(rc == 0 && handle, "rank %d: node load failed: %s", rank, err.message);
     if (rc) return;
     EXPECT(shared.owns_block == 0, "a view does not own its block");
-    EXPECT(iw_node_data_ranks(handle) == size, "%d ranks share the copy, expected %d (one node)",
-           iw_node_data_ranks(handle), size);
+    EXPECT(iw_node_data_ranks(handle) == host_ranks, "%d ranks share the copy, expected %d (the ranks on this host)",
+           iw_node_data_ranks(handle), host_ranks);
     EXPECT(iw_node_data_bytes(handle) == iw_data_packed_size(&shared), "window size %zu",
            iw_node_data_bytes(handle));
     EXPECT(iw_data_load(spec, &private_copy, &err) == 0, "%s", err.message);
@@ -146,7 +172,8 @@ static void test_share_error(void)
     iw_node_data_free(handle, &data);
 }
 
-/* Pss summed over the ranks with `spec` loaded node-shared and every value read; copy = its size. */
+/* Pss summed over the ranks of this host with `spec` loaded node-shared and every value read;
+ * copy = its size. */
 static double shared_pss_sum(const iw_data_spec *spec, double *copy)
 {
     iw_data data;
@@ -160,13 +187,15 @@ static double shared_pss_sum(const iw_data_spec *spec, double *copy)
     *copy = (double)data.block_bytes;
     MPI_Barrier(MPI_COMM_WORLD); /* all ranks map every page before anyone counts its share */
     mine = iw_pss_bytes();
-    MPI_Allreduce(&mine, &sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(&mine, &sum, 1, MPI_DOUBLE, MPI_SUM, host_comm);
     iw_node_data_free(handle, &data);
     EXPECT(checksum > 0, "data read");
     return sum;
 }
 
-/* Issue 4 item 6: a large data set costs at most 1.5 copies more than a tiny one, over all ranks. */
+/* Issue 4 item 6 and issue 12: on each host a large data set costs at most 1.5 copies more than a
+ * tiny one (not a copy per rank: 2 ranks would cost 2) and at least 0.5 (each host holds its own
+ * copy: one copy for the whole job, split over 3 hosts, would cost a third on each). */
 static void test_share_memory(void)
 {
     if (UNDER_ASAN) { /* its quarantine keeps freed memory and its shadow adds more: Pss means nothing */
@@ -191,11 +220,15 @@ static void test_share_memory(void)
     spec.noise_count = 1000;
     double large = shared_pss_sum(&spec, &copy);
     EXPECT(copy > 60e6, "large copy is %.1f MiB", copy / 1048576);
-    EXPECT(large - tiny <= 1.5 * copy, "%d ranks: large costs %.1f MiB more than tiny, one copy is %.1f MiB", size,
+    char host[64] = {0};
+    gethostname(host, sizeof host - 1);
+    EXPECT(large - tiny <= 1.5 * copy && large - tiny >= 0.5 * copy,
+           "host %s, %d ranks: large costs %.1f MiB more than tiny, one copy is %.1f MiB", host, host_ranks,
            (large - tiny) / 1048576, copy / 1048576);
-    if (rank == 0)
-        printf("# %d ranks: Pss sum tiny %.1f MiB, large %.1f MiB, one copy %.1f MiB: extra = %.2f copies\n", size,
-               tiny / 1048576, large / 1048576, copy / 1048576, (large - tiny) / copy);
+    if (host_rank == 0)
+        printf("# host %s (one of %d), %d ranks: Pss sum tiny %.1f MiB, large %.1f MiB, one copy %.1f MiB: "
+               "extra = %.2f copies\n", host, n_hosts, host_ranks, tiny / 1048576,
+               large / 1048576, copy / 1048576, (large - tiny) / copy);
 }
 
 int main(int argc, char **argv)
@@ -203,11 +236,13 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    split_by_host();
     RUN_TEST(test_share_synthetic);
     RUN_TEST(test_share_fashion);
     RUN_TEST(test_share_other_subset);
     RUN_TEST(test_share_error);
     RUN_TEST(test_share_memory);
+    MPI_Comm_free(&host_comm);
     MPI_Finalize();
     return test_exit_code();
 }

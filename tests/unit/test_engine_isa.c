@@ -97,10 +97,13 @@ typedef struct conv_case {
     iw_shape in;
     int cout, k, stride, pad, batch;
     iw_conv_algorithm alg;
+    int relu; /* 1: the layer with a fused ReLU (iw_layer_conv2d_relu_new), 2: and a 2x2 max pooling
+                 (iw_layer_conv2d_relu_pool_new) */
 } conv_case;
 
 typedef struct conv_result {
     float *y, *dx, *grads, *dx_free_grads; /* dx_free_grads: parameter grads of a backward without dx */
+    float *y_eval;                         /* the evaluation forward's output (training = 0) */
     size_t ny, nx, np;
 } conv_result;
 
@@ -142,7 +145,9 @@ static void conv_run(const conv_case *c, const float *x, const float *params, co
 {
     iw_layer_harness h;
     iw_error err;
-    iw_layer *l = iw_layer_conv2d_new(c->cout, c->k, c->stride, c->pad);
+    iw_layer *l = c->relu == 2 ? iw_layer_conv2d_relu_pool_new(c->cout, c->k, c->stride, c->pad)
+                  : c->relu    ? iw_layer_conv2d_relu_new(c->cout, c->k, c->stride, c->pad)
+                               : iw_layer_conv2d_new(c->cout, c->k, c->stride, c->pad);
     if (l) iw_conv2d_set_algorithm(l, c->alg);
     memset(r, 0, sizeof *r);
     if (iw_layer_harness_create(&h, l, c->in, c->batch, &err)) {
@@ -153,6 +158,7 @@ static void conv_run(const conv_case *c, const float *x, const float *params, co
     r->ny = iw_shape_size(h.sizes.out) * c->batch;
     r->np = h.sizes.params;
     r->y = malloc(sizeof(float) * r->ny);
+    r->y_eval = malloc(sizeof(float) * r->ny);
     r->dx = malloc(sizeof(float) * r->nx);
     r->grads = malloc(sizeof(float) * r->np);
     r->dx_free_grads = malloc(sizeof(float) * r->np);
@@ -165,35 +171,64 @@ static void conv_run(const conv_case *c, const float *x, const float *params, co
     memset(h.grads, 0, sizeof(float) * r->np);
     h.layer->ops->backward(h.layer, &ctx, x, r->y, dy, NULL);
     memcpy(r->dx_free_grads, h.grads, sizeof(float) * r->np);
+    iw_layer_ctx eval = {c->batch, 0, NULL, h.workspace};
+    h.layer->ops->forward(h.layer, &eval, x, r->y_eval);
     iw_layer_harness_free(&h);
 }
 
 static void conv_result_free(conv_result *r)
 {
-    free(r->y); free(r->dx); free(r->grads); free(r->dx_free_grads);
+    free(r->y); free(r->dx); free(r->grads); free(r->dx_free_grads); free(r->y_eval);
     memset(r, 0, sizeof *r);
 }
 
 static const conv_case conv_cases[] = {
     /* Winograd: the CNN's shapes (smaller batches), odd sizes, padding 1 and 2, channel counts
      * that are not multiples of 8 or 16, several backward blocks with a partial last one */
-    {{64, 14, 14}, 64, 3, 1, 0, 2, IW_CONV_WINOGRAD},
-    {{64, 12, 12}, 128, 3, 1, 0, 2, IW_CONV_WINOGRAD},
-    {{16, 7, 9}, 24, 3, 1, 1, 3, IW_CONV_WINOGRAD},
-    {{12, 5, 37}, 5, 3, 1, 2, 2, IW_CONV_WINOGRAD},
-    {{9, 35, 6}, 13, 3, 1, 0, 1, IW_CONV_WINOGRAD},
-    {{160, 6, 6}, 144, 3, 1, 1, 5, IW_CONV_WINOGRAD},
+    {{64, 14, 14}, 64, 3, 1, 0, 2, IW_CONV_WINOGRAD, 0},
+    {{8, 12, 12}, 16, 3, 1, 0, 3, IW_CONV_WINOGRAD, 1}, /* with a fused ReLU */
+    {{64, 12, 12}, 128, 3, 1, 0, 2, IW_CONV_WINOGRAD, 0},
+    {{16, 7, 9}, 24, 3, 1, 1, 3, IW_CONV_WINOGRAD, 0},
+    {{12, 5, 37}, 5, 3, 1, 2, 2, IW_CONV_WINOGRAD, 0},
+    {{9, 35, 6}, 13, 3, 1, 0, 1, IW_CONV_WINOGRAD, 0},
+    {{160, 6, 6}, 144, 3, 1, 1, 5, IW_CONV_WINOGRAD, 0},
+    /* F(4x4): the CNN's output sizes 24, 10 (tiles overhanging by 2), 8 and 6 (overhanging by 2),
+     * odd sizes overhanging by 1 and 3, padding 1 and 2, the ResNet's 28, 14 and 7, fused ReLU */
+    {{64, 26, 26}, 64, 3, 1, 0, 2, IW_CONV_WINOGRAD4, 0},
+    {{64, 12, 12}, 128, 3, 1, 0, 2, IW_CONV_WINOGRAD4, 0},
+    {{128, 10, 10}, 128, 3, 1, 0, 3, IW_CONV_WINOGRAD4, 1},
+    {{16, 8, 8}, 16, 3, 1, 0, 4, IW_CONV_WINOGRAD4, 0},
+    {{16, 7, 9}, 24, 3, 1, 1, 3, IW_CONV_WINOGRAD4, 0},
+    {{12, 5, 37}, 5, 3, 1, 2, 2, IW_CONV_WINOGRAD4, 0},
+    {{9, 35, 6}, 13, 3, 1, 0, 1, IW_CONV_WINOGRAD4, 1},
+    {{32, 28, 28}, 16, 3, 1, 1, 1, IW_CONV_WINOGRAD4, 0},
+    {{24, 14, 14}, 40, 3, 1, 1, 2, IW_CONV_WINOGRAD4, 1},
+    {{160, 7, 7}, 144, 3, 1, 1, 5, IW_CONV_WINOGRAD4, 0},
     /* direct first layers: 1 and 3 channels, rows wider than 16, narrower than 8, padding */
-    {{1, 28, 28}, 16, 3, 1, 0, 3, IW_CONV_AUTO},
-    {{3, 19, 34}, 8, 3, 1, 1, 2, IW_CONV_AUTO},
-    {{2, 6, 5}, 4, 3, 1, 2, 2, IW_CONV_AUTO},
-    {{1, 9, 9}, 3, 5, 1, 2, 2, IW_CONV_AUTO},
+    {{1, 28, 28}, 16, 3, 1, 0, 3, IW_CONV_AUTO, 0},
+    {{3, 19, 34}, 8, 3, 1, 1, 2, IW_CONV_AUTO, 0},
+    {{2, 6, 5}, 4, 3, 1, 2, 2, IW_CONV_AUTO, 0},
+    {{1, 9, 9}, 3, 5, 1, 2, 2, IW_CONV_AUTO, 0},
     /* the ResNet's strided and 1x1 convolutions, and im2col on a 3x3 stride-1 layer */
-    {{16, 14, 14}, 32, 3, 2, 1, 2, IW_CONV_AUTO},
-    {{8, 9, 11}, 12, 3, 2, 1, 3, IW_CONV_AUTO},
-    {{16, 14, 14}, 32, 1, 2, 0, 2, IW_CONV_AUTO},
-    {{12, 7, 9}, 20, 1, 1, 0, 3, IW_CONV_AUTO},
-    {{24, 8, 8}, 16, 3, 1, 1, 2, IW_CONV_IM2COL},
+    {{16, 14, 14}, 32, 3, 2, 1, 2, IW_CONV_AUTO, 0},
+    {{8, 9, 11}, 12, 3, 2, 1, 3, IW_CONV_AUTO, 0},
+    {{16, 14, 14}, 32, 1, 2, 0, 2, IW_CONV_AUTO, 0},
+    {{12, 7, 9}, 20, 1, 1, 0, 3, IW_CONV_AUTO, 0},
+    {{24, 8, 8}, 16, 3, 1, 1, 2, IW_CONV_IM2COL, 0},
+    {{1, 20, 20}, 16, 3, 1, 0, 3, IW_CONV_AUTO, 1},  /* fused ReLU on the direct and im2col paths */
+    /* fused ReLU + 2x2 max pooling: F(2x2) pools in its kernels (even outputs), the evaluation
+     * forward's F(4x4) too; odd outputs, F(4x4) training, im2col and direct sums pool afterwards */
+    {{64, 26, 26}, 64, 3, 1, 0, 2, IW_CONV_WINOGRAD, 2},
+    {{128, 8, 8}, 128, 3, 1, 0, 3, IW_CONV_WINOGRAD, 2},
+    {{16, 9, 11}, 24, 3, 1, 0, 2, IW_CONV_WINOGRAD, 2},
+    {{16, 12, 14}, 24, 3, 1, 0, 2, IW_CONV_WINOGRAD4, 2},
+    {{8, 9, 9}, 12, 3, 2, 1, 2, IW_CONV_AUTO, 2},
+    {{1, 20, 20}, 16, 3, 1, 0, 2, IW_CONV_AUTO, 2},
+    /* the engine's own choice: F(2x2) training, F(4x4) evaluation forward (CNN shapes) */
+    {{64, 26, 26}, 64, 3, 1, 0, 2, IW_CONV_AUTO, 2},
+    {{64, 12, 12}, 128, 3, 1, 0, 2, IW_CONV_AUTO, 1},
+    {{24, 14, 14}, 16, 3, 1, 1, 2, IW_CONV_AUTO, 0},
+    {{8, 9, 11}, 12, 3, 2, 1, 3, IW_CONV_AUTO, 1},
 };
 #define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
 
@@ -223,6 +258,38 @@ static const conv_data *conv_inputs(int i)
     return d;
 }
 
+/* A conv + ReLU + 2x2 max pooling in double: y (pooled), and dx, dW, db for the pooled gradient
+ * dy, which flows to each window's first maximum where it is > 0. */
+static void pool_oracle(const conv_case *c, const float *x, const float *params, const float *dy, double *y,
+                        double *dx, double *dp)
+{
+    const int Ho = out_size(c->in.h, c->k, c->stride, c->pad), Wo = out_size(c->in.w, c->k, c->stride, c->pad);
+    const int Hp = Ho / 2, Wp = Wo / 2;
+    const size_t nfull = (size_t)c->batch * c->cout * Ho * Wo;
+    double *full = malloc(sizeof(double) * nfull);
+    float *dfull = calloc(nfull, sizeof(float));
+    conv_oracle(c, x, params, dfull, full, dx, dp);
+    for (size_t pl = 0; pl < (size_t)c->batch * c->cout; pl++)
+        for (int py = 0; py < Hp; py++)
+            for (int px = 0; px < Wp; px++) {
+                size_t best = pl * Ho * Wo + (size_t)(2 * py) * Wo + 2 * px;
+                double m = fmax(full[best], 0.0);
+                for (int q = 1; q < 4; q++) {
+                    size_t i = pl * Ho * Wo + (size_t)(2 * py + q / 2) * Wo + 2 * px + q % 2;
+                    if (fmax(full[i], 0.0) > m) {
+                        m = fmax(full[i], 0.0);
+                        best = i;
+                    }
+                }
+                size_t o = pl * Hp * Wp + (size_t)py * Wp + px;
+                y[o] = m;
+                dfull[best] = m > 0.0 ? dy[o] : 0.0f;
+            }
+    conv_oracle(c, x, params, dfull, full, dx, dp);
+    free(full);
+    free(dfull);
+}
+
 static void conv_against_oracle(void)
 {
     for (int i = 0; i < N_CONV_CASES; i++) {
@@ -233,12 +300,27 @@ static void conv_against_oracle(void)
         if (!r.y) continue;
         double *y = malloc(sizeof(double) * r.ny), *dx = malloc(sizeof(double) * r.nx);
         double *dp = malloc(sizeof(double) * r.np);
-        conv_oracle(c, d->x, d->params, d->dy, y, dx, dp);
+        if (c->relu == 2)
+            pool_oracle(c, d->x, d->params, d->dy, y, dx, dp);
+        else {
+            float *dy = malloc(sizeof(float) * r.ny);
+            /* a fused ReLU: y = max(conv, 0), and the gradient masked by the layer's own y > 0 */
+            for (size_t o = 0; o < r.ny; o++) dy[o] = !c->relu || r.y[o] > 0.0f ? d->dy[o] : 0.0f;
+            conv_oracle(c, d->x, d->params, dy, y, dx, dp);
+            if (c->relu)
+                for (size_t o = 0; o < r.ny; o++) y[o] = y[o] > 0.0 ? y[o] : 0.0;
+            free(dy);
+        }
         char what[128];
-        snprintf(what, sizeof what, "conv %dx%dx%d -> %d, %dx%d s%d p%d, batch %d, %s", c->in.c, c->in.h, c->in.w,
+        snprintf(what, sizeof what, "conv %dx%dx%d -> %d, %dx%d s%d p%d, batch %d, %s%s", c->in.c, c->in.h, c->in.w,
                  c->cout, c->k, c->k, c->stride, c->pad, c->batch,
-                 c->alg == IW_CONV_WINOGRAD ? "winograd" : c->alg == IW_CONV_IM2COL ? "im2col" : "auto");
+                 c->alg == IW_CONV_WINOGRAD    ? "winograd F(2x2)"
+                 : c->alg == IW_CONV_WINOGRAD4 ? "winograd F(4x4)"
+                 : c->alg == IW_CONV_IM2COL    ? "im2col"
+                                               : "auto",
+                 c->relu == 2 ? " + relu + maxpool" : c->relu ? " + relu" : "");
         expect_close(what, "y", r.y, y, r.ny);
+        expect_close(what, "y of the evaluation forward", r.y_eval, y, r.ny);
         expect_close(what, "dx", r.dx, dx, r.nx);
         expect_close(what, "dparams", r.grads, dp, r.np);
         expect_close(what, "dparams without dx", r.dx_free_grads, dp, r.np);
@@ -376,6 +458,7 @@ static void test_isa_avx2_equals_avx512(void)
         conv_run(c, d->x, d->params, d->dy, &r[1]);
         if (r[0].y && r[1].y) {
             EXPECT(memcmp(r[0].y, r[1].y, sizeof(float) * r[0].ny) == 0, "case %d: y differs", i);
+            EXPECT(memcmp(r[0].y_eval, r[1].y_eval, sizeof(float) * r[0].ny) == 0, "case %d: evaluation y differs", i);
             EXPECT(memcmp(r[0].dx, r[1].dx, sizeof(float) * r[0].nx) == 0, "case %d: dx differs", i);
             EXPECT(memcmp(r[0].grads, r[1].grads, sizeof(float) * r[0].np) == 0, "case %d: grads differ", i);
             EXPECT(memcmp(r[0].dx_free_grads, r[1].dx_free_grads, sizeof(float) * r[0].np) == 0,

@@ -24,18 +24,7 @@
 
 static torch_fixture fixture;
 
-static const torch_record *find(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const torch_record *find(const char *fmt, ...)
-{
-    char name[128];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(name, sizeof name, fmt, ap);
-    va_end(ap);
-    const torch_record *r = torch_fixture_find(&fixture, name);
-    EXPECT(r != NULL, "fixture has no record '%s'", name);
-    return r;
-}
+#define find(...) torch_fixture_expect(&fixture, __VA_ARGS__)
 
 #define TOL 1e-4
 

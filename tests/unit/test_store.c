@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "iw/store.h"
+#include "iw/store_read.h"
 #include "store_fixture.h"
 #include "test.h"
 
@@ -102,12 +103,18 @@ static void test_create_write_resume(void)
     iw_trajectory t, back;
     fixture_traj_alloc(&t, &spec);
     fixture_traj_alloc(&back, &spec);
-    iw_run_provenance prov = {1.5, 1.25, 0, 1, 0, 0};
+    /* a host name longer than /runs/host holds (64 bytes) is stored cut; bytes that are not printable
+     * ASCII (UTF-8 'ö', a tab) become '?', as /runs/host's _Encoding "ascii" promises */
+    static const char long_host[] = "node-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789.cluster";
+    static const char odd_host[] = "n\xc3\xb6" "de\t1";
+    iw_run_provenance prov = {1.5, 1.25, 0, 1, 0, 0, "iwnode2"};
     fixture_traj_fill(&t, 3, IW_STATUS_DONE);
     EXPECT(iw_store_write_run(store, 3, &t, &prov, &err) == 0, "%s", err.message);
     fixture_traj_fill(&t, 7, IW_STATUS_DIVERGED);
     prov.attempt = 2;
+    prov.host = long_host;
     EXPECT(iw_store_write_run(store, 7, &t, &prov, &err) == 0, "%s", err.message);
+    prov.host = odd_host;
     EXPECT(iw_store_write_status(store, 9, IW_STATUS_FAILED, &prov, &err) == 0, "%s", err.message);
     EXPECT(iw_store_write_run(store, R, &t, &prov, &err) == -1 && strstr(err.message, "outside"),
            "run R is refused: %s", err.message);
@@ -146,6 +153,16 @@ static void test_create_write_resume(void)
         for (int i = 0; i < IW_METRIC_COUNT * (E + 1); i++) pending_nan &= isnan(back.metrics[i]);
         EXPECT(pending_nan, "a pending run's metrics are NaN");
         EXPECT(iw_store_close(store, &err) == 0, "%s", err.message);
+        iw_store_reader *rd = NULL;
+        EXPECT(iw_store_reader_open(path, &rd, &err) == 0, "%s", err.message);
+        if (rd) {
+            EXPECT(strcmp(rd->host[3], "iwnode2") == 0, "/runs/host of run 3: '%s'", rd->host[3]);
+            EXPECT(strlen(rd->host[7]) == IW_STORE_HOST_LEN && strncmp(rd->host[7], long_host, IW_STORE_HOST_LEN) == 0,
+                   "a long host name is kept to %d bytes: '%s'", IW_STORE_HOST_LEN, rd->host[7]);
+            EXPECT(strcmp(rd->host[9], "n??de?1") == 0, "non-ASCII bytes become '?': '%s'", rd->host[9]);
+            EXPECT(rd->host[5][0] == '\0', "a pending run has no host: '%s'", rd->host[5]);
+            iw_store_reader_close(rd);
+        }
     }
     fixture_traj_free(&t);
     fixture_traj_free(&back);
@@ -251,7 +268,7 @@ static void test_boundary_roundtrip(void)
     iw_trajectory t, back;
     fixture_traj_alloc(&t, &spec);
     fixture_traj_alloc(&back, &spec);
-    iw_run_provenance prov = {1, 1, 0, 1, 0, 0};
+    iw_run_provenance prov = {1, 1, 0, 1, 0, 0, NULL};
     fixture_traj_fill(&t, 11, IW_STATUS_DONE);
     EXPECT(iw_store_write_run(store, 11, &t, &prov, &err) == 0, "%s", err.message);
     EXPECT(iw_store_read_run(store, 11, &back, &err) == 0, "%s", err.message);

@@ -126,7 +126,9 @@ static int loop(const char *path, int sleep_ms)
     int written = 0;
     for (int64_t r = rank; r < R && rc == 0; r += size) {
         if (status[r] == IW_STATUS_DONE) continue;
-        iw_run_provenance prov = {r + 0.5, r + 0.25, rank, 1, 1000 + r, (int)(r % 3)};
+        char host[48];
+        snprintf(host, sizeof host, "fixture-host-%lld", (long long)r);
+        iw_run_provenance prov = {r + 0.5, r + 0.25, rank, 1, 1000 + r, (int)(r % 3), host};
         /* rows first (status still pending), a pause, then the status: a kill often lands
          * between the two, as it would while a real run writes its boundary or provenance */
         fixture_traj_fill(&t, r, IW_STATUS_DONE);

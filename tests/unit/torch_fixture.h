@@ -107,4 +107,23 @@ static inline const torch_record *torch_fixture_find(const torch_fixture *fx, co
     return NULL;
 }
 
+#ifdef IW_TEST_H
+#include <stdarg.h>
+/* For tests (test.h included first): the record named by a printf-style format; a missing one is
+ * a failed expectation naming it, and NULL. */
+static inline const torch_record *torch_fixture_expect(const torch_fixture *fx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static inline const torch_record *torch_fixture_expect(const torch_fixture *fx, const char *fmt, ...)
+{
+    char name[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    const torch_record *r = torch_fixture_find(fx, name);
+    EXPECT(r != NULL, "fixture has no record '%s'", name);
+    return r;
+}
+#endif
+
 #endif
