@@ -85,12 +85,23 @@ int iw_report_csv(const iw_store_reader *rd, int done_only, FILE *out, iw_error 
  * IW_STOP_BY_BALANCED_ACC), the earliest on ties, over the epochs with a finite value; and the last
  * epoch with a finite test_acc. The test metrics test_balanced_acc, test_acc and test_frac_positive
  * at both. Text: per setting (group x weight) mean ± std over seeds of the stop epoch and of each
- * metric at the stop and at the last epoch, then one line per run. csv: one row per run
+ * metric at the stop and at the last epoch (with resamples > 0: mean [lo, hi], the percentile
+ * bootstrap interval of the mean over seeds, iw_bootstrap_mean_interval, stream IW_STREAM_BOOTSTRAP
+ * + 256 * cell, cell = (group * n_weights + w) * 6 + column, columns in the order printed:
+ * bal.acc@stop, bal.acc@last, acc@stop, acc@last, frac+@stop, frac+@last), then one line per run.
+ * csv: one row per run
  * (run,<axes>,status,criterion,stop_epoch,<criterion>_at_stop,last_epoch, then <metric>_stop and
  * <metric>_last for each metric), empty fields where a run has no value. -1 with err when the store
  * has no validation metrics (made without data.val_per_class, or before it existed). */
 typedef enum { IW_STOP_BY_LOSS, IW_STOP_BY_BALANCED_ACC } iw_stop_by;
-int iw_report_stop(const iw_store_reader *rd, iw_stop_by by, int csv, FILE *out, iw_error *err);
+typedef struct iw_stop_options {
+    iw_stop_by by;
+    int csv;                  /* 1: one row per run (no intervals: they are over seeds) */
+    int resamples;            /* text: 0 = mean ± std; B > 0 = mean [lo, hi] from B bootstrap resamples */
+    uint64_t seed;            /* bootstrap seed */
+    double level;             /* interval's coverage, e.g. 0.95 */
+} iw_stop_options;
+int iw_report_stop(const iw_store_reader *rd, const iw_stop_options *options, FILE *out, iw_error *err);
 
 /* iwreport effect: how far each importance weight w shifts the positive-class log-odds of the test
  * predictions away from weight 1, per epoch and setting (group), with a bootstrap interval over

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iw/rng.h"
+
 #define STOP_METRICS 3
 static const char *const reported[STOP_METRICS] = {"test_balanced_acc", "test_acc", "test_frac_positive"};
 static const char *const short_names[STOP_METRICS] = {"bal.acc", "acc", "frac+"}; /* text column heads */
@@ -111,6 +113,24 @@ static void cell_text(iw_report_cell c, const char *fmt_mean, char *buf, size_t 
     snprintf(buf, size, "%s ± %s", mean, sd);
 }
 
+/* "0.1234 [0.1200, 0.1300]": the mean over the seeds of (group, w) with a value, and its percentile
+ * bootstrap interval (stream: iw_report_stop's contract in report.h). means: scratch of B. */
+static void cell_interval(const iw_store_reader *rd, const iw_report_grouping *g, const double *value, int group,
+                          int w, int column, const iw_stop_options *o, double *x, double *means, char *buf, size_t size)
+{
+    const int *windex = rd->axes[g->weight_axis].index;
+    int n = 0;
+    double sum = 0;
+    for (int64_t r = 0; r < rd->runs; r++)
+        if (g->group_of_run[r] == group && windex[r] == w && counted(rd->status[r]) && isfinite(value[r]))
+            x[n++] = value[r], sum += value[r];
+    if (n == 0) { snprintf(buf, size, "-"); return; }
+    double lo, hi;
+    uint64_t cell = ((uint64_t)group * (uint64_t)g->n_weights + (uint64_t)w) * 2 * STOP_METRICS + (uint64_t)column;
+    iw_bootstrap_mean_interval(x, n, o->resamples, o->seed, IW_STREAM_BOOTSTRAP + 256 * cell, o->level, means, &lo, &hi);
+    snprintf(buf, size, "%.4f [%.4f, %.4f]", sum / n, lo, hi);
+}
+
 /* "0.1234 ± 0.0012" is 15 display columns; "±" is two bytes. */
 static void put_cell(FILE *out, const char *text, int width)
 {
@@ -118,17 +138,31 @@ static void put_cell(FILE *out, const char *text, int width)
     fprintf(out, "  %s%*s", text, width - cols > 0 ? width - cols : 0, "");
 }
 
-static int print_text(const iw_store_reader *rd, const char *criterion, const stop_run *runs, FILE *out, iw_error *err)
+static int print_text(const iw_store_reader *rd, const char *criterion, const stop_run *runs, const iw_stop_options *o,
+                      FILE *out, iw_error *err)
 {
     iw_report_grouping g;
     if (iw_report_grouping_make(rd, &g, err) < 0) return -1;
+    const int width = o->resamples > 0 ? 24 : 17; /* "0.1234 [0.1200, 0.1300]" or "0.1234 ± 0.0012" */
     double *value = malloc((size_t)rd->runs * sizeof *value);
-    if (!value) { iw_report_grouping_free(&g); return iw_error_set(err, "out of memory"); }
+    double *x = malloc((size_t)rd->runs * sizeof *x);
+    double *means = malloc((size_t)(o->resamples > 0 ? o->resamples : 1) * sizeof *means);
+    if (!value || !x || !means) {
+        free(value), free(x), free(means);
+        iw_report_grouping_free(&g);
+        return iw_error_set(err, "out of memory");
+    }
     fprintf(out, "store %s: the epoch early stopping picks by %s (%s), over epochs 1..%d,\n", rd->path,
             strcmp(criterion, "val_loss") == 0 ? "the lowest weighted validation loss" : "the highest balanced validation accuracy",
             criterion, rd->epoch[rd->epochs]);
     fprintf(out, "and the test metrics there (@stop) and at the last epoch (@last): bal.acc = test_balanced_acc, acc = test_acc,\n"
-                 "frac+ = test_frac_positive; mean ± std over seeds (n: runs counted)\n");
+                 "frac+ = test_frac_positive; ");
+    if (o->resamples > 0)
+        fprintf(out, "stop epoch: mean ± std over seeds; the metrics: mean over seeds [%g%% percentile bootstrap\n"
+                     "interval of that mean, %d resamples, seed %llu]; n: runs counted\n",
+                100 * o->level, o->resamples, (unsigned long long)o->seed);
+    else
+        fprintf(out, "mean ± std over seeds (n: runs counted)\n");
     const iw_read_axis *wax = &rd->axes[g.weight_axis];
     for (int group = 0; group < g.n_groups; group++) {
         char label[512];
@@ -138,7 +172,7 @@ static int print_text(const iw_store_reader *rd, const char *criterion, const st
             for (int at_last = 0; at_last < 2; at_last++) {
                 char head[64];
                 snprintf(head, sizeof head, "%s@%s", short_names[m], at_last ? "last" : "stop");
-                fprintf(out, "  %-17s", head);
+                fprintf(out, "  %-*s", width, head);
             }
         fputc('\n', out);
         for (int w = 0; w < g.n_weights; w++) {
@@ -152,8 +186,11 @@ static int print_text(const iw_store_reader *rd, const char *criterion, const st
             for (int m = 0; m < STOP_METRICS; m++)
                 for (int at_last = 0; at_last < 2; at_last++) {
                     for (int64_t r = 0; r < rd->runs; r++) value[r] = at_last ? runs[r].at_last[m] : runs[r].at_stop[m];
-                    cell_text(iw_report_cell_of(rd, &g, value, group, w), "%.4f", text, sizeof text);
-                    put_cell(out, text, 17);
+                    if (o->resamples > 0)
+                        cell_interval(rd, &g, value, group, w, 2 * m + at_last, o, x, means, text, sizeof text);
+                    else
+                        cell_text(iw_report_cell_of(rd, &g, value, group, w), "%.4f", text, sizeof text);
+                    put_cell(out, text, width);
                 }
             fputc('\n', out);
         }
@@ -175,12 +212,15 @@ static int print_text(const iw_store_reader *rd, const char *criterion, const st
         fprintf(out, " (last epoch %d)\n", s->last >= 0 ? rd->epoch[s->last] : -1);
     }
     free(value);
+    free(x);
+    free(means);
     iw_report_grouping_free(&g);
     return 0;
 }
 
-int iw_report_stop(const iw_store_reader *rd, iw_stop_by by, int csv, FILE *out, iw_error *err)
+int iw_report_stop(const iw_store_reader *rd, const iw_stop_options *o, FILE *out, iw_error *err)
 {
+    const iw_stop_by by = o->by;
     const char *criterion = by == IW_STOP_BY_LOSS ? "val_loss" : "val_balanced_acc";
     if (iw_store_reader_metric_index(rd, criterion) < 0)
         return iw_error_set(err, "%s: no validation metrics (%s): the store was made without data.val_per_class, or by an "
@@ -206,8 +246,8 @@ int iw_report_stop(const iw_store_reader *rd, iw_stop_by by, int csv, FILE *out,
     }
     if (rc == 0) {
         measure(rd, by, values, runs);
-        if (csv) print_csv(rd, criterion, runs, out);
-        else rc = print_text(rd, criterion, runs, out, err);
+        if (o->csv) print_csv(rd, criterion, runs, out);
+        else rc = print_text(rd, criterion, runs, o, out, err);
         if (rc == 0 && ferror(out)) rc = iw_error_set(err, "write error on the output");
     }
     free(values);

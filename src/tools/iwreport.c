@@ -4,7 +4,7 @@
  *   iwreport table   STORE [--epochs LIST] [--metric NAME[,NAME...]] [--probes]
  *   iwreport csv     STORE [--done-only]
  *   iwreport plot    STORE [-o DIR]
- *   iwreport stop    STORE [--by loss|balanced-acc] [--csv]
+ *   iwreport stop    STORE [--by loss|balanced-acc] [--csv | --interval [--resamples N] [--seed S]]
  *   iwreport effect  STORE [--threshold T] [--resamples N] [--seed S] [--epochs LIST] [--csv]
  *   iwreport adjust  STORE [--tau T] [--csv]
  *
@@ -55,6 +55,8 @@ static const char usage[] =
     "      --by CRITERION       loss: lowest weighted validation loss (default); balanced-acc:\n"
     "                           highest balanced validation accuracy\n"
     "      --csv                one row per run instead of the text tables\n"
+    "      --interval           the metrics as mean [95% percentile bootstrap interval] over seeds\n"
+    "                           (--resamples, default 1000; --seed, default 0) instead of ± std\n"
     "  effect STORE             per epoch and setting, the shift of the positive-class log-odds of the\n"
     "                           test predictions of each weight against weight 1, paired by seed, with\n"
     "                           a percentile bootstrap interval over seeds, and the first epoch from\n"
@@ -128,7 +130,7 @@ static int split_metrics(char *list, iw_table_options *o)
 typedef struct args {
     const char *command, *store, *epochs, *outdir, *by, *threshold, *resamples, *seed, *tau;
     char *metrics;
-    int probes, done_only, csv;
+    int probes, done_only, csv, interval;
 } args;
 
 /* A number option: the whole text must be a finite number (integer when whole is set) in lo..hi. */
@@ -207,13 +209,35 @@ static int run_plot(const iw_store_reader *rd, const args *a, iw_error *err)
     return rc;
 }
 
+/* --resamples and --seed into *resamples, *seed (left as they are when not given). */
+static int bootstrap_options(const args *a, int *resamples, uint64_t *seed, iw_error *err)
+{
+    double v;
+    if (a->resamples) {
+        if (number_option("--resamples", a->resamples, 1, 1, 10000000, &v, err) < 0) return -1;
+        *resamples = (int)v;
+    }
+    if (a->seed) {
+        if (number_option("--seed", a->seed, 1, 0, 9007199254740992.0, &v, err) < 0) return -1;
+        *seed = (uint64_t)v;
+    }
+    return 0;
+}
+
 static int run_stop(const iw_store_reader *rd, const args *a, iw_error *err)
 {
-    iw_stop_by by = IW_STOP_BY_LOSS;
-    if (a->by && !strcmp(a->by, "balanced-acc")) by = IW_STOP_BY_BALANCED_ACC;
+    iw_stop_options o = {.by = IW_STOP_BY_LOSS, .csv = a->csv, .resamples = 0, .seed = 0, .level = 0.95};
+    if (a->by && !strcmp(a->by, "balanced-acc")) o.by = IW_STOP_BY_BALANCED_ACC;
     else if (a->by && strcmp(a->by, "loss") != 0)
         return iw_error_set(err, "--by: expected loss or balanced-acc, got '%s'", a->by);
-    return iw_report_stop(rd, by, a->csv, stdout, err);
+    if (a->interval) {
+        if (a->csv) return iw_error_set(err, "--interval is for the text tables (--csv has one row per run)");
+        o.resamples = 1000;
+        if (bootstrap_options(a, &o.resamples, &o.seed, err) < 0) return -1;
+    } else if (a->resamples || a->seed) {
+        return iw_error_set(err, "--resamples and --seed go with --interval in 'stop'");
+    }
+    return iw_report_stop(rd, &o, stdout, err);
 }
 
 static int run_effect(const iw_store_reader *rd, const args *a, iw_error *err)
@@ -226,14 +250,7 @@ static int run_effect(const iw_store_reader *rd, const args *a, iw_error *err)
         if (number_option("--threshold", a->threshold, 0, 0, INFINITY, &v, err) < 0) return -1;
         o.threshold = v;
     }
-    if (a->resamples) {
-        if (number_option("--resamples", a->resamples, 1, 1, 10000000, &v, err) < 0) return -1;
-        o.resamples = (int)v;
-    }
-    if (a->seed) {
-        if (number_option("--seed", a->seed, 1, 0, 9007199254740992.0, &v, err) < 0) return -1;
-        o.seed = (uint64_t)v;
-    }
+    if (bootstrap_options(a, &o.resamples, &o.seed, err) < 0) return -1;
     if (a->epochs && iw_report_parse_epochs(rd, a->epochs, &o.epochs, err) < 0) return -1;
     o.n_test = test_count(rd);
     if (o.n_test < 1)
@@ -271,7 +288,10 @@ static const char *option_misplaced(const args *a, const char *command)
     if (a->done_only && strcmp(command, "csv") != 0) return "--done-only belongs to 'csv'";
     if (a->outdir && strcmp(command, "plot") != 0) return "-o belongs to 'plot'";
     if (a->by && strcmp(command, "stop") != 0) return "--by belongs to 'stop'";
-    if ((a->threshold || a->resamples || a->seed) && !is_effect) return "--threshold, --resamples and --seed belong to 'effect'";
+    if (a->threshold && !is_effect) return "--threshold belongs to 'effect'";
+    if ((a->resamples || a->seed) && !is_effect && strcmp(command, "stop") != 0)
+        return "--resamples and --seed belong to 'effect' and 'stop --interval'";
+    if (a->interval && strcmp(command, "stop") != 0) return "--interval belongs to 'stop'";
     if (a->tau && strcmp(command, "adjust") != 0) return "--tau belongs to 'adjust'";
     if (a->csv && strcmp(command, "stop") != 0 && !is_effect && strcmp(command, "adjust") != 0)
         return "--csv belongs to 'stop', 'effect' and 'adjust' (the csv command writes the metrics)";
@@ -306,6 +326,8 @@ static int read_args(int argc, char **argv, args *a)
             else a->tau = value;
         } else if (!strcmp(arg, "--csv")) {
             a->csv = 1;
+        } else if (!strcmp(arg, "--interval")) {
+            a->interval = 1;
         } else if (!strcmp(arg, "--probes")) {
             a->probes = 1;
         } else if (!strcmp(arg, "--done-only")) {

@@ -19,6 +19,8 @@ import subprocess
 import sys
 
 import h5py
+import re
+
 import numpy as np
 import yaml
 
@@ -126,6 +128,13 @@ def group_key(st, r):
     return tuple(st["labels"][a][r] for a in st["axes"] if a not in ("importance_weight", "seed"))
 
 
+def label_key(st, r):
+    """The values in a text block's heading ("== loss=poly weight_exponent=2 =="): the axes other
+    than weight and seed that have more than one value, as the report prints them."""
+    return tuple(st["labels"][a][r] for a in st["axes"]
+                 if a not in ("importance_weight", "seed") and len(set(st["labels"][a])) > 1)
+
+
 def csv_rows(text):
     return list(csv.DictReader(io.StringIO(text)))
 
@@ -197,6 +206,23 @@ def check_schema(tag, st, path):
     report(tag, "loss axis with flag attributes, class counts, /logits scales, xarray dims", problems)
 
 
+def group_indexer(st):
+    """The reader's group number of a run: groups numbered in grid order (mixed radix of each
+    other axis's values in the reader's order: named ones (enums) as they first appear, others sorted)."""
+    group_axes = [a for a in st["axes"] if a not in ("importance_weight", "seed")]
+    order = {}
+    for a in group_axes:
+        v = st["grid"][a].tolist()
+        named = set(st["labels"][a]) - {"false", "true"} and a in st["flagged"]
+        order[a] = list(dict.fromkeys(v)) if named else sorted(set(v))
+    def group_index(r):
+        i = 0
+        for a in group_axes:
+            i = i * len(order[a]) + order[a].index(st["grid"][a][r])
+        return i
+    return group_index
+
+
 # ---- iwreport stop ----
 def stop_oracle(st, criterion, by_loss):
     m, E = st["metrics"], st["epoch"]
@@ -251,19 +277,64 @@ def check_stop(tag, st, iwreport, path):
     blocks = text.split("\n== ")[1:]
     groups = {}
     for r in want:
-        groups.setdefault(group_key(st, r), {}).setdefault(st["labels"]["importance_weight"][r], []).append(st["epoch"][want[r][0]])
+        groups.setdefault(label_key(st, r), {}).setdefault(st["labels"]["importance_weight"][r], []).append(st["epoch"][want[r][0]])
     if rc != 0 or len(blocks) != len(groups):
         problems.append("rc %d, %d blocks for %d settings: %s" % (rc, len(blocks), len(groups), err))
+    checked = 0
     for block in blocks:
         label = block.split(" ==")[0]
-        key = tuple(part.split("=", 1)[1] for part in label.split())
+        key = tuple(part.split("=", 1)[1] for part in label.split()) if "=" in label else ()
+        if key not in groups:
+            problems.append("block '%s' names no setting of the store (%s)" % (label, list(groups)[:4]))
         for w, epochs in groups.get(key, {}).items():
+            checked += 1
             wl = "1/%d" % round(1 / float(w)) if float(w) < 1 else w
             cell = "%.1f ± %.1f" % (np.mean(epochs), np.std(epochs, ddof=1) if len(epochs) > 1 else 0.0)
             line = [x for x in block.splitlines() if x.startswith("weight %s " % wl)]
             if not line or cell not in line[0]:
                 problems.append("%s weight %s: expected '%s' in %s" % (label, wl, cell, line[:1]))
-    report(tag, "stop: per-setting mean ± std of the stop epoch", problems)
+    if checked == 0:
+        problems.append("no setting's line was checked")
+    report(tag, "stop: per-setting mean ± std of the stop epoch (%d settings)" % checked, problems)
+    # --interval: each metric cell is "mean [lo, hi]", the percentile bootstrap of the mean over the
+    # seeds with the same generator and stream (report.h: cell = (group * n_weights + w) * 6 + column)
+    problems = []
+    B, seed = 150, 5
+    rc, text, err = run(iwreport, "stop", path, "--interval", "--resamples", str(B), "--seed", str(seed))
+    weights = sorted(set(st["grid"]["importance_weight"].tolist()))
+    group_index = group_indexer(st)
+    m = st["metrics"]
+    columns = [(name, at) for name in ("test_balanced_acc", "test_acc", "test_frac_positive") for at in (0, 1)]
+    cells_seen = widths = 0
+    if rc != 0 or "%d resamples, seed %d" % (B, seed) not in text:
+        problems.append("rc %d, preamble without '%d resamples, seed %d': %s" % (rc, B, seed, err or text[:300]))
+    by_block = {}
+    for block in text.split("\n== ")[1:]:
+        label = block.split(" ==")[0]
+        by_block[tuple(part.split("=", 1)[1] for part in label.split()) if "=" in label else ()] = block
+    settings = {}
+    for r in want:
+        settings.setdefault((label_key(st, r), st["grid"]["importance_weight"][r]), []).append(r)
+    for (key, wv), runs_s in settings.items():
+        block = by_block.get(key)
+        wl = "1/%d" % round(1 / wv) if wv < 1 else st["labels"]["importance_weight"][runs_s[0]]
+        line = [x for x in (block or "").splitlines() if x.startswith("weight %s " % wl)]
+        got = re.findall(r"(-?[0-9.]+) \[(-?[0-9.]+), (-?[0-9.]+)\]", line[0]) if line else []
+        if len(got) != len(columns):
+            problems.append("%s weight %s: %d interval cells in %s" % (key, wl, len(got), line[:1]))
+            continue
+        g, wi = group_index(runs_s[0]), weights.index(wv)
+        for c, (name, at_last) in enumerate(columns):
+            d = [float(m[name][r, want[r][1] if at_last else want[r][0]]) for r in runs_s]
+            lo, hi = percentile_bootstrap(d, B, seed, STREAM_BOOTSTRAP + 256 * ((g * len(weights) + wi) * 6 + c))
+            exp = ("%.4f" % (sum(d) / len(d)), "%.4f" % lo, "%.4f" % hi)
+            if tuple(got[c]) != exp:
+                problems.append("%s weight %s %s@%s: %s, expected %s" % (key, wl, name, "last" if at_last else "stop", got[c], exp))
+            cells_seen += 1
+            widths += hi - lo > 1e-4
+    if cells_seen == 0 or widths == 0:
+        problems.append("%d cells, %d with width: the case cannot tell resampling apart" % (cells_seen, widths))
+    report(tag, "stop --interval: mean [lo, hi] of each metric equals numpy's bootstrap (%d resamples, same indices)" % B, problems)
 
 
 # ---- iwreport effect ----
@@ -295,17 +366,7 @@ def effect_oracle(st, N, B, seed, T):
         k = group_key(st, r)
         if k not in keys:
             keys.append(k)
-    group_axes = [a for a in st["axes"] if a not in ("importance_weight", "seed")]
-    order = {}   # the reader's order of an axis's values: named ones (enums) as they first appear, others sorted
-    for a in group_axes:
-        v = st["grid"][a].tolist()
-        named = set(st["labels"][a]) - {"false", "true"} and a in st["flagged"]
-        order[a] = list(dict.fromkeys(v)) if named else sorted(set(v))
-    def group_index(r):
-        i = 0
-        for a in group_axes:
-            i = i * len(order[a]) + order[a].index(st["grid"][a][r])
-        return i
+    group_index = group_indexer(st)
     one = {}
     for r in range(st["R"]):
         if w[r] == 1.0 and st["counted"][r]:
