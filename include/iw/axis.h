@@ -41,6 +41,11 @@ typedef enum {
     IW_AXIS_BATCHNORM,
     IW_AXIS_SEED,
     IW_AXIS_SAMPLING,
+    IW_AXIS_LOSS,
+    IW_AXIS_POLY_ALPHA,
+    IW_AXIS_WEIGHT_EXPONENT,
+    IW_AXIS_REWEIGHT_FROM,
+    IW_AXIS_NORMALIZE,
     IW_AXIS_COUNT
 } iw_axis_id;
 
@@ -64,6 +69,10 @@ typedef struct iw_axis_def {
                                    prints as "1/k" in reports */
     double cost_when_set;       /* a run whose value is not 0 costs this fraction more (the
                                    run-cost model for heaviest-first scheduling) */
+    const char *used_with;      /* NULL, or the name of another axis whose value decides whether
+                                   this one matters: poly_alpha is used by runs with loss poly only */
+    double used_with_value;     /* that axis's value (ENUM: the name's index); a grid that gives
+                                   this axis but not that value is refused */
 } iw_axis_def;
 
 extern const iw_axis_def iw_axis_defs[IW_AXIS_COUNT];

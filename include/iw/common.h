@@ -64,6 +64,15 @@ enum iw_metric {
     IW_METRIC_OTHER_FRAC_POSITIVE,
     IW_METRIC_NOISE_FRAC_POSITIVE,
     IW_METRIC_WEIGHT_NORM,
+    IW_METRIC_TEST_ACC_NEGATIVE,     /* per-class test accuracy and their mean (imbalanced set-ups) */
+    IW_METRIC_TEST_ACC_POSITIVE,
+    IW_METRIC_TEST_BALANCED_ACC,
+    IW_METRIC_VAL_LOSS,              /* the validation split (data.val_per_class; NaN without one) */
+    IW_METRIC_VAL_LOSS_UNWEIGHTED,
+    IW_METRIC_VAL_ACC,
+    IW_METRIC_VAL_ACC_NEGATIVE,
+    IW_METRIC_VAL_ACC_POSITIVE,
+    IW_METRIC_VAL_BALANCED_ACC,
     IW_METRIC_COUNT
 };
 

@@ -14,7 +14,8 @@
  *              bounding box (n = 0 unless probe noise)
  *
  * Every x is normalised per channel with the training set's mean and std (of the loaded training
- * examples, before any sub-sampling): x' = (x - mean[c]) / std[c]. Synthetic 2-D data has shape
+ * examples, before any sub-sampling or validation split: the data are shared by every run, the split is
+ * drawn per run): x' = (x - mean[c]) / std[c]. Synthetic 2-D data has shape
  * (2, 1, 1) and is normalised the same way (mean/std are recorded so that the decision-boundary
  * grid, given in raw coordinates, can be normalised alike).
  *
@@ -69,14 +70,26 @@ size_t iw_data_packed_size(const iw_data *data);
 int iw_data_pack(const iw_data *data, void *buf, size_t bytes, iw_error *err);
 int iw_data_view(const void *buf, size_t bytes, iw_data *view, iw_error *err);
 
-/* Training examples a run uses. sampling = weight: all training indices, each with weight
+/* A run's validation split (data.val_per_class): for each class k, val_per_class[k] of its rows of
+ * data->train, chosen by (seed, IW_STREAM_VALIDATION) (the class-0 rows shuffled first, then the
+ * class-1 rows, with one stream), are held out into val_idx; every other row goes to pool. Both
+ * lists are in training-set order, disjoint, and together hold every row; each array must hold
+ * train.n entries. -1 with err when a class has no more than val_per_class[k] rows (none would be
+ * left to train on) or on no memory. */
+int iw_data_validation_split(const iw_data *data, const int val_per_class[2], uint64_t seed, int32_t *val_idx,
+                             int64_t *n_val, int32_t *pool, int64_t *n_pool, iw_error *err);
+
+/* Training examples a run uses, chosen among the rows pool[0..n_pool) of data->train (in
+ * training-set order; pool NULL = every row). sampling = weight: every pool row, each with weight
  * importance_weight if positive, 1 if negative. sampling = subsample: weights all 1 and one class
- * is thinned so that n_pos/n_neg matches importance_weight times the loaded ratio (w > 1 keeps a
+ * is thinned so that n_pos/n_neg matches importance_weight times the pool's ratio (w > 1 keeps a
  * fraction 1/w of the negatives, w < 1 keeps a fraction w of the positives), the kept examples
  * chosen by (seed, IW_STREAM_SUBSAMPLE); the thinned class keeps round(count x fraction) examples,
- * and a weight for which that is 0 is an error (a one-class training set). idx and weights must
- * hold train.n entries; *n_out gets the count kept (>= 1 of each class). */
-int iw_data_training_set(const iw_data *data, iw_sampling sampling, double importance_weight,
-                         uint64_t seed, int32_t *idx, float *weights, int64_t *n_out, iw_error *err);
+ * and a weight for which that is 0 is an error (a one-class training set). idx (rows of data->train,
+ * in order) and weights must hold n_pool (or train.n) entries; *n_out gets the count kept (>= 1 of
+ * each class). */
+int iw_data_training_set(const iw_data *data, const int32_t *pool, int64_t n_pool, iw_sampling sampling,
+                         double importance_weight, uint64_t seed, int32_t *idx, float *weights, int64_t *n_out,
+                         iw_error *err);
 
 #endif

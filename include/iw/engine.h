@@ -101,6 +101,11 @@ const float *iw_net_forward(iw_net *net, const float *x, int batch, int training
  * losses, so LDAM's scaled logits cannot overflow); the gradient is stored as float. */
 typedef enum { IW_LOSS_CROSS_ENTROPY, IW_LOSS_POLY, IW_LOSS_LDAM, IW_LOSS_LOGIT_ADJUSTED } iw_loss_kind;
 #define IW_LOSS_KIND_COUNT 4
+/* The parameters' defaults (iw_loss_init; the sweep file's train.* defaults). */
+#define IW_LOSS_DEFAULT_POLY_ALPHA 1.0
+#define IW_LOSS_DEFAULT_LDAM_MAX_MARGIN 0.5
+#define IW_LOSS_DEFAULT_LDAM_SCALE 30.0
+#define IW_LOSS_DEFAULT_LA_TAU 1.0
 #define IW_LOSS_MAX_CLASSES 64 /* classes with per-class constants (ldam, logit-adjusted) */
 
 typedef struct iw_loss {
@@ -151,7 +156,7 @@ double iw_loss_weighted_sum(const iw_loss *loss, const float *logits, int batch,
  * "logit-adjusted"; NULL for an unknown kind. */
 const char *iw_loss_kind_name(iw_loss_kind kind);
 
-/* Weighting variants (for src/run; the sweep file does not reach them yet).
+/* Weighting variants (src/run applies them: the weight_exponent and reweight_from axes).
  * Effective weight w^rho: the "exponentiated" importance weights of Wang et al. (ICLR 2022, see
  * poly above), rho = weight_exponent >= 0 (1: the weight itself, 0: no weighting; 0^rho = 0 for
  * rho > 0). Deferred re-weighting (Cao et al., NeurIPS 2019, "DRW"): the weights apply from

@@ -1,5 +1,6 @@
-/* report.h — what iwreport prints and draws from a store (src/report/report_*.c). These files use
- * store_read.h only; reader.c alone talks to HDF5.
+/* report.h — what iwreport prints and draws from a store (src/report/report_*.c, bootstrap.c).
+ * These files read the store through store_read.h only (reader.c alone talks to HDF5); the
+ * bootstrap draws from rng.h.
  *
  * Vocabulary:
  *   weight axis    importance_weight: the rows of a table, the lines of a plot;
@@ -44,6 +45,11 @@ void iw_report_group_label(const iw_store_reader *rd, const iw_report_grouping *
 /* Mean ± std over the runs of (group, weight index) at epoch column e of metric[R * (E+1)]. */
 iw_report_cell iw_report_cell_at(const iw_store_reader *rd, const iw_report_grouping *grouping,
                                  const float *metric, int group, int weight, int e);
+/* The same over one value per run, value[R] (non-finite values are left out). */
+iw_report_cell iw_report_cell_of(const iw_store_reader *rd, const iw_report_grouping *grouping,
+                                 const double *value, int group, int weight);
+/* Column of epoch number `epoch` in the metrics (the /epoch scale), -1 when absent. */
+int iw_report_epoch_column(const iw_store_reader *rd, int epoch);
 
 /* iwreport summary: also which epochs were evaluated (a line "evaluated: ..."). */
 int iw_report_summary(const iw_store_reader *rd, FILE *out, iw_error *err);
@@ -72,6 +78,73 @@ int iw_report_table(const iw_store_reader *rd, const iw_table_options *options, 
  * the epochs a sparse record.eval_epochs did not evaluate).
  * done_only: leave out runs that are pending or failed. */
 int iw_report_csv(const iw_store_reader *rd, int done_only, FILE *out, iw_error *err);
+
+/* iwreport stop: early stopping read from the validation metrics (data.val_per_class). For every
+ * counted run, the epoch in 1..E that early stopping would pick: the lowest val_loss (the run's
+ * weighted validation loss; by = IW_STOP_BY_LOSS) or the highest val_balanced_acc (by =
+ * IW_STOP_BY_BALANCED_ACC), the earliest on ties, over the epochs with a finite value; and the last
+ * epoch with a finite test_acc. The test metrics test_balanced_acc, test_acc and test_frac_positive
+ * at both. Text: per setting (group x weight) mean ± std over seeds of the stop epoch and of each
+ * metric at the stop and at the last epoch (with resamples > 0: mean [lo, hi], the percentile
+ * bootstrap interval of the mean over seeds, iw_bootstrap_mean_interval, stream IW_STREAM_BOOTSTRAP
+ * + 256 * cell, cell = (group * n_weights + w) * 6 + column, columns in the order printed:
+ * bal.acc@stop, bal.acc@last, acc@stop, acc@last, frac+@stop, frac+@last), then one line per run.
+ * csv: one row per run
+ * (run,<axes>,status,criterion,stop_epoch,<criterion>_at_stop,last_epoch, then <metric>_stop and
+ * <metric>_last for each metric), empty fields where a run has no value. -1 with err when the store
+ * has no validation metrics (made without data.val_per_class, or before it existed). */
+typedef enum { IW_STOP_BY_LOSS, IW_STOP_BY_BALANCED_ACC } iw_stop_by;
+typedef struct iw_stop_options {
+    iw_stop_by by;
+    int csv;                  /* 1: one row per run (no intervals: they are over seeds) */
+    int resamples;            /* text: 0 = mean ± std; B > 0 = mean [lo, hi] from B bootstrap resamples */
+    uint64_t seed;            /* bootstrap seed */
+    double level;             /* interval's coverage, e.g. 0.95 */
+} iw_stop_options;
+int iw_report_stop(const iw_store_reader *rd, const iw_stop_options *options, FILE *out, iw_error *err);
+
+/* iwreport effect: how far each importance weight w shifts the positive-class log-odds of the test
+ * predictions away from weight 1, per epoch and setting (group), with a bootstrap interval over
+ * seeds. For a run, p = test_frac_positive; with k = round(p N) of N test examples predicted
+ * positive, the log-odds are the empirical logit log((k + 1/2) / (N - k + 1/2)) (Haldane's and
+ * Anscombe's correction: finite at p = 0 and 1, within 1/(2N) of the logit elsewhere). The shift of
+ * a seed is logit(run at w) - logit(run at weight 1) of the same seed and the same other axes; a
+ * cell (group, w, epoch) reports the mean over its seeds with both values finite (n), and the
+ * percentile bootstrap interval of that mean (iw_bootstrap_mean_interval; stream
+ * IW_STREAM_BOOTSTRAP + 256 * cell, cell = (group * n_weights + w) * (E + 1) + epoch column).
+ * Fading, per (group, w), over the epochs with n > 0: the first epoch from which |mean| stays below
+ * the threshold, and the first from which the whole interval stays inside (-threshold, threshold)
+ * (-1: it does not stay below by the last evaluated epoch). Epochs with no value (not evaluated,
+ * runs pending) have n = 0 and are skipped. -1 with err when no run has weight 1 or the store has
+ * no test_frac_positive. */
+typedef struct iw_effect_options {
+    int64_t n_test;           /* N: test examples of the two classes (> 0) */
+    double threshold;         /* on |shift|, log-odds units; default 0.1 */
+    int resamples;            /* bootstrap resamples B >= 1; default 1000 */
+    uint64_t seed;            /* bootstrap seed; default 0 */
+    double level;             /* interval's coverage, default 0.95 */
+    int csv;                  /* 1: one row per (group, weight, epoch): <group axes>,importance_weight,
+                                 epoch,seeds,shift,lo,hi,resamples,seed,threshold,fades_mean,fades_interval */
+    iw_table_options epochs;  /* text: the epochs printed (n_epochs 0: the table's defaults); csv: all */
+} iw_effect_options;
+int iw_report_effect(const iw_store_reader *rd, const iw_effect_options *options, FILE *out, iw_error *err);
+
+/* The percentile bootstrap interval of the mean of x[0..n): `resamples` resamples of n indices
+ * drawn with replacement from (seed, stream), their means sorted into means[resamples] (scratch the
+ * caller provides), and the (1 - level)/2, (1 + level)/2 quantiles (numpy.percentile's linear
+ * method) into lo, hi. NaN when n < 1. */
+void iw_bootstrap_mean_interval(const double *x, int n, int resamples, uint64_t seed, uint64_t stream, double level,
+                                double *means, double *lo, double *hi);
+
+/* iwreport adjust: post-hoc logit adjustment (Menon, Jayasumana, Rawat, Jain, Veit & Kumar, "Long-tail
+ * learning via logit adjustment", ICLR 2021, Eq. 11 with tau): from the stored test logits, predict
+ * argmax_k z_k - tau log pi_k, pi the class priors of the run's training set (/runs/train_class_count),
+ * and compare with the raw prediction argmax_k z_k (ties: negative). Per run and logit epoch: test
+ * accuracy, balanced accuracy and fraction predicted positive, raw and adjusted. Text: per setting
+ * mean ± std over seeds; csv: one row per run x logit epoch
+ * (run,<axes>,status,epoch,tau,acc,balanced_acc,frac_positive,adjusted_acc,adjusted_balanced_acc,
+ * adjusted_frac_positive). -1 with err when the store has no logits or class counts. */
+int iw_report_adjust(const iw_store_reader *rd, double tau, int csv, FILE *out, iw_error *err);
 
 /* Training points drawn under decision boundaries, in raw data coordinates (synthetic2d). */
 typedef struct iw_plot_points {

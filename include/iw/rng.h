@@ -18,7 +18,10 @@ enum iw_rng_stream {
     IW_STREAM_SUBSAMPLE = 4, /* which examples a subsample run keeps */
     IW_STREAM_DATA = 5,      /* synthetic data draws (data.seed) */
     IW_STREAM_NOISE = 6,     /* noise-probe images (data.seed) */
-    IW_STREAM_OTHER = 7      /* which images the out-of-class probe keeps with data.other_count (data.seed) */
+    IW_STREAM_OTHER = 7,     /* which images the out-of-class probe keeps with data.other_count (data.seed) */
+    IW_STREAM_VALIDATION = 8,/* which training examples a run holds out for validation */
+    IW_STREAM_BOOTSTRAP = 9  /* iwreport effect's resampling of seeds (its --seed; one stream per
+                                cell: stream id 9 + 256 x cell, see src/report/report_effect.c) */
 };
 
 typedef struct iw_rng {

@@ -3,10 +3,21 @@
  * nothing of MPI or HDF5.
  *
  * Trajectory layout: metrics[m * (E + 1) + e] for metric m (enum iw_metric) at epoch e (0 = before
- * training), NaN where not reached (after divergence) and at the epochs a sparse record.eval_epochs
- * does not evaluate (iw_spec_epoch_evaluated). boundary[s * G * G + iy * G + ix]: the
- * decision function p(positive | x, y) at the s-th record.boundary_epochs epoch (synthetic2d only),
- * on the grid of record.boundary_range, x fastest.
+ * training), NaN where not reached (after divergence), at the epochs a sparse record.eval_epochs
+ * does not evaluate (iw_spec_epoch_evaluated) and where not measured (validation metrics without
+ * data.val_per_class, a probe not asked for). boundary[s * G * G + iy * G + ix]: the decision
+ * function p(positive | x, y) at the s-th record.boundary_epochs epoch (synthetic2d only), on the
+ * grid of record.boundary_range, x fastest. logits[(s * N_test + i) * 2 + k]: logit k (0 negative,
+ * 1 positive) of test example i (data->test order) at the s-th record.logit_epochs epoch.
+ *
+ * A run's examples (src/run/run.c): the validation split is held out of the loaded training
+ * examples first (data.val_per_class, drawn by the seed from IW_STREAM_VALIDATION), the training
+ * set is chosen from the rest (sub-sampling), and the loss's class counts are the training set's.
+ * Weights of training epoch e (1-based): the sampling's weight w on positives (1 on negatives)
+ * raised to the point's weight_exponent rho when e >= reweight_from, every weight 1 before;
+ * normalize=dataset divides by the mean of those weights over the training set, recomputed when
+ * they change. The validation split is weighted the same way. Evaluation at epoch e uses the
+ * weights of epoch max(e, 1).
  */
 #ifndef IW_RUN_H
 #define IW_RUN_H
@@ -23,14 +34,30 @@ typedef struct iw_trajectory {
     int n_boundary;       /* S (0 unless synthetic2d with boundary_epochs) */
     int grid;             /* G */
     float *boundary;      /* S * G * G, or NULL */
+    int n_logit;          /* S_l: record.logit_epochs (0: no logits kept) */
+    int64_t n_test;       /* N_test = the sum of data.test_per_class */
+    float *logits;        /* S_l * N_test * 2, or NULL */
+    int8_t *test_labels;  /* N_test labels 0/1 of the test examples (-1 until a run sets them), or NULL */
+    int64_t train_class_count[2]; /* examples of each class in the run's training set */
     int status;           /* IW_STATUS_DONE or IW_STATUS_DIVERGED */
     int diverged_epoch;   /* first epoch with a non-finite loss, -1 if none */
     int resumed_epoch;    /* epoch the run resumed at from a checkpoint, -1 when it started fresh */
     double wall_seconds, cpu_seconds; /* of this execution (not counting earlier attempts) */
 } iw_trajectory;
 
-int iw_trajectory_alloc(iw_trajectory *t, const iw_spec *spec, iw_error *err); /* NaN-filled */
+int iw_trajectory_alloc(iw_trajectory *t, const iw_spec *spec, iw_error *err); /* reset as below */
+/* NaN in metrics, boundary and logits, -1 test labels, 0 class counts, status pending. */
+void iw_trajectory_reset(iw_trajectory *t);
 void iw_trajectory_free(iw_trajectory *t);
+
+/* The training loss of grid point `point`, as the engine takes it: kind from the point's loss
+ * (cross-entropy when the grid has no loss axis), poly_alpha from the point (the poly_alpha axis or
+ * train.poly_alpha), ldam_max_margin, ldam_scale and la_tau from train:, normalisation from the
+ * point's normalize (the axis or train.normalize), per-class constants from class_counts (the
+ * run's training set: negative, positive). weight_mean stays 1: the run sets it each epoch for
+ * normalize=dataset. 0, or -1 with err (a class without examples under ldam / logit-adjusted). */
+int iw_run_loss(const iw_spec *spec, const iw_point *point, const int64_t class_counts[2], iw_loss *loss,
+                iw_error *err);
 
 /* The engine's configuration of grid point `point`'s network: the sweep's model (kind, widths,
  * init), the point's batch norm and dropout, two classes, examples of shape `input`, batches of

@@ -4,13 +4,15 @@
  * and a grid whose axes multiply into R runs. The axes are the rows of the axis table (axis.h);
  * runs are numbered 0..R-1 in grid order, last axis fastest, with the axes in the table's order
  *
- *     importance_weight, l2, dropout, batchnorm, seed, [sampling]
+ *     importance_weight, l2, dropout, batchnorm, seed,
+ *     [sampling], [loss], [poly_alpha], [weight_exponent], [reweight_from], [normalize]
  *
  * whatever order the file writes them in. An axis that is not optional always exists (one default
- * value when the file omits it: 1, 0, 0, false, 0); an optional one (sampling) only when the file
- * names it.
+ * value when the file omits it: 1, 0, 0, false, 0); an optional one (in brackets) only when the
+ * file names it; a run of a grid without it has spec->axis_default (the table's default, or the
+ * train key of the same name: train.poly_alpha, train.normalize).
  *
- *     run r  ->  (i_weight, i_l2, i_dropout, i_bn, i_seed[, i_sampling])   mixed-radix digits of r
+ *     run r  ->  (i_weight, i_l2, i_dropout, i_bn, i_seed[, i_sampling ...])   mixed-radix digits of r
  *
  * Ownership: iw_spec_load/iw_spec_parse fill a caller-provided iw_spec whose heap parts (the text,
  * axis values) are released by iw_spec_free. Errors name the file, the line and the key.
@@ -24,21 +26,27 @@
  * and cover: unknown or duplicate keys, wrong types, quoted numbers (a quoted scalar is a string),
  * NaN/inf anywhere, empty axes, duplicate axis values, grids above IW_MAX_RUNS, out-of-range
  * values, YAML syntax errors (libyaml's message and line), more than one YAML document, and keys
- * that the chosen source or model kind does not use (data.synthetic with an image source,
- * record.boundary_* without synthetic2d, data.other_count without the other-classes probe, model.hidden without mlp, ...: refused, not ignored), and settings
- * under which a run could not train (src/spec/trainable.c): batch norm with train.batch_size 1,
- * sampling subsample with a weight that leaves a class with round(count x fraction) = 0 examples,
- * importance weights or learning rates that are 0 or infinite in float32.
+ * that the chosen source, model kind or grid does not use (data.synthetic with an image source,
+ * record.boundary_* without synthetic2d, data.other_count without the other-classes probe,
+ * model.hidden without mlp, train.ldam_scale when no run has loss ldam, grid.poly_alpha without
+ * loss poly, ...: refused, not ignored), a setting given both as a train key and as an axis
+ * (poly_alpha, normalize), grid.reweight_from beyond train.epochs, data.val_per_class leaving a
+ * class nothing to train on, record.logit_epochs whose logits would exceed IW_MAX_LOGIT_BYTES (the
+ * message gives the size), and settings under which a run could not train (src/spec/trainable.c):
+ * batch norm with train.batch_size 1, sampling subsample with a weight that leaves a class with
+ * round(count x fraction) = 0 examples, importance weights (raised to every weight_exponent of the
+ * grid) or learning rates that are 0 or infinite in float32.
  * Required: name (non-empty, no '/'). Defaults besides those written below: data.source
  * fashion-mnist; data.path /usr/share/datasets/fashion-mnist or /usr/share/datasets/mnist,
  * required for cifar10 (whether the folder exists is iw_spec_check_data_path's question; relative
  * paths are relative to the current directory); data.classes [0, 6] ([3, 5] for cifar10, [0, 1]
  * for synthetic2d); data.probes
  * [other-classes, noise] for image sources, none for synthetic2d; train_per_class and
- * test_per_class 1000; data.other_count all; model.kind mlp, init he; train.epochs 100,
- * checkpoints off; record.boundary_epochs empty (no boundaries stored); record.eval_epochs all.
- * cnn/resnet channels and cnn fc are filled with their defaults, so n_channels/n_fc are > 0 for
- * those kinds after parsing.
+ * test_per_class 1000; val_per_class 0 (no validation split); data.other_count all; model.kind
+ * mlp, init he; train.epochs 100, checkpoints off; train.poly_alpha 1, ldam_max_margin 0.5,
+ * ldam_scale 30, la_tau 1 (engine.h's IW_LOSS_DEFAULT_*); record.boundary_epochs and logit_epochs
+ * empty; record.eval_epochs all. cnn/resnet channels and cnn fc are filled with their defaults, so
+ * n_channels/n_fc are > 0 for those kinds after parsing.
  */
 #ifndef IW_SPEC_H
 #define IW_SPEC_H
@@ -52,6 +60,8 @@
 #define IW_MAX_RECORD_EPOCHS 64
 #define IW_MAX_EVAL_EPOCHS 1024 /* epochs in an explicit record.eval_epochs list */
 #define IW_MAX_RUNS ((int64_t)1 << 24) /* a bigger grid is refused: it could not be stored sanely */
+#define IW_MAX_LOGIT_BYTES ((int64_t)4 << 30) /* record.logit_epochs: R x S x N_test x 2 x 4 bytes at
+                                                 most (4 GiB); more is refused at parse time */
 
 typedef enum { IW_SOURCE_SYNTHETIC2D, IW_SOURCE_FASHION_MNIST, IW_SOURCE_MNIST, IW_SOURCE_CIFAR10 } iw_source;
 /* Values of the sampling axis, in the order of its names in the axis table. */
@@ -71,6 +81,9 @@ typedef struct iw_data_spec {
     int classes[2];            /* [negative, positive]; the positive class carries the weight */
     int train_per_class[2];    /* scalar in the file means the same for both */
     int test_per_class[2];
+    int val_per_class[2];      /* data.val_per_class, default 0: examples of each class held out of
+                                  the loaded training examples as a validation split, drawn by the
+                                  run's seed (never trained on); < train_per_class */
     int probe_other;           /* data.probes contains other-classes */
     int probe_noise;           /* data.probes contains noise */
     int noise_count;           /* data.noise_count, default 1000 */
@@ -107,7 +120,12 @@ typedef struct iw_train_spec {
     double lr;                 /* default 0.1 */
     double lr_dropout;         /* lr used by runs with dropout > 0; default = lr */
     double momentum;           /* default 0 */
-    iw_normalize normalize;    /* default weights */
+    iw_normalize normalize;    /* default weights (the normalize axis, when the grid has it, decides
+                                  per run: read point->value[IW_AXIS_NORMALIZE]) */
+    double poly_alpha;         /* loss poly: tail exponent, default 1 (or the poly_alpha axis) */
+    double ldam_max_margin;    /* loss ldam: the largest margin, default 0.5 */
+    double ldam_scale;         /* loss ldam: logit scale s, default 30 */
+    double la_tau;             /* loss logit-adjusted: tau, default 1 */
     int checkpoint_every;      /* train.checkpoint_every: epochs between checkpoints, 0 = off */
     double checkpoint_minutes; /* train.checkpoint_minutes: also checkpoint after this long, 0 = off */
 } iw_train_spec;
@@ -127,8 +145,8 @@ typedef struct iw_axis {
  *     eval_epochs: [1, 2, 5, 10, 20, 50]                 these epochs
  *     eval_epochs: {every_until: 10, then_every: 10}     0..10, then 20, 30, ... (multiples of 10)
  * (either key of the rule may be left out: every_until 0, or no then_every). Epoch 0, the last
- * epoch and every record.boundary_epochs epoch are always evaluated: iw_spec_epoch_evaluated is
- * the one answer. */
+ * epoch and every record.boundary_epochs and record.logit_epochs epoch are always evaluated:
+ * iw_spec_epoch_evaluated is the one answer. */
 typedef enum { IW_EVAL_ALL, IW_EVAL_LIST, IW_EVAL_RULE } iw_eval_form;
 
 typedef struct iw_eval_schedule {
@@ -145,6 +163,9 @@ typedef struct iw_record_spec {
     int boundary_grid;         /* G points per side, default 64 */
     double boundary_range[4];  /* xmin, xmax, ymin, ymax in raw data coordinates; default [-4, 6, -4, 6] */
     iw_eval_schedule eval;     /* record.eval_epochs */
+    int logit_epochs[IW_MAX_RECORD_EPOCHS]; /* every source; each in 0..E, increasing: the test
+                                  logits of every run at these epochs are stored (/logits) */
+    int n_logit_epochs;
 } iw_record_spec;
 
 typedef struct iw_spec {
@@ -159,11 +180,15 @@ typedef struct iw_spec {
     iw_axis axes[IW_AXIS_COUNT]; /* the axes of the grid, in canonical order (table order): every
                                     axis that is not optional, and the optional ones the file names */
     int n_axes;
+    double axis_default[IW_AXIS_COUNT]; /* the value a run takes for an axis the grid lacks: the
+                                    table's default, or the train key of the same name when given
+                                    (train.poly_alpha, train.normalize) */
     iw_record_spec record;
 } iw_spec;
 
-/* One grid point: the value of every axis of the table (an axis the grid lacks has its default),
- * read as point->value[IW_AXIS_L2] etc. (FLAG 0/1, INT exact, ENUM the index of the name). */
+/* One grid point: the value of every axis of the table (an axis the grid lacks has
+ * spec->axis_default: the table's default, or the train key of the same name), read as
+ * point->value[IW_AXIS_L2] etc. (FLAG 0/1, INT exact, ENUM the index of the name). */
 typedef struct iw_point {
     int64_t run;               /* 0..R-1 */
     double value[IW_AXIS_COUNT];
@@ -214,8 +239,8 @@ void iw_spec_print_runs(const iw_spec *spec, FILE *out);
 void iw_spec_describe_point(const iw_spec *spec, const iw_point *point, char *buf, size_t size);
 
 /* 1 when the metrics are evaluated after epoch `epoch` (0..E; 0 = before training), else 0: epoch
- * 0, the last epoch, the epochs of record.eval_epochs and those of record.boundary_epochs (a
- * boundary epoch is always an evaluated one). A run evaluates these epochs and, when it diverges,
+ * 0, the last epoch, the epochs of record.eval_epochs and those of record.boundary_epochs and
+ * record.logit_epochs (a boundary or logit epoch is always an evaluated one). A run evaluates these epochs and, when it diverges,
  * the epoch of its divergence (run.h); the store records this set as /evaluated. */
 int iw_spec_epoch_evaluated(const iw_spec *spec, int epoch);
 /* How many of the epochs 0..E iw_spec_epoch_evaluated says yes to (E + 1 with `all`). */

@@ -6,9 +6,12 @@
  *                               or open an existing one: check schema and that its /spec is the
  *                               same parsed sweep as the sweep file (iw_spec_compare: formatting
  *                               does not matter; a store of another sweep is refused with the keys
- *                               that differ), remove a leftover of a kill during creation.
- *   iw_store_write_run (any rank, independent, raw data only): metrics rows, boundary, provenance,
- *                               then status — so a run marked done is always complete.
+ *                               that differ) and that it has every dataset this version writes (a
+ *                               store of an older iwsweep is refused naming what it lacks), remove
+ *                               a leftover of a kill during creation.
+ *   iw_store_write_run (any rank, independent, raw data only): metrics rows, boundary, class
+ *                               counts, logits and test labels, provenance, then status — so a
+ *                               run marked done is always complete.
  *   iw_store_close (collective)
  * One sweep at a time per store: rank 0 holds the lock of store_lock.h for the whole sweep.
  *
@@ -33,11 +36,16 @@
  *     by every rank in parallel (which parallel HDF5 1.10 cannot do for variable-length strings),
  *     is a netCDF char array [R, 64] with the hidden dimension host_strlen: xarray
  *     decodes it into strings with both engines, h5py reads S1 [R, 64].
- *   fill values: NaN for metrics, boundary, wall_seconds, cpu_seconds; 0 for integers (status
- *     0 = pending, attempt 0 = never written).
+ *   fill values: NaN for metrics, boundary, logits, wall_seconds, cpu_seconds; 0 for integers
+ *     (status 0 = pending, attempt 0 = never written, train_class_count); -1 for /test_labels.
  *   /x, /y: G points from min to max inclusive (linspace) of record.boundary_range.
  *   /evaluated int8[E+1] (scale epoch): 1 at the epochs iw_spec_epoch_evaluated names, 0 where
  *     the metrics stay NaN (record.eval_epochs); written at creation, never after.
+ *   /class int8[2] {0, 1} (flag_meanings negative positive): the last dimension of
+ *     /runs/train_class_count int64[R, 2] and /logits float32[R, L, N_test, 2]; with
+ *     record.logit_epochs also /logit_epoch int32[L], /test_example int32[N_test] (scales) and
+ *     /test_labels int8[N_test], which every run with logits writes (the same values: the test set
+ *     does not depend on the run), so creation needs no data.
  */
 #ifndef IW_STORE_H
 #define IW_STORE_H
@@ -85,13 +93,17 @@ typedef struct iw_store_state {
                                          PATH.creating), or "" */
 } iw_store_state;
 
-/* Rank 0, serial, read-only (--dry-run): the check iw_store_open makes before it opens or creates,
- * changing nothing. 0 with *check filled when a real run would open the store at `path` or create
- * one; -1 with the same refusal as iw_store_open otherwise: not an HDF5 file, not an iwsweep/1
- * store, made from another sweep ("PATH was made from a different sweep: 2 keys differ (stored vs
- * sweep.yaml):" then one "  key: stored X, file Y" line per key and the advice: another -o
- * path; "may also be removed" only for a store without finished runs), or of another shape. */
-int iw_store_check(const char *path, const iw_spec *spec, iw_store_state *check, iw_error *err);
+/* Rank 0, serial: the check iw_store_open makes before it opens or creates. 0 with *check filled
+ * when a real run would open the store at `path` or create one; -1 with the same refusal as
+ * iw_store_open otherwise: not an HDF5 file, not an iwsweep/1 store, made from another sweep
+ * ("PATH was made from a different sweep: 2 keys differ (stored vs sweep.yaml):" then one
+ * "  key: stored X, file Y" line per key and the advice: another -o path; "may also be removed"
+ * only for a store without finished runs), made by an older iwsweep (the datasets it lacks), or of
+ * another shape. dry = 1 (--dry-run) changes nothing; dry = 0 (a real run, holding the store's
+ * lock) also removes a leftover PATH.creating of a kill during creation, and check->notice says so
+ * at once, so that the caller can announce the removal the moment it happens (a kill later in the
+ * start-up cannot leave it unannounced). */
+int iw_store_check(const char *path, const iw_spec *spec, int dry, iw_store_state *check, iw_error *err);
 /* Bytes of each /runs/host entry (HOST_NAME_MAX on Linux, so a Linux host name is never cut):
  * ASCII, NUL-padded, in a netCDF char array [R, IW_STORE_HOST_LEN] (layout: src/store/schema.h).
  * A store made before /runs/host existed is still opened and resumed; it records no hosts. */

@@ -16,9 +16,12 @@
  *   ├── axes[]                 grid axes in canonical order (importance_weight, l2, dropout,
  *   │                          batchnorm, seed, sampling, then any other axis by name); each has
  *   │                          per-run values as double and the sorted distinct values, with labels
- *   ├── status, provenance     per run (arrays of R)
- *   └── metric names           the /metrics/<name> datasets present
- * Metrics and boundaries are read on demand (they are the big parts).
+ *   ├── status, provenance     per run (arrays of R); train_class_count (R x 2) when stored
+ *   ├── metric names           the /metrics/<name> datasets present
+ *   └── logits info            L logit epochs, N_test test examples and their labels (/logits)
+ * Metrics, boundaries and logits are read on demand (they are the big parts). Stores written
+ * before a dataset existed (train_class_count, logits, the newer metrics) open all the same; what
+ * they lack is absent (NULL / 0 / not in metric_names).
  *
  * Ownership: iw_store_reader_open allocates the reader; iw_store_reader_close frees it and all
  * arrays in it. Buffers passed to the read functions belong to the caller.
@@ -74,6 +77,13 @@ typedef struct iw_store_reader {
     int boundary_grid;         /* G */
     int32_t *boundary_epoch;   /* [S] */
     double *boundary_x, *boundary_y; /* [G] raw data coordinates of the grid columns / rows */
+    int64_t *train_class_count; /* [R * 2] examples per class (negative, positive) of each run's training
+                                   set; NULL when the store predates /runs/train_class_count */
+    /* /logits: L recorded epochs of N_test test examples x 2 classes; 0 when absent */
+    int logit_count;           /* L */
+    int64_t n_test;            /* N_test */
+    int32_t *logit_epoch;      /* [L] */
+    int8_t *test_labels;       /* [N_test] 0/1, -1 where not (yet) written */
     void *impl;                /* HDF5 handles, private to reader.c */
 } iw_store_reader;
 
@@ -90,6 +100,10 @@ int iw_store_reader_metric(const iw_store_reader *reader, const char *name, int6
                            float *out, iw_error *err);
 /* Reads the boundary of one run into out[S * G * G] (s, iy, ix with x fastest). */
 int iw_store_reader_boundary(const iw_store_reader *reader, int64_t run, float *out, iw_error *err);
+
+/* Reads the logits of one run into out[L * N_test * 2] ((s * N_test + i) * 2 + class), NaN where
+ * not written. -1 with err when the store has none. */
+int iw_store_reader_logits(const iw_store_reader *reader, int64_t run, float *out, iw_error *err);
 
 /* Index of axis `name` in reader->axes, or -1. */
 int iw_store_reader_axis_index(const iw_store_reader *reader, const char *name);

@@ -56,11 +56,14 @@ const char *iw_status_name(int status)
 const char *const iw_metric_names[IW_METRIC_COUNT] = {
     "train_loss",           "train_acc",          "train_frac_positive",
     "test_acc",             "test_frac_positive", "other_frac_positive",
-    "noise_frac_positive",  "weight_norm",
+    "noise_frac_positive",  "weight_norm",        "test_acc_negative",
+    "test_acc_positive",    "test_balanced_acc",  "val_loss",
+    "val_loss_unweighted",  "val_acc",            "val_acc_negative",
+    "val_acc_positive",     "val_balanced_acc",
 };
 
 const char *const iw_metric_descriptions[IW_METRIC_COUNT] = {
-    "importance-weighted cross-entropy on the training set, evaluation mode, normalised as train.normalize",
+    "the run's training loss (grid.loss, cross-entropy by default) on its training set, importance-weighted with the weights of the epoch just trained (epoch 0: of epoch 1), evaluation mode, normalised as the run's normalize",
     "accuracy on the training set (evaluation mode)",
     "fraction of training examples predicted as the positive class",
     "accuracy on the test examples of the two classes",
@@ -68,6 +71,15 @@ const char *const iw_metric_descriptions[IW_METRIC_COUNT] = {
     "fraction of test images of the other classes predicted as the positive class (out-of-class probe)",
     "fraction of uniform-noise images predicted as the positive class (noise probe)",
     "L2 norm of all conv/linear weights (biases and batch-norm parameters excluded)",
+    "accuracy on the negative test examples (data.classes[0]): the fraction predicted negative",
+    "accuracy on the positive test examples (data.classes[1]): the fraction predicted positive",
+    "balanced test accuracy: the mean of test_acc_negative and test_acc_positive",
+    "the run's training loss on its validation split (data.val_per_class), weighted and normalised as train_loss; NaN without a validation split",
+    "the run's training loss on its validation split, every weight 1, the mean over its examples; NaN without a validation split",
+    "accuracy on the validation split; NaN without one",
+    "accuracy on the negative examples of the validation split; NaN without one",
+    "accuracy on the positive examples of the validation split; NaN without one",
+    "balanced validation accuracy: the mean of val_acc_negative and val_acc_positive; NaN without a validation split",
 };
 
 double iw_wall_seconds(void)

@@ -34,10 +34,10 @@ void iw_loss_init(iw_loss *loss, iw_loss_kind kind, iw_normalize normalize)
     *loss = (iw_loss){.kind = kind,
                       .normalize = normalize,
                       .weight_mean = 1.0,
-                      .poly_alpha = 1.0,
-                      .ldam_max_margin = 0.5,
-                      .ldam_scale = 30.0,
-                      .la_tau = 1.0,
+                      .poly_alpha = IW_LOSS_DEFAULT_POLY_ALPHA,
+                      .ldam_max_margin = IW_LOSS_DEFAULT_LDAM_MAX_MARGIN,
+                      .ldam_scale = IW_LOSS_DEFAULT_LDAM_SCALE,
+                      .la_tau = IW_LOSS_DEFAULT_LA_TAU,
                       .n_classes = 0};
 }
 

@@ -85,6 +85,26 @@ iw_report_cell iw_report_cell_at(const iw_store_reader *rd, const iw_report_grou
     return c;
 }
 
+iw_report_cell iw_report_cell_of(const iw_store_reader *rd, const iw_report_grouping *g, const double *value,
+                                 int group, int weight)
+{
+    const int *windex = rd->axes[g->weight_axis].index;
+    double sum = 0, sum2 = 0;
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++) /* the mean, then the squares about it (no cancellation) */
+        for (int64_t r = 0; r < rd->runs; r++) {
+            if (g->group_of_run[r] != group || windex[r] != weight || !counts(rd->status[r]) || !isfinite(value[r]))
+                continue;
+            if (pass == 0) sum += value[r], n++;
+            else sum2 += (value[r] - sum / n) * (value[r] - sum / n);
+        }
+    iw_report_cell c = {NAN, NAN, n};
+    if (n == 0) return c;
+    c.mean = sum / n;
+    c.std = n > 1 ? sqrt(sum2 / (n - 1)) : 0.0;
+    return c;
+}
+
 /* ---- evaluated epochs ---- */
 void iw_report_format_evaluated(const iw_store_reader *rd, char *out, size_t size)
 {
@@ -209,6 +229,11 @@ int iw_report_summary(const iw_store_reader *rd, FILE *out, iw_error *err)
     fprintf(out, "metrics: ");
     for (int m = 0; m < rd->n_metrics; m++) fprintf(out, " %s", rd->metric_names[m]);
     fprintf(out, "\n");
+    if (rd->logit_count) {
+        fprintf(out, "logits:   %d epochs (", rd->logit_count);
+        for (int s = 0; s < rd->logit_count; s++) fprintf(out, "%s%d", s ? " " : "", rd->logit_epoch[s]);
+        fprintf(out, ") of %lld test examples\n", (long long)rd->n_test);
+    }
     if (rd->boundary_count) {
         fprintf(out, "boundary: %d epochs (", rd->boundary_count);
         for (int s = 0; s < rd->boundary_count; s++) fprintf(out, "%s%d", s ? " " : "", rd->boundary_epoch[s]);
@@ -219,7 +244,7 @@ int iw_report_summary(const iw_store_reader *rd, FILE *out, iw_error *err)
 }
 
 /* ---- table ---- */
-static int epoch_column(const iw_store_reader *rd, int epoch)
+int iw_report_epoch_column(const iw_store_reader *rd, int epoch)
 {
     for (int e = 0; e <= rd->epochs; e++)
         if (rd->epoch[e] == epoch) return e;
@@ -262,9 +287,9 @@ int iw_report_parse_epochs(const iw_store_reader *rd, const char *list, iw_table
                 return iw_error_set(err, "--epochs: '%s' is not an epoch number (expected 0..%d or 'last')", item,
                                     rd->epoch[rd->epochs]);
         }
-        if (v > INT32_MAX || epoch_column(rd, (int)v) < 0)
+        if (v > INT32_MAX || iw_report_epoch_column(rd, (int)v) < 0)
             return iw_error_set(err, "--epochs: epoch %s is not in the store (epochs 0..%d)", item, rd->epoch[rd->epochs]);
-        if (!rd->evaluated[epoch_column(rd, (int)v)]) {
+        if (!rd->evaluated[iw_report_epoch_column(rd, (int)v)]) {
             char evaluated[512];
             iw_report_format_evaluated(rd, evaluated, sizeof evaluated);
             return iw_error_set(err, "--epochs: epoch %ld was not evaluated (the sweep's record.eval_epochs; its metrics are NaN); "
@@ -366,7 +391,7 @@ int iw_report_table(const iw_store_reader *rd, const iw_table_options *o, FILE *
                 snprintf(wl, sizeof wl, "weight %s", wax->labels[w]);
                 fprintf(out, "%-*s", label_width, wl);
                 for (int i = 0; i < o->n_epochs; i++) {
-                    iw_report_cell c = iw_report_cell_at(rd, &g, metric, group, w, epoch_column(rd, o->epochs[i]));
+                    iw_report_cell c = iw_report_cell_at(rd, &g, metric, group, w, iw_report_epoch_column(rd, o->epochs[i]));
                     print_cell(out, c, seeds);
                     if (c.n > 0) {
                         with_data[i]++;

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #define CKPT_MAGIC "IWSWCKPT"
-#define CKPT_VERSION 1u
+#define CKPT_VERSION 2u /* 2: logits (record.logit_epochs) */
 
 typedef struct ckpt_header {
     char magic[8];
@@ -26,6 +26,7 @@ typedef struct ckpt_header {
     int64_t n_train;
     int32_t epochs, n_boundary, grid, epoch;
     int64_t position;
+    int64_t n_logit, n_test;
     uint64_t batch_rng[4], dropout_rng[4];
 } ckpt_header;
 
@@ -76,6 +77,8 @@ static void fill_header(ckpt_header *h, const iw_checkpoint_state *st)
     h->grid = st->traj->grid;
     h->epoch = st->epoch;
     h->position = st->position;
+    h->n_logit = st->traj->n_logit;
+    h->n_test = st->traj->n_test;
     memcpy(h->batch_rng, st->batch_rng.s, sizeof h->batch_rng);
     memcpy(h->dropout_rng, st->dropout_rng.s, sizeof h->dropout_rng);
 }
@@ -84,6 +87,10 @@ static size_t metric_floats(const iw_trajectory *t) { return (size_t)IW_METRIC_C
 static size_t boundary_floats(const iw_trajectory *t)
 {
     return t->boundary ? (size_t)t->n_boundary * (size_t)t->grid * (size_t)t->grid : 0;
+}
+static size_t logit_floats(const iw_trajectory *t)
+{
+    return t->logits ? 2 * (size_t)t->n_logit * (size_t)t->n_test : 0;
 }
 
 /* fsync of the folder holding `path`, so that the rename itself survives an OS crash. */
@@ -121,6 +128,7 @@ int iw_checkpoint_save(const char *path, const iw_checkpoint_state *st, iw_error
     put(&s, iw_net_buffers(st->net), sizeof(float) * N);
     put(&s, st->traj->metrics, sizeof(float) * metric_floats(st->traj));
     put(&s, st->traj->boundary, sizeof(float) * boundary_floats(st->traj));
+    put(&s, st->traj->logits, sizeof(float) * logit_floats(st->traj));
     uint64_t sum = s.hash;
     if (!s.failed && fwrite(&sum, sizeof sum, 1, s.f) != 1) s.failed = 1;
     if (!s.failed && fflush(s.f) != 0) s.failed = 1;
@@ -159,7 +167,8 @@ int iw_checkpoint_load(const char *path, iw_checkpoint_state *st, iw_error *err)
                memcmp(h.sha256, want.sha256, 64) == 0 && h.run == want.run &&
                h.n_params == want.n_params && h.n_buffers == want.n_buffers &&
                h.n_train == want.n_train && h.epochs == want.epochs &&
-               h.n_boundary == want.n_boundary && h.grid == want.grid && h.epoch >= 0 &&
+               h.n_boundary == want.n_boundary && h.grid == want.grid && h.n_logit == want.n_logit &&
+               h.n_test == want.n_test && h.epoch >= 0 &&
                h.epoch < h.epochs && h.position >= -1 && h.position < h.n_train;
     if (!same) {
         fclose(f);
@@ -172,6 +181,7 @@ int iw_checkpoint_load(const char *path, iw_checkpoint_state *st, iw_error *err)
     get(&s, iw_net_buffers(st->net), sizeof(float) * N);
     get(&s, st->traj->metrics, sizeof(float) * metric_floats(st->traj));
     get(&s, st->traj->boundary, sizeof(float) * boundary_floats(st->traj));
+    get(&s, st->traj->logits, sizeof(float) * logit_floats(st->traj));
     uint64_t sum = 0, computed = s.hash;
     int ok = !s.failed && fread(&sum, sizeof sum, 1, f) == 1 && sum == computed && fgetc(f) == EOF;
     fclose(f);

@@ -2,12 +2,14 @@
  *
  * File layout (native byte order; a checkpoint is read back by the same build on the same cluster):
  *
- *   header   magic "IWSWCKPT", u32 version (1), u32 zero, spec sha256 (64 hex chars),
+ *   header   magic "IWSWCKPT", u32 version (2), u32 zero, spec sha256 (64 hex chars),
  *            i64 run, u64 params P, u64 buffers N, i64 training examples n, i32 epochs E,
  *            i32 boundary slices S, i32 grid G, i32 epoch done, i64 position,
- *            u64[4] batch-order RNG, u64[4] dropout RNG
+ *            i64 logit slices L, i64 test examples T, u64[4] batch-order RNG, u64[4] dropout RNG
  *   arrays   i32 order[n] | f32 params[P] | f32 velocity[P] | f32 buffers[N] |
- *            f32 metrics[IW_METRIC_COUNT * (E+1)] | f32 boundary[S * G * G]
+ *            f32 metrics[IW_METRIC_COUNT * (E+1)] | f32 boundary[S * G * G] | f32 logits[L * T * 2]
+ * (A checkpoint of another version is not resumed from: the run starts afresh. The weights of an
+ * epoch and the run's examples are recomputed from the seed and the epoch, so they are not kept.)
  *   trailer  u64 FNV-1a 64 of every byte above
  *
  * Written to "<path>.tmp", fsync'ed, renamed over <path>, and the folder fsync'ed: a kill at any

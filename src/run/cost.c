@@ -4,10 +4,11 @@
  *   (epochs x 3 x n_train + evaluated epochs x n_eval + boundary points) x forward MACs x (1 + extras)
  *
  * where a training step costs about three forward passes (forward, backward through activations
- * and weights), n_eval counts every example evaluated at an evaluated epoch (the training set, the
- * test set, the probes: data.other_count images of the out-of-class probe, or eight test-sized
- * classes), evaluated epochs are those of record.eval_epochs (iw_spec_evaluated_epoch_count), the
- * forward multiply-adds come from the engine (iw_net_forward_macs on the
+ * and weights), n_train is what remains after the validation split, n_eval counts every example
+ * evaluated at an evaluated epoch (the training set, the validation split, the test set, the
+ * probes: data.other_count images of the out-of-class probe, or eight test-sized classes),
+ * evaluated epochs are those of record.eval_epochs (iw_spec_evaluated_epoch_count), the forward
+ * multiply-adds come from the engine (iw_net_forward_macs on the
  * sweep's network), and an axis may add a fraction when its value is not 0 (its cost_when_set in
  * the axis table: batch norm +25%, dropout +5%). Sub-sampling
  * trains on fewer examples: w > 1 keeps 1/w of the negatives, w < 1 keeps w of the positives.
@@ -36,7 +37,7 @@ static int forward_macs(const iw_spec *spec, double *macs, iw_error *err)
 static double run_cost(const iw_spec *spec, const iw_point *point, double macs, int evaluated_epochs)
 {
     const iw_data_spec *d = &spec->data;
-    double n_neg = d->train_per_class[0], n_pos = d->train_per_class[1];
+    double n_neg = d->train_per_class[0] - d->val_per_class[0], n_pos = d->train_per_class[1] - d->val_per_class[1];
     double weight = point->value[IW_AXIS_IMPORTANCE_WEIGHT];
     if (point->value[IW_AXIS_SAMPLING] == IW_SAMPLING_SUBSAMPLE && weight > 0) {
         if (weight > 1) n_neg /= weight;
@@ -45,7 +46,7 @@ static double run_cost(const iw_spec *spec, const iw_point *point, double macs, 
         if (n_pos < 1) n_pos = 1;
     }
     double n_train = n_neg + n_pos;
-    double n_eval = n_train + d->test_per_class[0] + d->test_per_class[1];
+    double n_eval = n_train + d->val_per_class[0] + d->val_per_class[1] + d->test_per_class[0] + d->test_per_class[1];
     if (d->probe_other) /* a subset, or eight other classes, test-sized */
         n_eval += d->other_count > 0 ? (double)d->other_count : 8.0 * d->test_per_class[0];
     if (d->probe_noise) n_eval += d->noise_count;

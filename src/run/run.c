@@ -1,6 +1,8 @@
-/* run.c — one grid point: build the network from the spec, train it with SGD on the run's training
- * set, and evaluate every metric at epoch 0 and after each epoch that record.eval_epochs names
- * (iw_spec_epoch_evaluated), and at the epoch of a divergence (run.h has the contract).
+/* run.c — one grid point: build the network from the spec, choose the run's examples (validation
+ * split, training set), train it with SGD, and evaluate at epoch 0, after each epoch that
+ * record.eval_epochs names (iw_spec_epoch_evaluated) and at the epoch of a divergence (run.h has
+ * the contract). The evaluation itself is run_eval.c; the loss and each epoch's weights,
+ * run_loss.c; the context they share, run_internal.h.
  *
  * Everything is allocated before the first epoch (network arena sized for the larger of the
  * training batch and the evaluation batch, batch buffers, index arrays, the boundary grid); the
@@ -11,7 +13,7 @@
  * in weight or regulariser start from the same network and see the same batches.
  */
 #include "checkpoint.h"
-#include "iw/run.h"
+#include "run_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -51,17 +53,31 @@ int iw_trajectory_alloc(iw_trajectory *t, const iw_spec *spec, iw_error *err)
         t->grid = spec->record.boundary_grid;
         t->boundary = malloc(sizeof(float) * (size_t)t->n_boundary * (size_t)t->grid * (size_t)t->grid);
     }
-    if (!t->metrics || (t->n_boundary > 0 && !t->boundary)) {
+    t->n_test = (int64_t)spec->data.test_per_class[0] + spec->data.test_per_class[1];
+    if (spec->record.n_logit_epochs > 0) {
+        t->n_logit = spec->record.n_logit_epochs;
+        t->logits = malloc(sizeof(float) * 2 * (size_t)t->n_logit * (size_t)t->n_test);
+        t->test_labels = malloc(sizeof(int8_t) * (size_t)t->n_test);
+    }
+    if (!t->metrics || (t->n_boundary > 0 && !t->boundary) || (t->n_logit > 0 && (!t->logits || !t->test_labels))) {
         iw_trajectory_free(t);
         return iw_error_set(err, "out of memory for a trajectory of %d epochs", spec->train.epochs);
     }
+    iw_trajectory_reset(t);
+    return 0;
+}
+
+void iw_trajectory_reset(iw_trajectory *t)
+{
     size_t nm = (size_t)IW_METRIC_COUNT * (size_t)(t->epochs + 1);
     for (size_t i = 0; i < nm; i++) t->metrics[i] = NAN;
     for (size_t i = 0; i < (size_t)t->n_boundary * (size_t)t->grid * (size_t)t->grid; i++) t->boundary[i] = NAN;
+    for (size_t i = 0; i < 2 * (size_t)t->n_logit * (size_t)t->n_test; i++) t->logits[i] = NAN;
+    if (t->test_labels) memset(t->test_labels, 0xff, (size_t)t->n_test); /* -1: not known yet */
+    t->train_class_count[0] = t->train_class_count[1] = 0;
     t->status = IW_STATUS_PENDING;
     t->diverged_epoch = -1;
     t->resumed_epoch = -1;
-    return 0;
 }
 
 void iw_trajectory_free(iw_trajectory *t)
@@ -69,6 +85,8 @@ void iw_trajectory_free(iw_trajectory *t)
     if (!t) return;
     free(t->metrics);
     free(t->boundary);
+    free(t->logits);
+    free(t->test_labels);
     memset(t, 0, sizeof *t);
 }
 
@@ -77,33 +95,42 @@ int iw_run_checkpoints_enabled(const iw_spec *spec)
     return spec->train.checkpoint_every > 0 || spec->train.checkpoint_minutes > 0;
 }
 
-/* Everything one execution needs, allocated once in run_setup. */
-typedef struct run_ctx {
-    const iw_spec *spec;
-    const iw_data *data;
-    const iw_point *point;
-    iw_net *net;
-    size_t dim;              /* floats per example */
-    int max_batch, eval_batch;
-    int64_t n_train;         /* the run's training set (after sub-sampling) */
-    int32_t *idx;            /* n_train: rows of data->train */
-    float *weights;          /* n_train: per-example loss weights */
-    int32_t *labels;         /* n_train: labels of those rows */
-    double weight_sum;       /* sum of weights, for normalize=weights */
-    iw_loss loss;            /* the training loss (cross-entropy), its normalisation and class counts */
-    int32_t *order;          /* n_train: positions into idx, this epoch's batch order */
-    float *x;                /* max_batch * dim: gathered batch */
-    int32_t *y;              /* max_batch */
-    float *w;                /* max_batch */
-    float *grid_x;           /* G*G*2 normalised boundary points (synthetic2d with boundary epochs) */
-    int checkpoint_warned;   /* a checkpoint problem was reported (once per execution) */
-} run_ctx;
-
 static void run_teardown(run_ctx *c)
 {
     iw_net_free(c->net);
-    free(c->idx); free(c->weights); free(c->labels); free(c->order);
-    free(c->x); free(c->y); free(c->w); free(c->grid_x);
+    free(c->idx); free(c->labels); free(c->base_weights); free(c->weights);
+    free(c->val_idx); free(c->val_labels); free(c->val_base_weights); free(c->val_weights);
+    free(c->order); free(c->x); free(c->y); free(c->w); free(c->grid_x);
+}
+
+/* The run's examples: its validation split (data.val_per_class, drawn by its seed), then its
+ * training set from the rest (weights or sub-sampling), labels and base weights of both; the loss
+ * with the class counts of the training set. order[] holds the pool until the first epoch
+ * shuffles it. */
+static int run_examples(run_ctx *c, iw_error *err)
+{
+    const iw_data *data = c->data;
+    const double *v = c->point->value;
+    uint64_t seed = (uint64_t)v[IW_AXIS_SEED];
+    iw_sampling sampling = (iw_sampling)v[IW_AXIS_SAMPLING];
+    double weight = v[IW_AXIS_IMPORTANCE_WEIGHT];
+    int64_t n_pool;
+    if (iw_data_validation_split(data, c->spec->data.val_per_class, seed, c->val_idx, &c->n_val, c->order, &n_pool, err) != 0 ||
+        iw_data_training_set(data, c->order, n_pool, sampling, weight, seed, c->idx, c->base_weights, &c->n_train, err) != 0)
+        return -1;
+    if (c->n_train < 1) return iw_error_set(err, "the run's training set is empty");
+    int64_t class_counts[2] = {0, 0};
+    for (int64_t k = 0; k < c->n_train; k++) {
+        c->labels[k] = data->train.y[c->idx[k]];
+        class_counts[c->labels[k] != 0]++;
+    }
+    for (int64_t k = 0; k < c->n_val; k++) {
+        c->val_labels[k] = data->train.y[c->val_idx[k]];
+        c->val_base_weights[k] = c->val_labels[k] && sampling == IW_SAMPLING_WEIGHT ? (float)weight : 1.0f;
+    }
+    memcpy(c->class_counts, class_counts, sizeof class_counts);
+    c->weights_applied = -1;
+    return iw_run_loss(c->spec, c->point, class_counts, &c->loss, err);
 }
 
 static int run_setup(run_ctx *c, iw_trajectory *traj, iw_error *err)
@@ -119,33 +146,26 @@ static int run_setup(run_ctx *c, iw_trajectory *traj, iw_error *err)
     c->net = iw_net_create(&cfg, err);
     if (!c->net) return -1;
 
-    int64_t n = data->train.n;
-    c->idx = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
-    c->weights = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
-    c->labels = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
-    c->order = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    size_t n = (size_t)(data->train.n > 0 ? data->train.n : 1); /* every per-example array holds all rows */
+    int32_t **rows[] = {&c->idx, &c->labels, &c->val_idx, &c->val_labels, &c->order};
+    float **reals[] = {&c->base_weights, &c->weights, &c->val_base_weights, &c->val_weights};
+    int ok = 1;
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) ok &= (*rows[i] = malloc(sizeof(int32_t) * n)) != NULL;
+    for (size_t i = 0; i < sizeof reals / sizeof *reals; i++) ok &= (*reals[i] = malloc(sizeof(float) * n)) != NULL;
     c->x = malloc(sizeof(float) * c->dim * (size_t)c->max_batch);
     c->y = malloc(sizeof(int32_t) * (size_t)c->max_batch);
     c->w = malloc(sizeof(float) * (size_t)c->max_batch);
-    if (!c->idx || !c->weights || !c->labels || !c->order || !c->x || !c->y || !c->w)
-        return iw_error_set(err, "out of memory for the run's buffers (%lld training examples)", (long long)n);
-
-    const double *v = c->point->value;
-    if (iw_data_training_set(data, (iw_sampling)v[IW_AXIS_SAMPLING], v[IW_AXIS_IMPORTANCE_WEIGHT], (uint64_t)v[IW_AXIS_SEED],
-                             c->idx, c->weights, &c->n_train, err) != 0)
-        return -1;
-    if (c->n_train < 1) return iw_error_set(err, "the run's training set is empty");
-    c->weight_sum = 0;
-    int64_t class_counts[2] = {0, 0};
-    for (int64_t k = 0; k < c->n_train; k++) {
-        c->labels[k] = data->train.y[c->idx[k]];
-        c->weight_sum += c->weights[k];
-        class_counts[c->labels[k] != 0]++;
+    if (!ok || !c->x || !c->y || !c->w)
+        return iw_error_set(err, "out of memory for the run's buffers (%lld training examples)", (long long)data->train.n);
+    if (run_examples(c, err) != 0) return -1;
+    if (traj->n_logit > 0) {
+        if (data->test.n != traj->n_test)
+            return iw_error_set(err, "the test set has %lld examples, the trajectory's logits %lld", (long long)data->test.n,
+                                (long long)traj->n_test);
+        for (int64_t i = 0; i < data->test.n; i++) traj->test_labels[i] = (int8_t)data->test.y[i];
     }
-    iw_loss_init(&c->loss, IW_LOSS_CROSS_ENTROPY, spec->train.normalize);
-    c->loss.weight_mean = c->weight_sum / (double)c->n_train;
-    if (iw_loss_set_class_counts(&c->loss, class_counts, 2, err) != 0 || iw_loss_check(&c->loss, 2, err) != 0)
-        return -1;
+    traj->train_class_count[0] = c->class_counts[0];
+    traj->train_class_count[1] = c->class_counts[1];
 
     if (traj->n_boundary > 0) {
         int G = traj->grid;
@@ -164,102 +184,6 @@ static int run_setup(run_ctx *c, iw_trajectory *traj, iw_error *err)
     return 0;
 }
 
-/* Counts over one evaluated split. */
-typedef struct eval_sums {
-    double loss;             /* sum of w_i * l_i */
-    int64_t n, correct, positive;
-    int nonfinite;           /* some logit was NaN or infinite */
-} eval_sums;
-
-static void tally(eval_sums *s, const float *logits, int b, const int32_t *y)
-{
-    for (int i = 0; i < b; i++) {
-        float l0 = logits[2 * i], l1 = logits[2 * i + 1];
-        if (!isfinite(l0) || !isfinite(l1)) s->nonfinite = 1;
-        int pred = l1 > l0;
-        s->positive += pred;
-        if (y) s->correct += pred == y[i];
-    }
-    s->n += b;
-}
-
-/* A contiguous split (test, probes): x (n, dim), labels y or NULL. */
-static void eval_split(run_ctx *c, const iw_split *split, eval_sums *s)
-{
-    memset(s, 0, sizeof *s);
-    for (int64_t k = 0; k < split->n; k += c->eval_batch) {
-        int b = (int)(split->n - k < c->eval_batch ? split->n - k : c->eval_batch);
-        const float *logits = iw_net_forward(c->net, split->x + (size_t)k * c->dim, b, 0, NULL);
-        tally(s, logits, b, split->y ? split->y + k : NULL);
-    }
-}
-
-/* The run's training set (gathered rows), with its weighted loss. */
-static void eval_train(run_ctx *c, eval_sums *s)
-{
-    memset(s, 0, sizeof *s);
-    for (int64_t k = 0; k < c->n_train; k += c->eval_batch) {
-        int b = (int)(c->n_train - k < c->eval_batch ? c->n_train - k : c->eval_batch);
-        for (int i = 0; i < b; i++)
-            memcpy(c->x + (size_t)i * c->dim, c->data->train.x + (size_t)c->idx[k + i] * c->dim, sizeof(float) * c->dim);
-        const float *logits = iw_net_forward(c->net, c->x, b, 0, NULL);
-        s->loss += iw_loss_weighted_sum(&c->loss, logits, b, 2, c->labels + k, c->weights + k);
-        tally(s, logits, b, c->labels + k);
-    }
-}
-
-static float finite_or_nan(double v) { return isfinite(v) ? (float)v : NAN; }
-static float ratio(const eval_sums *s, int64_t count)
-{
-    return s->n > 0 && !s->nonfinite ? (float)((double)count / (double)s->n) : NAN;
-}
-
-/* Fills metrics[.][epoch]. Returns 1 when the evaluation loss is non-finite (divergence). */
-static int evaluate(run_ctx *c, iw_trajectory *t, int epoch)
-{
-    int E1 = t->epochs + 1;
-    float *m = t->metrics;
-    eval_sums s;
-    eval_train(c, &s);
-    double denom = iw_loss_normalizer(&c->loss, c->weight_sum, c->n_train);
-    double loss = s.loss / denom;
-    m[IW_METRIC_TRAIN_LOSS * E1 + epoch] = finite_or_nan(loss);
-    m[IW_METRIC_TRAIN_ACC * E1 + epoch] = ratio(&s, s.correct);
-    m[IW_METRIC_TRAIN_FRAC_POSITIVE * E1 + epoch] = ratio(&s, s.positive);
-    eval_split(c, &c->data->test, &s);
-    m[IW_METRIC_TEST_ACC * E1 + epoch] = ratio(&s, s.correct);
-    m[IW_METRIC_TEST_FRAC_POSITIVE * E1 + epoch] = ratio(&s, s.positive);
-    if (c->data->other.n > 0) {
-        eval_split(c, &c->data->other, &s);
-        m[IW_METRIC_OTHER_FRAC_POSITIVE * E1 + epoch] = ratio(&s, s.positive);
-    }
-    if (c->data->noise.n > 0) {
-        eval_split(c, &c->data->noise, &s);
-        m[IW_METRIC_NOISE_FRAC_POSITIVE * E1 + epoch] = ratio(&s, s.positive);
-    }
-    m[IW_METRIC_WEIGHT_NORM * E1 + epoch] = finite_or_nan(iw_net_weight_norm(c->net));
-    return !isfinite(loss);
-}
-
-/* p(positive) on the boundary grid for slice `slice`. */
-static void record_boundary(run_ctx *c, iw_trajectory *t, int slice)
-{
-    int64_t n = (int64_t)t->grid * t->grid;
-    float *out = t->boundary + (size_t)slice * (size_t)n;
-    for (int64_t k = 0; k < n; k += c->eval_batch) {
-        int b = (int)(n - k < c->eval_batch ? n - k : c->eval_batch);
-        const float *logits = iw_net_forward(c->net, c->grid_x + 2 * (size_t)k, b, 0, NULL);
-        for (int i = 0; i < b; i++)
-            out[k + i] = (float)(1.0 / (1.0 + exp((double)logits[2 * i] - (double)logits[2 * i + 1])));
-    }
-}
-
-static void after_epoch_boundary(run_ctx *c, iw_trajectory *t, int epoch)
-{
-    for (int s = 0; s < t->n_boundary; s++)
-        if (c->spec->record.boundary_epochs[s] == epoch) record_boundary(c, t, s);
-}
-
 /* Fresh start: initialisation from the seed, epoch 0 not evaluated yet. */
 static void fresh_state(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t)
 {
@@ -272,6 +196,7 @@ static void fresh_state(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t)
     size_t nm = (size_t)IW_METRIC_COUNT * (size_t)(t->epochs + 1);
     for (size_t i = 0; i < nm; i++) t->metrics[i] = NAN;
     for (size_t i = 0; i < (size_t)t->n_boundary * (size_t)t->grid * (size_t)t->grid; i++) t->boundary[i] = NAN;
+    for (size_t i = 0; i < 2 * (size_t)t->n_logit * (size_t)t->n_test; i++) t->logits[i] = NAN;
     st->epoch = 0;
     st->position = -1;
 }
@@ -310,6 +235,7 @@ static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw
     int B = tr->batch_size;
 
     for (; st->epoch < t->epochs; st->epoch++) {
+        run_set_epoch_weights(c, st->epoch + 1);
         if (st->position < 0) { /* new epoch: a fresh permutation of the training set */
             for (int64_t k = 0; k < c->n_train; k++) c->order[k] = (int32_t)k;
             iw_rng_shuffle(&st->batch_rng, c->order, (size_t)c->n_train);
@@ -354,12 +280,12 @@ static int train(run_ctx *c, iw_checkpoint_state *st, iw_trajectory *t, const iw
         int e = st->epoch + 1;
         /* The training loss was checked at every step above: a divergence between evaluated
          * epochs is caught at once and evaluated (and marked) at its own epoch. */
-        if ((diverged || iw_spec_epoch_evaluated(c->spec, e)) && (evaluate(c, t, e) || diverged)) {
+        if ((diverged || iw_spec_epoch_evaluated(c->spec, e)) && (run_evaluate(c, t, e) || diverged)) {
             t->status = IW_STATUS_DIVERGED;
             t->diverged_epoch = e;
             return 0;
         }
-        after_epoch_boundary(c, t, e);
+        run_record_boundary(c, t, e);
         st->position = -1;
         if (hooks && hooks->on_epoch) hooks->on_epoch(hooks->ctx, c->point->run, e, t->epochs);
         if (ckpt && tr->checkpoint_every > 0 && e % tr->checkpoint_every == 0 && e < t->epochs) {
@@ -402,11 +328,11 @@ int iw_run_execute(const iw_spec *spec, const iw_data *data, const iw_point *poi
             traj->resumed_epoch = st.epoch;
         } else {
             fresh_state(&c, &st, traj);
-            if (evaluate(&c, traj, 0)) {
+            if (run_evaluate(&c, traj, 0)) {
                 traj->status = IW_STATUS_DIVERGED;
                 traj->diverged_epoch = 0;
             } else {
-                after_epoch_boundary(&c, traj, 0);
+                run_record_boundary(&c, traj, 0);
             }
         }
         if (traj->status != IW_STATUS_DIVERGED) rc = train(&c, &st, traj, hooks, checkpoints, err);

@@ -112,6 +112,7 @@ static void key_value(const iw_spec *s, spec_key id, text *t)
     case SPEC_KEY_DATA_CLASSES: put_ints(t, d->classes, 2); break;
     case SPEC_KEY_DATA_TRAIN_PER_CLASS: put_ints(t, d->train_per_class, 2); break;
     case SPEC_KEY_DATA_TEST_PER_CLASS: put_ints(t, d->test_per_class, 2); break;
+    case SPEC_KEY_DATA_VAL_PER_CLASS: put_ints(t, d->val_per_class, 2); break;
     case SPEC_KEY_DATA_PROBES:
         put(t, "[%s%s%s]", d->probe_other ? "other-classes" : "", d->probe_other && d->probe_noise ? ", " : "",
             d->probe_noise ? "noise" : "");
@@ -137,13 +138,18 @@ static void key_value(const iw_spec *s, spec_key id, text *t)
     case SPEC_KEY_TRAIN_LR: put_real(t, s->train.lr); break;
     case SPEC_KEY_TRAIN_LR_DROPOUT: put_real(t, s->train.lr_dropout); break;
     case SPEC_KEY_TRAIN_MOMENTUM: put_real(t, s->train.momentum); break;
-    case SPEC_KEY_TRAIN_NORMALIZE: put(t, "%s", spec_normalize_names[s->train.normalize]); break;
+    case SPEC_KEY_TRAIN_NORMALIZE: put(t, "%s", iw_axis_defs[IW_AXIS_NORMALIZE].names[s->train.normalize]); break;
+    case SPEC_KEY_TRAIN_POLY_ALPHA: put_real(t, s->train.poly_alpha); break;
+    case SPEC_KEY_TRAIN_LDAM_MAX_MARGIN: put_real(t, s->train.ldam_max_margin); break;
+    case SPEC_KEY_TRAIN_LDAM_SCALE: put_real(t, s->train.ldam_scale); break;
+    case SPEC_KEY_TRAIN_LA_TAU: put_real(t, s->train.la_tau); break;
     case SPEC_KEY_TRAIN_CHECKPOINT_EVERY: put(t, "%d", s->train.checkpoint_every); break;
     case SPEC_KEY_TRAIN_CHECKPOINT_MINUTES: put_real(t, s->train.checkpoint_minutes); break;
     case SPEC_KEY_RECORD_BOUNDARY_EPOCHS: put_ints(t, s->record.boundary_epochs, s->record.n_boundary_epochs); break;
     case SPEC_KEY_RECORD_BOUNDARY_GRID: put(t, "%d", s->record.boundary_grid); break;
     case SPEC_KEY_RECORD_BOUNDARY_RANGE: put_reals(t, s->record.boundary_range, 4); break;
     case SPEC_KEY_RECORD_EVAL_EPOCHS: put_evaluated(t, s); break;
+    case SPEC_KEY_RECORD_LOGIT_EPOCHS: put_ints(t, s->record.logit_epochs, s->record.n_logit_epochs); break;
     case SPEC_KEY_RECORD_EVAL_EVERY_UNTIL: /* part of record.eval_epochs's rule, compared there */
     case SPEC_KEY_RECORD_EVAL_THEN_EVERY: break;
     case SPEC_KEY_DATA:

@@ -3,9 +3,9 @@
  * {every_until, then_every}), checked against train.epochs once the whole file is read, and the one
  * predicate that the run, the store and the cost model ask: iw_spec_epoch_evaluated.
  *
- * Epoch 0, the last epoch and the boundary epochs are always in the set: a schedule only leaves
- * out epochs that nothing else asked for, and a boundary (or, later, a logit) epoch has metrics to
- * read beside it. Training never depends on the set (evaluation draws no random numbers and changes
+ * Epoch 0, the last epoch, the boundary epochs and the logit epochs are always in the set: a
+ * schedule only leaves out epochs that nothing else asked for, and a boundary or logit epoch has
+ * metrics to read beside it. Training never depends on the set (evaluation draws no random numbers and changes
  * no state), so a sparse sweep's values equal a dense one's at the epochs both evaluate.
  */
 #include "spec/spec_internal.h"
@@ -93,6 +93,8 @@ int iw_spec_epoch_evaluated(const iw_spec *spec, int epoch)
     if (ev->form == IW_EVAL_ALL || epoch == 0 || epoch == spec->train.epochs) return 1;
     for (int s = 0; s < spec->record.n_boundary_epochs; s++)
         if (spec->record.boundary_epochs[s] == epoch) return 1;
+    for (int s = 0; s < spec->record.n_logit_epochs; s++)
+        if (spec->record.logit_epochs[s] == epoch) return 1;
     if (ev->form == IW_EVAL_RULE) return epoch <= ev->every_until || (ev->then_every > 0 && epoch % ev->then_every == 0);
     int lo = 0, hi = ev->n_epochs; /* the list increases: binary search */
     while (lo < hi) {

@@ -27,7 +27,7 @@ void iw_spec_point(const iw_spec *spec, int64_t run, iw_point *point)
     int64_t runs = iw_spec_run_count(spec);
     int64_t rest = runs > 0 ? ((run % runs) + runs) % runs : 0;
     point->run = rest;
-    for (int a = 0; a < IW_AXIS_COUNT; a++) point->value[a] = iw_axis_defs[a].default_value;
+    for (int a = 0; a < IW_AXIS_COUNT; a++) point->value[a] = spec->axis_default[a];
     for (int i = spec->n_axes - 1; i >= 0; i--) {
         const iw_axis *a = &spec->axes[i];
         point->value[a->id] = a->values[rest % a->count];

@@ -15,7 +15,6 @@
 const char *const spec_source_names[4] = {"synthetic2d", "fashion-mnist", "mnist", "cifar10"};
 const char *const spec_model_names[4] = {"linear", "mlp", "cnn", "resnet"};
 const char *const spec_init_names[2] = {"he", "pytorch"};
-const char *const spec_normalize_names[2] = {"weights", "batch"};
 static const char *const probe_names[2] = {"other-classes", "noise"};
 
 #define MAX_EXAMPLES_PER_CLASS 10000000LL
@@ -55,19 +54,19 @@ static int read_real_pair(spec_ctx *c, const yaml_node_t *node, const char *key,
     return 0;
 }
 
-/* A count per class: one number for both classes, or [negative, positive]. */
-static int read_per_class(spec_ctx *c, const yaml_node_t *node, const char *key, int out[2])
+/* A count per class, each >= lo: one number for both classes, or [negative, positive]. */
+static int read_per_class(spec_ctx *c, const yaml_node_t *node, const char *key, long long lo, int out[2])
 {
     if (node->type == YAML_SEQUENCE_NODE)
-        return read_int_list(c, node, key, 2, 2, "[1000, 100]", 1, MAX_EXAMPLES_PER_CLASS, out, NULL);
+        return read_int_list(c, node, key, 2, 2, "[1000, 100]", lo, MAX_EXAMPLES_PER_CLASS, out, NULL);
     long long v;
     if (node->type != YAML_SCALAR_NODE) {
         char got[80];
         spec_describe(node, got, sizeof got);
         return spec_fail(c, spec_line(node), key,
-                         "expected a whole number >= 1 or a list [negative, positive] like [1000, 100], got %s", got);
+                         "expected a whole number >= %lld or a list [negative, positive] like [1000, 100], got %s", lo, got);
     }
-    if (spec_read_int(c, node, key, 1, MAX_EXAMPLES_PER_CLASS, &v)) return -1;
+    if (spec_read_int(c, node, key, lo, MAX_EXAMPLES_PER_CLASS, &v)) return -1;
     out[0] = out[1] = (int)v;
     return 0;
 }
@@ -107,10 +106,11 @@ static int read_probes(spec_ctx *c, const yaml_node_t *node)
     return 0;
 }
 
-static int read_boundary_epochs(spec_ctx *c, const yaml_node_t *node)
+/* record.boundary_epochs, record.logit_epochs: 1 to IW_MAX_RECORD_EPOCHS increasing epochs (their
+ * upper bound, train.epochs, is checked in validate.c), each value's line into lines[]. */
+static int read_record_epochs(spec_ctx *c, const yaml_node_t *node, const char *key, int *epochs, int *n_out,
+                              int *lines)
 {
-    const char *key = "record.boundary_epochs";
-    iw_record_spec *r = &c->spec->record;
     yaml_node_item_t *items;
     int n;
     if (spec_read_list(c, node, key, 1, IW_MAX_RECORD_EPOCHS, "[0, 10, 100]", &items, &n)) return -1;
@@ -120,12 +120,12 @@ static int read_boundary_epochs(spec_ctx *c, const yaml_node_t *node)
         item_key(k, sizeof k, key, i);
         yaml_node_t *item = spec_item(c, items, i);
         if (spec_read_int(c, item, k, 0, INT_MAX, &v)) return -1;
-        if (i > 0 && v <= r->boundary_epochs[i - 1])
-            return spec_fail(c, spec_line(item), k, "epochs must increase, got %lld after %d", v, r->boundary_epochs[i - 1]);
-        r->boundary_epochs[i] = (int)v;
-        c->boundary_line[i] = spec_line(item);
+        if (i > 0 && v <= epochs[i - 1])
+            return spec_fail(c, spec_line(item), k, "epochs must increase, got %lld after %d", v, epochs[i - 1]);
+        epochs[i] = (int)v;
+        lines[i] = spec_line(item);
     }
-    r->n_boundary_epochs = n;
+    *n_out = n;
     return 0;
 }
 
@@ -228,8 +228,9 @@ static int read_leaf(spec_ctx *c, spec_key id, const yaml_node_t *node)
         if (s->data.classes[0] == s->data.classes[1])
             return spec_fail(c, spec_line(node), key, "the two classes must differ, got [%d, %d]", s->data.classes[0], s->data.classes[1]);
         return 0;
-    case SPEC_KEY_DATA_TRAIN_PER_CLASS: return read_per_class(c, node, key, s->data.train_per_class);
-    case SPEC_KEY_DATA_TEST_PER_CLASS: return read_per_class(c, node, key, s->data.test_per_class);
+    case SPEC_KEY_DATA_TRAIN_PER_CLASS: return read_per_class(c, node, key, 1, s->data.train_per_class);
+    case SPEC_KEY_DATA_TEST_PER_CLASS: return read_per_class(c, node, key, 1, s->data.test_per_class);
+    case SPEC_KEY_DATA_VAL_PER_CLASS: return read_per_class(c, node, key, 0, s->data.val_per_class);
     case SPEC_KEY_DATA_PROBES: return read_probes(c, node);
     case SPEC_KEY_DATA_NOISE_COUNT:
         if (spec_read_int(c, node, key, 0, MAX_EXAMPLES_PER_CLASS, &v)) return -1;
@@ -274,17 +275,26 @@ static int read_leaf(spec_ctx *c, spec_key id, const yaml_node_t *node)
     case SPEC_KEY_TRAIN_LR: return spec_read_real(c, node, key, 0, 1, INFINITY, 0, &s->train.lr);
     case SPEC_KEY_TRAIN_LR_DROPOUT: return spec_read_real(c, node, key, 0, 1, INFINITY, 0, &s->train.lr_dropout);
     case SPEC_KEY_TRAIN_MOMENTUM: return spec_read_real(c, node, key, 0, 0, 1, 1, &s->train.momentum);
-    case SPEC_KEY_TRAIN_NORMALIZE:
-        if (spec_read_enum(c, node, key, spec_normalize_names, 2, &e)) return -1;
+    case SPEC_KEY_TRAIN_NORMALIZE: { /* the names of the normalize axis: one list of the choices */
+        const iw_axis_def *def = &iw_axis_defs[IW_AXIS_NORMALIZE];
+        if (spec_read_enum(c, node, key, def->names, def->n_names, &e)) return -1;
         s->train.normalize = (iw_normalize)e;
         return 0;
+    }
+    case SPEC_KEY_TRAIN_POLY_ALPHA: return spec_read_real(c, node, key, 0, 1, INFINITY, 0, &s->train.poly_alpha);
+    case SPEC_KEY_TRAIN_LDAM_MAX_MARGIN: return spec_read_real(c, node, key, 0, 0, INFINITY, 0, &s->train.ldam_max_margin);
+    case SPEC_KEY_TRAIN_LDAM_SCALE: return spec_read_real(c, node, key, 0, 1, INFINITY, 0, &s->train.ldam_scale);
+    case SPEC_KEY_TRAIN_LA_TAU: return spec_read_real(c, node, key, -INFINITY, 0, INFINITY, 0, &s->train.la_tau);
     case SPEC_KEY_TRAIN_CHECKPOINT_EVERY:
         if (spec_read_int(c, node, key, 0, INT_MAX, &v)) return -1;
         s->train.checkpoint_every = (int)v;
         return 0;
     case SPEC_KEY_TRAIN_CHECKPOINT_MINUTES:
         return spec_read_real(c, node, key, 0, 0, INFINITY, 0, &s->train.checkpoint_minutes);
-    case SPEC_KEY_RECORD_BOUNDARY_EPOCHS: return read_boundary_epochs(c, node);
+    case SPEC_KEY_RECORD_BOUNDARY_EPOCHS:
+        return read_record_epochs(c, node, key, s->record.boundary_epochs, &s->record.n_boundary_epochs, c->boundary_line);
+    case SPEC_KEY_RECORD_LOGIT_EPOCHS:
+        return read_record_epochs(c, node, key, s->record.logit_epochs, &s->record.n_logit_epochs, c->logit_line);
     case SPEC_KEY_RECORD_BOUNDARY_GRID:
         if (spec_read_int(c, node, key, 2, 1024, &v)) return -1;
         s->record.boundary_grid = (int)v;

@@ -15,7 +15,8 @@
 #define SPEC_KEYS(X)                                                                              \
     X(NAME, "name") X(DATA, "data") X(DATA_SOURCE, "data.source") X(DATA_PATH, "data.path")      \
     X(DATA_CLASSES, "data.classes") X(DATA_TRAIN_PER_CLASS, "data.train_per_class")              \
-    X(DATA_TEST_PER_CLASS, "data.test_per_class") X(DATA_PROBES, "data.probes")                  \
+    X(DATA_TEST_PER_CLASS, "data.test_per_class") X(DATA_VAL_PER_CLASS, "data.val_per_class")    \
+    X(DATA_PROBES, "data.probes")                                                                 \
     X(DATA_NOISE_COUNT, "data.noise_count") X(DATA_OTHER_COUNT, "data.other_count")               \
     X(DATA_SEED, "data.seed")                                                                     \
     X(DATA_SYNTHETIC, "data.synthetic") X(SYN_STD, "data.synthetic.std")                          \
@@ -25,6 +26,8 @@
     X(TRAIN, "train") X(TRAIN_EPOCHS, "train.epochs") X(TRAIN_BATCH_SIZE, "train.batch_size")     \
     X(TRAIN_LR, "train.lr") X(TRAIN_LR_DROPOUT, "train.lr_dropout")                              \
     X(TRAIN_MOMENTUM, "train.momentum") X(TRAIN_NORMALIZE, "train.normalize")                     \
+    X(TRAIN_POLY_ALPHA, "train.poly_alpha") X(TRAIN_LDAM_MAX_MARGIN, "train.ldam_max_margin")     \
+    X(TRAIN_LDAM_SCALE, "train.ldam_scale") X(TRAIN_LA_TAU, "train.la_tau")                       \
     X(TRAIN_CHECKPOINT_EVERY, "train.checkpoint_every")                                           \
     X(TRAIN_CHECKPOINT_MINUTES, "train.checkpoint_minutes")                                       \
     X(GRID, "grid") X(RECORD, "record")                                                           \
@@ -33,7 +36,8 @@
     X(RECORD_BOUNDARY_RANGE, "record.boundary_range")                                             \
     X(RECORD_EVAL_EPOCHS, "record.eval_epochs")                                                   \
     X(RECORD_EVAL_EVERY_UNTIL, "record.eval_epochs.every_until")                                  \
-    X(RECORD_EVAL_THEN_EVERY, "record.eval_epochs.then_every")
+    X(RECORD_EVAL_THEN_EVERY, "record.eval_epochs.then_every")                                    \
+    X(RECORD_LOGIT_EPOCHS, "record.logit_epochs")
 
 #define SPEC_KEY_ENUM(id, dotted) SPEC_KEY_##id,
 typedef enum { SPEC_KEYS(SPEC_KEY_ENUM) SPEC_KEY_COUNT } spec_key;
@@ -50,6 +54,7 @@ typedef struct spec_ctx {
     int axis_line[IW_AXIS_COUNT];                /* the same for grid.<axis> */
     int boundary_line[IW_MAX_RECORD_EPOCHS];     /* line of each record.boundary_epochs value */
     int eval_line[IW_MAX_EVAL_EPOCHS];           /* line of each record.eval_epochs value (list form) */
+    int logit_line[IW_MAX_RECORD_EPOCHS];        /* line of each record.logit_epochs value */
     int top_line;                                /* line where the top-level mapping starts */
 } spec_ctx;
 
@@ -107,6 +112,9 @@ int spec_parse_document(spec_ctx *c);   /* walks the document into c->spec */
  * read (or walked, for a section), unknown and duplicate keys are refused. */
 int spec_walk_mapping(spec_ctx *c, const char *parent, const yaml_node_t *node);
 int spec_validate(spec_ctx *c);         /* defaults that depend on other keys, cross-key checks */
+/* settings.c: spec->axis_default, train keys and axes that only some runs use, logit size; called
+ * by spec_validate once spec->axes is in canonical order. */
+int spec_check_run_settings(spec_ctx *c);
 
 /* ---- eval_epochs.c: record.eval_epochs ---- */
 /* Reads the value of record.eval_epochs or of one of its rule's keys (id is SPEC_KEY_RECORD_EVAL_*). */
@@ -117,6 +125,5 @@ int spec_check_eval_epochs(spec_ctx *c);
 extern const char *const spec_source_names[4];
 extern const char *const spec_model_names[4];
 extern const char *const spec_init_names[2];
-extern const char *const spec_normalize_names[2];
 
 #endif

@@ -9,7 +9,10 @@
  *     for cannot be made from that many examples);
  *   - an importance weight, lr or lr_dropout that is 0 or infinite once rounded to float32 (the
  *     engine's precision): a zero weight removes the positive class from the loss, a zero rate
- *     makes every step empty, an infinite one diverges at the first step.
+ *     makes every step empty, an infinite one diverges at the first step;
+ *   - the same for the effective weight w^rho of every weight and grid.weight_exponent rho of the
+ *     runs that weight the loss (sampling weight): 1/16 with rho 40 is 0 in float32, 16 with rho
+ *     40 is infinite (run_loss.c raises the float32 weight to rho, as iw_weight_effective does).
  * The same sub-sampling rule is applied at run time by iw_data_training_set (src/data/sample.c),
  * and the training loop itself fails a run in which an epoch took no step (src/run/run.c).
  */
@@ -109,8 +112,37 @@ static int check_float32(spec_ctx *c)
     return 0;
 }
 
+/* w^rho for every weight and exponent of the grid, when some run weights the loss. */
+static int check_effective_weights(spec_ctx *c)
+{
+    const iw_spec *s = c->spec;
+    const iw_axis *rho = grid_axis(s, IW_AXIS_WEIGHT_EXPONENT), *w = grid_axis(s, IW_AXIS_IMPORTANCE_WEIGHT);
+    const iw_axis *sampling = grid_axis(s, IW_AXIS_SAMPLING);
+    int weighted = !sampling;
+    for (int i = 0; sampling && i < sampling->count; i++) weighted |= sampling->values[i] == IW_SAMPLING_WEIGHT;
+    if (!rho || !w || !weighted) return 0;
+    for (int j = 0; j < rho->count; j++)
+        for (int i = 0; i < w->count; i++) {
+            /* iw_weight_effective's rule (engine.h), written here: the parser uses the engine's
+             * header only */
+            double base = (float)w->values[i];
+            float effective = (float)(rho->values[j] == 1.0 ? base : pow(base, rho->values[j]));
+            if (effective > 0.0f && isfinite(effective)) continue;
+            char key[64];
+            snprintf(key, sizeof key, "grid.weight_exponent[%d]", j);
+            return spec_fail(c, blame_axis(c, IW_AXIS_WEIGHT_EXPONENT), key,
+                             "weight %g (grid.importance_weight, line %d) raised to rho %g is %s in float32, the "
+                             "precision of the loss: %s; expected an exponent with %.3g <= w^rho <= %.3g for every weight",
+                             w->values[i], blame_axis(c, IW_AXIS_IMPORTANCE_WEIGHT), rho->values[j],
+                             effective > 0.0f ? "infinite" : "0",
+                             effective > 0.0f ? "the first step would diverge" : "the positive class would leave the loss",
+                             (double)FLT_TRUE_MIN, (double)FLT_MAX);
+        }
+    return 0;
+}
+
 int spec_check_trainable(spec_ctx *c)
 {
-    if (check_batchnorm_batch(c) || check_subsample(c) || check_float32(c)) return -1;
+    if (check_batchnorm_batch(c) || check_subsample(c) || check_float32(c) || check_effective_weights(c)) return -1;
     return 0;
 }

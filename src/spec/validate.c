@@ -1,7 +1,10 @@
 /* validate.c — the sweep file's defaults and the checks that involve more than one key: which keys
  * a data source or model kind uses (data.other_count needs the other-classes probe), the default
- * data folder, boundary epochs (and record.eval_epochs, eval_epochs.c) against train.epochs,
- * the grid's default axes and its size (refused above IW_MAX_RUNS, computed without overflow).
+ * data folder, the validation split against the training counts, boundary and logit epochs (and
+ * record.eval_epochs, eval_epochs.c) against train.epochs, the grid's default axes and its size
+ * (refused above IW_MAX_RUNS, computed without overflow), the axes and train keys that only some
+ * losses use, a setting given both as a train key and as an axis, and the size of the stored
+ * logits (settings.c), then whether every run can train (trainable.c).
  * Parsing touches no file; iw_spec_check_data_path (here too) is the one check of the file
  * system, made by the caller.
  * Keys that do not apply (data.synthetic with an image source, model.hidden with a cnn, ...) are
@@ -28,6 +31,10 @@ void spec_set_defaults(iw_spec *s)
     s->train.batch_size = 16;
     s->train.lr = 0.1;
     s->train.normalize = IW_NORMALIZE_WEIGHTS;
+    s->train.poly_alpha = IW_LOSS_DEFAULT_POLY_ALPHA; /* the engine's defaults (engine.h, header only) */
+    s->train.ldam_max_margin = IW_LOSS_DEFAULT_LDAM_MAX_MARGIN;
+    s->train.ldam_scale = IW_LOSS_DEFAULT_LDAM_SCALE;
+    s->train.la_tau = IW_LOSS_DEFAULT_LA_TAU;
     s->record.boundary_grid = 64;
     s->record.boundary_range[0] = -4, s->record.boundary_range[1] = 6;
     s->record.boundary_range[2] = -4, s->record.boundary_range[3] = 6;
@@ -101,6 +108,14 @@ static int check_data(spec_ctx *c)
     if (d->probe_noise && d->noise_count < 1)
         return spec_fail(c, blame_line(c, SPEC_KEY_DATA_NOISE_COUNT, SPEC_KEY_DATA), "data.noise_count",
                          "expected a whole number >= 1 when data.probes includes noise, got 0");
+    static const char *const class_words[2] = {"negative", "positive"};
+    for (int k = 0; k < 2; k++)
+        if (d->val_per_class[k] >= d->train_per_class[k])
+            return spec_fail(c, c->key_line[SPEC_KEY_DATA_VAL_PER_CLASS], "data.val_per_class",
+                             "holding out %d %s examples leaves none to train on (data.train_per_class%s gives %d); "
+                             "expected at most %d",
+                             d->val_per_class[k], class_words[k], c->key_line[SPEC_KEY_DATA_TRAIN_PER_CLASS] ? "" : ", default",
+                             d->train_per_class[k], d->train_per_class[k] - 1);
     if (d->source == IW_SOURCE_SYNTHETIC2D) {
         if (refuse_if_given(c, SPEC_KEY_DATA_PATH, "not used by source synthetic2d (its data is generated)")) return -1;
         if (refuse_if_given(c, SPEC_KEY_DATA_OTHER_COUNT, "not used by source synthetic2d (it has no out-of-class probe)"))
@@ -159,18 +174,25 @@ static int check_model(spec_ctx *c)
     return 0;
 }
 
+/* Each of epochs[0..n) (the list `name`) within 0..train.epochs. */
+static int check_record_epochs(spec_ctx *c, const char *name, const int *epochs, int n, const int *lines)
+{
+    int last = c->spec->train.epochs;
+    for (int i = 0; i < n; i++)
+        if (epochs[i] > last) {
+            char key[64];
+            snprintf(key, sizeof key, "record.%s[%d]", name, i);
+            return spec_fail(c, lines[i], key, "expected an epoch in 0..%d (train.epochs%s), got %d", last,
+                             c->key_line[SPEC_KEY_TRAIN_EPOCHS] ? "" : ", default", epochs[i]);
+        }
+    return 0;
+}
+
 static int check_record(spec_ctx *c)
 {
     const iw_record_spec *r = &c->spec->record;
-    int epochs = c->spec->train.epochs;
-    for (int i = 0; i < r->n_boundary_epochs; i++)
-        if (r->boundary_epochs[i] > epochs) {
-            char key[64];
-            snprintf(key, sizeof key, "record.boundary_epochs[%d]", i);
-            return spec_fail(c, c->boundary_line[i], key, "expected an epoch in 0..%d (train.epochs%s), got %d", epochs,
-                             c->key_line[SPEC_KEY_TRAIN_EPOCHS] ? "" : ", default", r->boundary_epochs[i]);
-        }
-    return 0;
+    if (check_record_epochs(c, "boundary_epochs", r->boundary_epochs, r->n_boundary_epochs, c->boundary_line)) return -1;
+    return check_record_epochs(c, "logit_epochs", r->logit_epochs, r->n_logit_epochs, c->logit_line);
 }
 
 /* Fills the axes the file omits (each non-optional one with its default value), puts the grid's
@@ -227,7 +249,7 @@ int spec_validate(spec_ctx *c)
         return spec_fail(c, c->top_line, "name", "missing: every sweep file needs a name (it names the store results/<name>.h5)");
     if (!c->key_line[SPEC_KEY_TRAIN_LR_DROPOUT]) s->train.lr_dropout = s->train.lr;
     if (check_data(c) || check_model(c) || check_record(c) || spec_check_eval_epochs(c) || check_grid(c) ||
-        spec_check_trainable(c))
+        spec_check_run_settings(c) || spec_check_trainable(c))
         return -1;
     return 0;
 }

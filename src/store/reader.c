@@ -104,6 +104,33 @@ static int read_boundary_info(iw_store_reader *rd, hid_t file, iw_error *err)
     return 0;
 }
 
+/* /runs/train_class_count and /logits with its scales: optional (older stores lack them). */
+static int read_run_extras(iw_store_reader *rd, hid_t file, iw_error *err)
+{
+    hsize_t dims[4];
+    if (h5_dataset_dims(file, "/runs/train_class_count", dims, 2) == 2 && (int64_t)dims[0] == rd->runs && dims[1] == 2) {
+        rd->train_class_count = malloc((size_t)rd->runs * 2 * sizeof *rd->train_class_count);
+        if (!rd->train_class_count) return iw_error_set(err, "out of memory");
+        hid_t d = H5Dopen2(file, "/runs/train_class_count", H5P_DEFAULT);
+        herr_t rc = d >= 0 ? H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, rd->train_class_count) : -1;
+        if (d >= 0) H5Dclose(d);
+        if (rc < 0) return iw_error_set(err, "%s: cannot read /runs/train_class_count (expected int64[R, 2])", rd->path);
+    }
+    if (!h5_link_exists(file, "/logits")) return 0;
+    if (h5_dataset_dims(file, "/logits", dims, 4) != 4 || (int64_t)dims[0] != rd->runs || dims[3] != 2)
+        return iw_error_set(err, "%s: /logits must be float32[R=%lld, L, N_test, 2]", rd->path, (long long)rd->runs);
+    rd->logit_count = (int)dims[1];
+    rd->n_test = (int64_t)dims[2];
+    rd->logit_epoch = malloc((size_t)(rd->logit_count > 0 ? rd->logit_count : 1) * sizeof *rd->logit_epoch);
+    rd->test_labels = malloc((size_t)(rd->n_test > 0 ? rd->n_test : 1));
+    if (!rd->logit_epoch || !rd->test_labels) return iw_error_set(err, "out of memory");
+    if (read_numeric(file, "/logit_epoch", H5T_NATIVE_INT32, rd->logit_count, rd->logit_epoch) < 0)
+        return iw_error_set(err, "%s: /logits has no logit_epoch scale of length %d", rd->path, rd->logit_count);
+    if (read_numeric(file, "/test_labels", H5T_NATIVE_INT8, rd->n_test, rd->test_labels) < 0)
+        return iw_error_set(err, "%s: /logits has no /test_labels of length %lld", rd->path, (long long)rd->n_test);
+    return 0;
+}
+
 /* /runs/host into out[n]: iwsweep's netCDF char array [n, L] (schema.h), or a 1-D array of n
  * fixed- or variable-length strings as other writers may store it; each entry NUL-terminated, cut
  * to IW_READ_HOST - 1 bytes. -1 when absent or of another shape or type. */
@@ -243,7 +270,8 @@ static int reader_load(iw_store_reader *rd, iw_error *err)
         rd->evaluated[e] = rd->evaluated[e] != 0;
         rd->n_evaluated += rd->evaluated[e];
     }
-    return read_boundary_info(rd, file, err);
+    if (read_boundary_info(rd, file, err) < 0) return -1;
+    return read_run_extras(rd, file, err);
 }
 
 int iw_store_reader_open(const char *path, iw_store_reader **reader, iw_error *err)
@@ -308,6 +336,9 @@ void iw_store_reader_close(iw_store_reader *rd)
     free(rd->boundary_epoch);
     free(rd->boundary_x);
     free(rd->boundary_y);
+    free(rd->train_class_count);
+    free(rd->logit_epoch);
+    free(rd->test_labels);
     free(rd);
 }
 
@@ -380,4 +411,14 @@ int iw_store_reader_boundary(const iw_store_reader *rd, int64_t run, float *out,
     hsize_t start[4] = {(hsize_t)run, 0, 0, 0};
     hsize_t count[4] = {1, (hsize_t)rd->boundary_count, (hsize_t)rd->boundary_grid, (hsize_t)rd->boundary_grid};
     return read_float_slab(rd, "/boundary", 4, start, count, out, err);
+}
+
+int iw_store_reader_logits(const iw_store_reader *rd, int64_t run, float *out, iw_error *err)
+{
+    if (rd->logit_count == 0)
+        return iw_error_set(err, "%s: the store has no /logits (record.logit_epochs in the sweep file keeps them)", rd->path);
+    if (run < 0 || run >= rd->runs) return iw_error_set(err, "%s: run %lld out of range", rd->path, (long long)run);
+    hsize_t start[4] = {(hsize_t)run, 0, 0, 0};
+    hsize_t count[4] = {1, (hsize_t)rd->logit_count, (hsize_t)rd->n_test, 2};
+    return read_float_slab(rd, "/logits", 4, start, count, out, err);
 }

@@ -64,6 +64,7 @@ static void store_free(iw_store *s)
     for (int m = 0; m < IW_METRIC_COUNT; m++)
         if (s->metrics[m] >= 0) H5Dclose(s->metrics[m]);
     if (s->boundary >= 0) H5Dclose(s->boundary);
+    store_extras_close(s);
     if (s->file >= 0) H5Fclose(s->file);
     free(s);
 }
@@ -117,7 +118,7 @@ static int open_parallel(iw_store *s, iw_error *err)
     }
     if (s->shape.n_boundary > 0 && (s->boundary = H5Dopen2(s->file, "/boundary", H5P_DEFAULT)) < 0)
         return h5_fail(err, "%s: cannot open /boundary", s->path);
-    return 0;
+    return store_extras_open(s, err);
 }
 
 int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw_store_info *info,
@@ -135,6 +136,7 @@ int iw_store_open(MPI_Comm comm, const char *path, const iw_spec *spec, const iw
     if (s) {
         s->comm = comm;
         s->file = s->status = s->boundary = H5I_INVALID_HID;
+        s->train_class_count = s->logits = s->test_labels = H5I_INVALID_HID;
         for (int p = 0; p < STORE_PROV_COUNT; p++) s->prov[p] = H5I_INVALID_HID;
         for (int m = 0; m < IW_METRIC_COUNT; m++) s->metrics[m] = H5I_INVALID_HID;
         snprintf(s->path, sizeof s->path, "%s", path);
@@ -197,8 +199,7 @@ static int write_element(hid_t dset, hid_t mtype, int64_t run, hsize_t n, const 
     return rc;
 }
 
-/* Rows [run, ...] of a dataset whose first dimension is the run: `per_run` values from/to buf. */
-static int access_rows(hid_t dset, int64_t run, int rank, const hsize_t *inner, void *buf, int write)
+int store_access_rows(hid_t dset, hid_t mtype, int64_t run, int rank, const hsize_t *inner, void *buf, int write)
 {
     hsize_t start[4] = {(hsize_t)run, 0, 0, 0}, count[4] = {1, 1, 1, 1};
     for (int d = 1; d < rank; d++) count[d] = inner[d - 1];
@@ -206,8 +207,8 @@ static int access_rows(hid_t dset, int64_t run, int rank, const hsize_t *inner, 
     hid_t mspace = H5Screate_simple(rank, count, NULL);
     int rc = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
     if (rc >= 0)
-        rc = write ? H5Dwrite(dset, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, buf)
-                   : H5Dread(dset, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, buf);
+        rc = write ? H5Dwrite(dset, mtype, mspace, fspace, H5P_DEFAULT, buf)
+                   : H5Dread(dset, mtype, mspace, fspace, H5P_DEFAULT, buf);
     H5Sclose(mspace);
     H5Sclose(fspace);
     return rc < 0 ? -1 : 0;
@@ -260,17 +261,18 @@ int iw_store_write_run(iw_store *s, int64_t run, const iw_trajectory *traj,
                             IW_STATUS_COUNT - 1);
     hsize_t row = (hsize_t)s->shape.epochs + 1;
     for (int m = 0; m < IW_METRIC_COUNT; m++)
-        if (access_rows(s->metrics[m], run, 2, &row, traj->metrics + (size_t)m * row, 1) < 0)
+        if (store_access_rows(s->metrics[m], H5T_NATIVE_FLOAT, run, 2, &row, traj->metrics + (size_t)m * row, 1) < 0)
             return h5_fail(err, "%s: cannot write /metrics/%s of run %lld", s->path, iw_metric_names[m],
                                  (long long)run);
     if (s->shape.n_boundary > 0 && traj->boundary) {
         hsize_t inner[3] = {(hsize_t)s->shape.n_boundary, (hsize_t)s->shape.grid, (hsize_t)s->shape.grid};
-        if (access_rows(s->boundary, run, 4, inner, traj->boundary, 1) < 0)
+        if (store_access_rows(s->boundary, H5T_NATIVE_FLOAT, run, 4, inner, traj->boundary, 1) < 0)
             return h5_fail(err, "%s: cannot write /boundary of run %lld", s->path, (long long)run);
     }
     int rank;
     MPI_Comm_rank(s->comm, &rank);
     if (iw_fault_at("write_run", rank, err)) return -1; /* metrics written, status not: it keeps its old one */
+    if (store_extras_write(s, run, traj, err) < 0) return -1;
     return iw_store_write_status(s, run, traj->status, prov, err);
 }
 
@@ -304,15 +306,16 @@ int iw_store_read_run(iw_store *s, int64_t run, iw_trajectory *traj, iw_error *e
         return iw_error_set(err, "%s: trajectory has %d epochs, the store %d", s->path, traj->epochs, s->shape.epochs);
     hsize_t row = (hsize_t)s->shape.epochs + 1;
     for (int m = 0; m < IW_METRIC_COUNT; m++)
-        if (access_rows(s->metrics[m], run, 2, &row, traj->metrics + (size_t)m * row, 0) < 0)
+        if (store_access_rows(s->metrics[m], H5T_NATIVE_FLOAT, run, 2, &row, traj->metrics + (size_t)m * row, 0) < 0)
             return h5_fail(err, "%s: cannot read /metrics/%s of run %lld", s->path, iw_metric_names[m],
                                  (long long)run);
     if (s->shape.n_boundary > 0 && traj->boundary && traj->n_boundary == s->shape.n_boundary &&
         traj->grid == s->shape.grid) {
         hsize_t inner[3] = {(hsize_t)s->shape.n_boundary, (hsize_t)s->shape.grid, (hsize_t)s->shape.grid};
-        if (access_rows(s->boundary, run, 4, inner, traj->boundary, 0) < 0)
+        if (store_access_rows(s->boundary, H5T_NATIVE_FLOAT, run, 4, inner, traj->boundary, 0) < 0)
             return h5_fail(err, "%s: cannot read /boundary of run %lld", s->path, (long long)run);
     }
+    if (store_extras_read(s, run, traj, err) < 0) return -1;
     int8_t status;
     hsize_t start = (hsize_t)run, count = 1;
     hid_t fspace = H5Dget_space(s->status);

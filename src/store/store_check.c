@@ -1,6 +1,6 @@
 /* store_check.c — is the file at a store's path a store of this sweep? Rank 0, serial, read-only.
- * Used by iw_store_open before it opens or creates (the real run) and by iw_store_check (the dry
- * run), so that both give the same verdict with the same message.
+ * Used by iw_store_check (iwsweep's check step, real and dry runs alike) and by iw_store_open
+ * before it opens or creates, so that every path gives the same verdict with the same message.
  *
  * "Of this sweep" means made from the same parsed sweep (iw_spec_compare): the store's /spec text
  * is parsed again and compared key by key with the sweep file, so a file that differs only in
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #define MAX_LISTED_CHANGES 12
+#define MAX_LISTED_MISSING 12
 
 static int file_exists(const char *path)
 {
@@ -119,6 +120,79 @@ static int same_sweep(hid_t file, const char *shown, const iw_spec *spec, iw_sto
     return rc;
 }
 
+/* One dataset the writer needs: absent (1, its name appended to `missing`), present with the
+ * wrong rank or sizes (2), or as expected (0). want[d] = 0 leaves dimension d unchecked. */
+static int check_dataset(hid_t file, const char *name, int rank, const hsize_t *want, char *missing, size_t size,
+                         int *n_missing)
+{
+    if (!h5_link_exists(file, name)) {
+        size_t len = strlen(missing);
+        if (*n_missing < MAX_LISTED_MISSING)
+            snprintf(missing + len, size - len, "%s%s", *n_missing ? ", " : "", name);
+        else if (*n_missing == MAX_LISTED_MISSING)
+            snprintf(missing + len, size - len, ", ...");
+        (*n_missing)++;
+        return 1;
+    }
+    hsize_t dims[4];
+    if (h5_dataset_dims(file, name, dims, rank) != rank) return 2;
+    for (int d = 0; d < rank; d++)
+        if (want[d] && dims[d] != want[d]) return 2;
+    return 0;
+}
+
+/* Every dataset a run writes must exist with the sweep's shape (except the provenance marked
+ * optional in schema.c, /runs/host: a store made before it is resumed and records no hosts). A
+ * store without some of them was made by an older iwsweep (the datasets a run writes are made with the store, never later:
+ * docs/DESIGN.md, durability contract), so it cannot be resumed; the message names what it lacks.
+ * A dataset of the wrong shape: damaged, or another version's layout. */
+static int check_datasets(hid_t file, const char *shown, const store_shape *shape, const iw_store_state *c,
+                          iw_error *err)
+{
+    char missing[1024] = "", name[160];
+    int n_missing = 0, wrong = 0;
+    const hsize_t R = (hsize_t)shape->runs, E1 = (hsize_t)shape->epochs + 1;
+    wrong |= check_dataset(file, "/runs/status", 1, &R, missing, sizeof missing, &n_missing) == 2;
+    for (int m = 0; m < IW_METRIC_COUNT; m++) {
+        snprintf(name, sizeof name, "/metrics/%s", iw_metric_names[m]);
+        wrong |= check_dataset(file, name, 2, (const hsize_t[]){R, E1}, missing, sizeof missing, &n_missing) == 2;
+    }
+    for (int p = 0; p < STORE_PROV_COUNT; p++) {
+        snprintf(name, sizeof name, "/runs/%s", store_prov_defs[p].name);
+        if (store_prov_defs[p].optional && !h5_link_exists(file, name)) continue; /* a store made before it */
+        if (store_prov_defs[p].type == STORE_TEXT)
+            wrong |= check_dataset(file, name, 2, (const hsize_t[]){R, STORE_TEXT_LEN}, missing, sizeof missing,
+                                   &n_missing) == 2;
+        else
+            wrong |= check_dataset(file, name, 1, &R, missing, sizeof missing, &n_missing) == 2;
+    }
+    if (shape->n_boundary > 0) {
+        const hsize_t want[4] = {R, (hsize_t)shape->n_boundary, (hsize_t)shape->grid, (hsize_t)shape->grid};
+        wrong |= check_dataset(file, "/boundary", 4, want, missing, sizeof missing, &n_missing) == 2;
+    }
+    wrong |= check_dataset(file, "/runs/train_class_count", 2, (const hsize_t[]){R, 2}, missing, sizeof missing,
+                           &n_missing) == 2;
+    if (shape->n_logit > 0) {
+        const hsize_t want[4] = {R, (hsize_t)shape->n_logit, (hsize_t)shape->n_test, 2};
+        wrong |= check_dataset(file, "/logits", 4, want, missing, sizeof missing, &n_missing) == 2;
+        wrong |= check_dataset(file, "/test_labels", 1, (const hsize_t[]){(hsize_t)shape->n_test}, missing,
+                               sizeof missing, &n_missing) == 2;
+    }
+    if (!n_missing && !wrong) return 0;
+    char tail[256];
+    advice(c, tail, sizeof tail);
+    if (n_missing)
+        return iw_error_set(err, "%s was made by an older iwsweep, without %d dataset%s that this version writes for every "
+                            "run (%s), so it cannot be resumed; its finished runs stay readable by iwreport, h5py and "
+                            "xarray; %s",
+                            shown, n_missing, n_missing == 1 ? "" : "s", missing, tail);
+    return iw_error_set(err, "%s was made from this sweep but does not have its shape (%lld runs x %d epochs%s%s "
+                        "expected): damaged, or made by another iwsweep version; %s",
+                        shown, (long long)shape->runs, shape->epochs,
+                        shape->n_boundary ? " with a decision-boundary grid" : "",
+                        shape->n_logit ? " with test logits" : "", tail);
+}
+
 static int validate_quietly(const char *path, const char *shown, const iw_spec *spec, const store_shape *shape,
                             iw_store_state *c, iw_error *err)
 {
@@ -145,37 +219,7 @@ static int validate_quietly(const char *path, const char *shown, const iw_spec *
         count_statuses(file, &c->runs, c->count);
         rc = same_sweep(file, shown, spec, c, err);
     }
-    if (rc == 0) {
-        hsize_t dims[4];
-        int ok = h5_dataset_dims(file, "/runs/status", dims, 1) == 1 && dims[0] == (hsize_t)shape->runs;
-        for (int m = 0; ok && m < IW_METRIC_COUNT; m++) {
-            char name[128];
-            snprintf(name, sizeof name, "/metrics/%s", iw_metric_names[m]);
-            ok = h5_dataset_dims(file, name, dims, 2) == 2 && dims[0] == (hsize_t)shape->runs &&
-                 dims[1] == (hsize_t)shape->epochs + 1;
-        }
-        for (int p = 0; ok && p < STORE_PROV_COUNT; p++) {
-            char name[128];
-            snprintf(name, sizeof name, "/runs/%s", store_prov_defs[p].name);
-            if (store_prov_defs[p].optional && !h5_link_exists(file, name)) continue; /* a store made before it */
-            if (store_prov_defs[p].type == STORE_TEXT)
-                ok = h5_dataset_dims(file, name, dims, 2) == 2 && dims[0] == (hsize_t)shape->runs &&
-                     dims[1] == STORE_TEXT_LEN;
-            else
-                ok = h5_dataset_dims(file, name, dims, 1) == 1 && dims[0] == (hsize_t)shape->runs;
-        }
-        if (ok && shape->n_boundary > 0)
-            ok = h5_dataset_dims(file, "/boundary", dims, 4) == 4 && dims[1] == (hsize_t)shape->n_boundary &&
-                 dims[2] == (hsize_t)shape->grid && dims[3] == (hsize_t)shape->grid;
-        if (!ok) {
-            char tail[256];
-            advice(c, tail, sizeof tail);
-            rc = iw_error_set(err, "%s was made from this sweep but does not have its shape (%lld runs x %d epochs%s "
-                              "expected): made by another iwsweep version or damaged; %s",
-                              shown, (long long)shape->runs, shape->epochs,
-                              shape->n_boundary ? " with a decision-boundary grid" : "", tail);
-        }
-    }
+    if (rc == 0) rc = check_datasets(file, shown, shape, c, err);
     H5Eclear2(H5E_DEFAULT);
     H5Fclose(file);
     return rc;
@@ -217,10 +261,10 @@ int store_probe(const char *path, const iw_spec *spec, const store_shape *shape,
     return STORE_ACTION_CREATE;
 }
 
-int iw_store_check(const char *path, const iw_spec *spec, iw_store_state *check, iw_error *err)
+int iw_store_check(const char *path, const iw_spec *spec, int dry, iw_store_state *check, iw_error *err)
 {
     store_shape shape;
     if (strlen(path) >= IW_STORE_PATH_MAX - 16) return iw_error_set(err, "store path too long: %.200s...", path);
     if (store_shape_from_spec(spec, &shape, err) != 0) return -1;
-    return store_probe(path, spec, &shape, 1, check, err) < 0 ? -1 : 0;
+    return store_probe(path, spec, &shape, dry, check, err) < 0 ? -1 : 0;
 }

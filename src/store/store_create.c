@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_ATTACHED 40
+#define MAX_ATTACHED 128
 #define BLOCK 65536 /* runs per write of the /run and /runs/<axis> columns */
 
 /* One dataset with a scale on each dimension (scale paths, e.g. "/run"). */
@@ -35,7 +35,7 @@ typedef struct attached {
     const char *scale[4];
 } attached;
 
-#define MAX_SCALES 8 /* run, epoch, host_strlen, boundary_epoch, y, x */
+#define MAX_SCALES 12 /* run, epoch, host_strlen, boundary_epoch, y, x, class, logit_epoch, test_example */
 
 /* A dimension scale: its path and its NAME attribute ("": the last part of the path). */
 typedef struct scale_def {
@@ -49,6 +49,7 @@ typedef struct creation {
     int n;
     scale_def scales[MAX_SCALES]; /* every dimension scale made, in creation order */
     int n_scales;
+    int overflow; /* a list above was full: write_dimension_scales fails (a bug here, not bad input) */
 } creation;
 
 /* Contiguous, allocated and filled at creation, no timestamps (so that stores of the same sweep
@@ -77,6 +78,10 @@ static hid_t dataset_create(creation *c, const char *path, hid_t ftype, int rank
  * the path); its attributes are written at the end. */
 static void scale_later(creation *c, const char *path, const char *name)
 {
+    if (c->n_scales == MAX_SCALES) {
+        c->overflow = 1;
+        return;
+    }
     scale_def *s = &c->scales[c->n_scales++];
     snprintf(s->path, sizeof s->path, "%s", path);
     snprintf(s->name, sizeof s->name, "%s", name ? name : "");
@@ -86,6 +91,10 @@ static void scale_later(creation *c, const char *path, const char *name)
 static void attach_later(creation *c, const char *path, int rank, const char *s0, const char *s1,
                          const char *s2, const char *s3)
 {
+    if (c->n == MAX_ATTACHED) {
+        c->overflow = 1;
+        return;
+    }
     attached *a = &c->list[c->n++];
     snprintf(a->path, sizeof a->path, "%s", path);
     a->rank = rank;
@@ -130,6 +139,7 @@ static int write_fixed_string_attr(hid_t obj, const char *name, const char *valu
 /* The dimension-scale attributes of every recorded dataset and of each scale. */
 static int write_dimension_scales(creation *c)
 {
+    if (c->overflow) return -1; /* MAX_ATTACHED or MAX_SCALES is too small for this layout */
     const scale_def *scales = c->scales;
     int n_scales = c->n_scales;
     hid_t vlen = H5Tvlen_create(H5T_STD_REF_OBJ);
@@ -251,7 +261,7 @@ static int write_small(creation *c, const char *path, hid_t ftype, hid_t mtype, 
 }
 
 /* /evaluated int8[E+1]: 1 at the epochs the sweep evaluates (record.eval_epochs, with epoch 0, the
- * last epoch and the boundary epochs), 0 where every run's metrics stay NaN. */
+ * last epoch, the boundary and the logit epochs), 0 where every run's metrics stay NaN. */
 static int write_evaluated(creation *c, const iw_spec *spec, const store_shape *shape)
 {
     hsize_t n = (hsize_t)shape->epochs + 1;
@@ -260,11 +270,71 @@ static int write_evaluated(creation *c, const iw_spec *spec, const store_shape *
     for (hsize_t e = 0; e < n; e++) evaluated[e] = (int8_t)iw_spec_epoch_evaluated(spec, (int)e);
     int rc = write_small(c, "/evaluated", H5T_STD_I8LE, H5T_NATIVE_INT8, n, evaluated,
                          "1 at the epochs whose metrics the sweep evaluates (record.eval_epochs, always with epoch 0, the "
-                         "last epoch and the boundary epochs), 0 where they stay NaN (a diverged run also has its "
+                         "last epoch, the boundary and the logit epochs), 0 where they stay NaN (a diverged run also has its "
                          "divergence epoch); [epoch]");
     free(evaluated);
     if (rc == 0) attach_later(c, "/evaluated", 1, "/epoch", NULL, NULL, NULL);
     return rc;
+}
+
+/* /class (the class dimension: 0 negative, 1 positive), /runs/train_class_count, and with
+ * record.logit_epochs /logit_epoch, /test_example, /test_labels and /logits (store_logits.c says
+ * who writes them). */
+static int write_class_counts_and_logits(creation *c, const iw_spec *spec, const store_shape *shape)
+{
+    static const char *const class_names[2] = {"negative", "positive"};
+    const int8_t classes[2] = {0, 1};
+    char description[512];
+    snprintf(description, sizeof description,
+             "class index of the last dimension of /runs/train_class_count and /logits: 0 = negative (data.classes[0] = %d), "
+             "1 = positive (data.classes[1] = %d)",
+             spec->data.classes[0], spec->data.classes[1]);
+    hid_t dset = dataset_create(c, "/class", H5T_STD_I8LE, 1, (const hsize_t[]){2}, H5T_NATIVE_INT8, NULL, description);
+    if (dset < 0) return -1;
+    int rc = H5Dwrite(dset, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, classes) < 0 ? -1 : 0;
+    if (rc == 0) rc = write_flags(dset, class_names, 2);
+    scale_later(c, "/class", NULL);
+    H5Dclose(dset);
+    if (rc < 0) return -1;
+    hsize_t counts[2] = {(hsize_t)shape->runs, 2};
+    dset = dataset_create(c, "/runs/train_class_count", H5T_STD_I64LE, 2, counts, H5T_NATIVE_INT64, NULL,
+                          "examples of each class in the run's training set, after the validation split (data.val_per_class) "
+                          "and sub-sampling: the counts of the loss's class priors and margins; [run, class], 0 until written");
+    if (dset < 0) return -1;
+    H5Dclose(dset);
+    attach_later(c, "/runs/train_class_count", 2, "/run", "/class", NULL, NULL);
+    if (shape->n_logit == 0) return 0;
+
+    int L = shape->n_logit;
+    int64_t N = shape->n_test;
+    int32_t epochs[IW_MAX_RECORD_EPOCHS];
+    for (int k = 0; k < L; k++) epochs[k] = spec->record.logit_epochs[k];
+    rc = write_small(c, "/logit_epoch", H5T_STD_I32LE, H5T_NATIVE_INT32, (hsize_t)L, epochs,
+                     "epochs at which /logits was recorded (record.logit_epochs)");
+    if (rc == 0) scale_later(c, "/logit_epoch", NULL);
+    int32_t *index = rc == 0 ? malloc((size_t)N * sizeof *index) : NULL;
+    if (!index) return -1;
+    for (int64_t i = 0; i < N; i++) index[i] = (int32_t)i;
+    rc = write_small(c, "/test_example", H5T_STD_I32LE, H5T_NATIVE_INT32, (hsize_t)N, index,
+                     "index of a test example of the two classes, in the order the data set gives them (the test file's order)");
+    if (rc == 0) scale_later(c, "/test_example", NULL);
+    free(index);
+    if (rc < 0) return -1;
+    const int8_t unknown = -1;
+    dset = dataset_create(c, "/test_labels", H5T_STD_I8LE, 1, (const hsize_t[]){(hsize_t)N}, H5T_NATIVE_INT8, &unknown,
+                          "label of each test example: 0 = negative, 1 = positive; -1 until the first run with logits is stored");
+    if (dset < 0) return -1;
+    H5Dclose(dset);
+    attach_later(c, "/test_labels", 1, "/test_example", NULL, NULL, NULL);
+    const float nan = NAN;
+    hsize_t dims[4] = {(hsize_t)shape->runs, (hsize_t)L, (hsize_t)N, 2};
+    dset = dataset_create(c, "/logits", H5T_IEEE_F32LE, 4, dims, H5T_NATIVE_FLOAT, &nan,
+                          "logits of every test example at the epochs of /logit_epoch (evaluation mode; the prediction is the "
+                          "class with the larger logit); [run, logit_epoch, test_example, class], NaN where not (yet) written");
+    if (dset < 0) return -1;
+    H5Dclose(dset);
+    attach_later(c, "/logits", 4, "/run", "/logit_epoch", "/test_example", "/class");
+    return 0;
 }
 
 static int create_group(hid_t file, const char *path, const char *description)
@@ -468,6 +538,7 @@ int store_create_file(const char *path, const iw_spec *spec, const iw_store_info
     scale_later(&c, "/epoch", NULL);
     if (rc == 0) rc = write_runs_group(&c, spec, shape);
     if (rc == 0) rc = write_metrics_and_boundary(&c, spec, shape);
+    if (rc == 0) rc = write_class_counts_and_logits(&c, spec, shape);
     if (rc == 0) rc = write_dimension_scales(&c);
     if (rc < 0) {
         h5_fail(err, "cannot write the store %s", path);

@@ -14,12 +14,15 @@
 #define IW_STORE_PATH_MAX 4096
 
 /* Sizes fixed by the sweep file: R runs, E epochs (E + 1 points per trajectory, epoch 0 first),
- * S boundary epochs of G x G points (S = 0 without a boundary dataset). */
+ * S boundary epochs of G x G points (S = 0 without a boundary dataset), L logit epochs of N_test
+ * test examples (L = 0 without /logits). */
 typedef struct store_shape {
     int64_t runs;
     int epochs;
     int n_boundary;
     int grid;
+    int n_logit;
+    int64_t n_test;
 } store_shape;
 
 struct iw_store {
@@ -32,7 +35,21 @@ struct iw_store {
     hid_t prov[STORE_PROV_COUNT];   /* /runs/<provenance> */
     hid_t metrics[IW_METRIC_COUNT]; /* /metrics/<name> */
     hid_t boundary;                 /* /boundary, or H5I_INVALID_HID */
+    hid_t train_class_count;        /* /runs/train_class_count */
+    hid_t logits, test_labels;      /* /logits, /test_labels, or H5I_INVALID_HID */
 };
+
+/* store_logits.c: the per-run datasets beside the metrics that say what the run trained on and
+ * what it predicted: /runs/train_class_count, /logits, /test_labels (written with the run, before
+ * its status). Open sets the handles (every rank), write and read move one run's rows, close
+ * releases the handles (safe on handles never opened). */
+int store_extras_open(iw_store *s, iw_error *err);
+int store_extras_write(iw_store *s, int64_t run, const iw_trajectory *traj, iw_error *err);
+int store_extras_read(iw_store *s, int64_t run, iw_trajectory *traj, iw_error *err);
+void store_extras_close(iw_store *s);
+/* Rows [run, ...] of a dataset whose first dimension is the run: the inner dims (rank - 1 of
+ * them) to or from buf, in memory type mtype. 0 or -1 (store.c). */
+int store_access_rows(hid_t dset, hid_t mtype, int64_t run, int rank, const hsize_t *inner, void *buf, int write);
 
 /* Shape the sweep file asks for. -1 (err) when it cannot be stored. */
 int store_shape_from_spec(const iw_spec *spec, store_shape *shape, iw_error *err);

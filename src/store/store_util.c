@@ -25,6 +25,8 @@ int store_shape_from_spec(const iw_spec *spec, store_shape *shape, iw_error *err
     shape->epochs = spec->train.epochs;
     shape->n_boundary = 0;
     shape->grid = 0;
+    shape->n_logit = spec->record.n_logit_epochs;
+    shape->n_test = (int64_t)spec->data.test_per_class[0] + spec->data.test_per_class[1];
     if (spec->data.source == IW_SOURCE_SYNTHETIC2D && spec->record.n_boundary_epochs > 0) {
         if (spec->record.boundary_grid < 2)
             return iw_error_set(err, "%s: record.boundary_grid must be >= 2", spec->file);

@@ -350,7 +350,8 @@ static int check_data_files(const iw_spec *spec, iw_error *err)
 /* Step (rank 0 checks; any rank's failure is agreed): the data folder, the output folder, the
  * store's lock, and an existing store's sweep — in that order, in a real run and a dry run alike,
  * so that both stop at the same check with the same message. A dry run takes no lock (it tests
- * one), reads the data files and stops here; a real run keeps the lock. */
+ * one), reads the data files and stops here; a real run keeps the lock, and removes a leftover
+ * STORE.creating here, announcing it at once. */
 static int step_check_inputs(sweep *w)
 {
     int ok = 1;
@@ -360,10 +361,14 @@ static int step_check_inputs(sweep *w)
         if (ok && w->opt.dry_run) ok = iw_store_lock_probe(w->store_path, &w->lock, e) == 0;
         else if (ok) ok = iw_store_lock(w->store_path, &w->lock, e) == 0;
         if (ok) snprintf(w->open_path, sizeof w->open_path, "%s", w->lock.store);
-        if (ok) ok = iw_store_check(w->open_path, &w->spec, &w->found, e) == 0;
+        if (ok) ok = iw_store_check(w->open_path, &w->spec, w->opt.dry_run, &w->found, e) == 0;
         if (ok && w->opt.dry_run) ok = check_data_files(&w->spec, e) == 0;
-        if (ok && w->opt.dry_run) print_dry_run(w);
-        else if (ok && w->lock.notice[0]) fprintf(stderr, "iwsweep: note: %s\n", w->lock.notice);
+        if (ok && w->opt.dry_run) {
+            print_dry_run(w);
+        } else if (ok) {
+            if (w->lock.notice[0]) fprintf(stderr, "iwsweep: note: %s\n", w->lock.notice);
+            if (w->found.notice[0]) fprintf(stderr, "iwsweep: %s\n", w->found.notice); /* a leftover just removed */
+        }
     }
     if (ok && iw_fault_at("check_inputs", w->rank, e)) ok = 0;
     if (!agree(w->rank, ok, e)) return -1;

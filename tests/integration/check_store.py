@@ -23,7 +23,9 @@ import numpy as np
 import yaml
 
 METRICS = ["train_loss", "train_acc", "train_frac_positive", "test_acc", "test_frac_positive",
-           "other_frac_positive", "noise_frac_positive", "weight_norm"]
+           "other_frac_positive", "noise_frac_positive", "weight_norm", "test_acc_negative",
+           "test_acc_positive", "test_balanced_acc", "val_loss", "val_loss_unweighted", "val_acc",
+           "val_acc_negative", "val_acc_positive", "val_balanced_acc"]
 AXES = ["importance_weight", "l2", "dropout", "batchnorm", "seed", "sampling"]
 AXIS_DEFAULTS = {"importance_weight": [1.0], "l2": [0.0], "dropout": [0.0], "batchnorm": [False],
                  "seed": [0]}
@@ -153,10 +155,16 @@ def check_pattern(path, ranks):
                 if d.shape != (HOST_LEN,) or not h5py.h5ds.is_scale(d.id) or h5py.h5ds.get_scale_name(d.id) != NETCDF_NO_VARIABLE.encode():
                     problems.append("runs/host_strlen: shape %s, scale name %r" % (d.shape, h5py.h5ds.get_scale_name(d.id)))
                 continue
-            if name == "host" and (d.shape != (R, HOST_LEN) or [d.dims[i][0].name for i in range(2)] != ["/run", "/runs/host_strlen"]):
-                problems.append("runs/host: shape %s, scales %s" % (d.shape, [list(d.dims[i].keys()) for i in range(d.ndim)]))
-            elif name != "host" and (d.shape != (R,) or len(d.dims[0]) != 1 or d.dims[0][0].name != "/run"):
+            if name == "host":
+                if d.shape != (R, HOST_LEN) or [d.dims[i][0].name for i in range(2)] != ["/run", "/runs/host_strlen"]:
+                    problems.append("runs/host: shape %s, scales %s" % (d.shape, [list(d.dims[i].keys()) for i in range(d.ndim)]))
+            elif name == "train_class_count":    # [run, class]
+                if d.shape != (R, 2) or d.dtype != np.int64 or [d.dims[i][0].name for i in range(2)] != ["/run", "/class"]:
+                    problems.append("runs/train_class_count: %s %s" % (d.shape, d.dtype))
+            elif d.shape != (R,) or len(d.dims[0]) != 1 or d.dims[0][0].name != "/run":
                 problems.append("runs/%s: shape %s, dimension 0 scale %s" % (name, d.shape, list(d.dims[0].keys())))
+        if list(f["class"][:]) != [0, 1] or f["class"].attrs.get("flag_meanings") != "negative positive":
+            problems.append("/class is not [0, 1] with flag_meanings 'negative positive'")
         for m in METRICS:
             d = f["metrics/" + m]
             if d.shape != (R, E + 1) or d.dtype != np.float32:
@@ -205,6 +213,10 @@ def check_pattern(path, ranks):
             problems.append("runs/host %s, expected %s" % (got_host[:4], want_host[:4]))
         if not (np.all(np.isnan(prov["wall_seconds"][~written])) and np.all(prov["attempt"][~written] == 0)):
             problems.append("pending runs: wall_seconds not NaN or attempt not 0")
+        counts = f["runs/train_class_count"][:]
+        want_counts = np.stack([runs + 7, 2 * runs], axis=1)
+        if not np.array_equal(counts[finished], want_counts[finished]) or np.any(counts[~finished] != 0):
+            problems.append("runs/train_class_count: %s, expected %s (0 for runs without rows)" % (counts[:3].tolist(), want_counts[:3].tolist()))
         case("values: statuses, NaN for pending runs, provenance (%d ranks)" % ranks, problems)
 
         if "boundary_epochs" in spec.get("record", {}):
@@ -243,7 +255,7 @@ def xarray_problems(path, engine):
         if metrics[m].dims != ("run", "epoch"):
             problems.append("%s: metrics/%s dims %s" % (engine, m, metrics[m].dims))
     for name in runs.data_vars:
-        if runs[name].dims != ("run",):
+        if runs[name].dims != (("run", "class") if name == "train_class_count" else ("run",)):
             problems.append("%s: runs/%s dims %s" % (engine, name, runs[name].dims))
     if runs["status"].dtype != np.int8:
         problems.append("%s: status read as %s (a fill value would mask pending runs)" % (engine, runs["status"].dtype))

@@ -113,6 +113,6 @@ expect_fail "epoch beyond the store is refused" "epoch 999 is not in the store" 
 expect_fail "bad epoch list is refused" "'x' is not an epoch" "$IWREPORT" table "$T/real.h5" --epochs 0,x
 expect_fail "unknown command" "unknown command 'plott'" "$IWREPORT" plott "$T/real.h5"
 expect_fail "missing STORE" "missing STORE" "$IWREPORT" summary
-expect_fail "option of another command" "belong to 'table'" "$IWREPORT" csv "$T/real.h5" --epochs 1
+expect_fail "option of another command" "belongs to 'table' and 'effect'" "$IWREPORT" csv "$T/real.h5" --epochs 1
 check "--help exits 0" "$IWREPORT" --help
 finish

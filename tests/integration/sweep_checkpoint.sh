@@ -3,7 +3,8 @@
 # and dropout, so that the velocity, running statistics and both RNG streams must survive, and a
 # sparse record.eval_epochs (checkpoints on evaluated epochs and between them):
 #   - SIGKILL once a checkpoint exists, re-run: the run resumes from its checkpoint (said on stderr)
-#     and the stored metrics and boundary equal an uninterrupted sweep's bit for bit (h5diff);
+#     and the stored metrics, boundary, logits and class counts equal an uninterrupted sweep's bit
+#     for bit (h5diff);
 #   - SIGTERM mid-epoch: the checkpoint is written at the stop (position inside the epoch), the
 #     resumed run again equals the uninterrupted one;
 #   - a torn checkpoint and another run's checkpoint are ignored (fresh start, same result);
@@ -14,7 +15,10 @@ cd "$IW_TMP" || exit 1
 IWS=$BUILD/iwsweep
 SW=$ROOT/tests/sweeps
 have_ckpt() { ls "$1".ckpt/run-*.ckpt >/dev/null 2>&1; }
-same_as_ref() { h5diff -q "$1" ref.h5 /metrics /metrics && h5diff -q "$1" ref.h5 /boundary /boundary && h5diff -q "$1" ref.h5 /runs/status /runs/status; }
+same_as_ref() {
+  h5diff -q "$1" ref.h5 /metrics /metrics && h5diff -q "$1" ref.h5 /boundary /boundary && h5diff -q "$1" ref.h5 /logits /logits &&
+    h5diff -q "$1" ref.h5 /runs/train_class_count /runs/train_class_count && h5diff -q "$1" ref.h5 /runs/status /runs/status
+}
 
 "$IWS" -o ref.h5 "$SW/ckpt2d.yaml" >ref.out 2>ref.err; rc=$?
 if [ $rc = 0 ] && [ ! -e ref.h5.ckpt ]; then ok "uninterrupted sweep leaves no checkpoint folder"

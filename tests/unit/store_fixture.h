@@ -6,6 +6,7 @@
  * Trajectory values follow fixture_value(): exact in float32, so readers compare with ==.
  *   metrics[m][e] of run r = r * 100 + m * 10 + e          (epochs <= 9)
  *   boundary[s][iy][ix]    = r + s / 4 + iy / 100 + ix / 10000   (rounded to float32)
+ *   train_class_count      = [r + 7, 2 r]
  * A diverged run (status 2) has NaN from epoch FIXTURE_DIVERGED_EPOCH on.
  * fixture_write_pattern(): run r gets status by r % 4 (0 done, 1 diverged, 2 failed, 3 left
  * pending) and provenance wall = r + 0.5, cpu = r + 0.25, worker_rank = the writing rank,
@@ -133,6 +134,8 @@ static inline void fixture_traj_fill(iw_trajectory *t, int64_t run, int status)
         for (int iy = 0; iy < t->grid; iy++)
             for (int ix = 0; ix < t->grid; ix++)
                 t->boundary[(s * t->grid + iy) * t->grid + ix] = fixture_boundary(run, s, iy, ix);
+    t->train_class_count[0] = run + 7;
+    t->train_class_count[1] = 2 * run;
     t->status = status;
     t->diverged_epoch = status == IW_STATUS_DIVERGED ? FIXTURE_DIVERGED_EPOCH : -1;
 }

@@ -10,7 +10,8 @@
  *   store    a real store is created (one MPI rank) and read back with the store reader: the axis
  *            sits at its canonical position, with each run's value and label ("1/4", "true",
  *            "subsample", ...) as the row says.
- * A new row is covered by this test without any change to it.
+ * An axis whose row names used_with (poly_alpha: loss poly) is given with that other axis set to
+ * the value it needs. A new row is covered by this test without any change to it.
  */
 #include <math.h>
 #include <mpi.h>
@@ -70,9 +71,13 @@ static void refused_value(const iw_axis_def *def, char *out, size_t size)
     else if (isfinite(def->hi)) snprintf(out, size, "%.17g", def->hi_open ? def->hi : def->hi + 1);
 }
 
+/* The axis a row needs beside it (used_with), or NULL. */
+static const iw_axis_def *companion(const iw_axis_def *def) { return def->used_with ? iw_axis_find(def->used_with) : NULL; }
+
 static void check_parse_and_expand(const iw_axis_def *def, const iw_spec *s, const double *want, int n)
 {
     iw_axis_id id = (iw_axis_id)(def - iw_axis_defs);
+    const iw_axis_def *with = companion(def);
     int at = iw_spec_axis_index(s, id);
     EXPECT(at >= 0 && s->axes[at].count == n && s->axes[at].def == def, "%s: index %d", def->name, at);
     if (at < 0) return;
@@ -81,7 +86,8 @@ static void check_parse_and_expand(const iw_axis_def *def, const iw_spec *s, con
     for (int a = 0; a < IW_AXIS_COUNT; a++) {
         if (a == (int)id) continue;
         int other = iw_spec_axis_index(s, (iw_axis_id)a);
-        EXPECT(iw_axis_defs[a].optional ? other == -1 : other >= 0 && s->axes[other].count == 1,
+        int given = with == &iw_axis_defs[a];
+        EXPECT(iw_axis_defs[a].optional && !given ? other == -1 : other >= 0 && s->axes[other].count == 1,
                "with only %s given, axis %s: index %d", def->name, iw_axis_defs[a].name, other);
     }
     EXPECT(iw_spec_run_count(s) == n, "%s: %lld runs", def->name, (long long)iw_spec_run_count(s));
@@ -89,7 +95,7 @@ static void check_parse_and_expand(const iw_axis_def *def, const iw_spec *s, con
         iw_point p;
         iw_spec_point(s, r, &p);
         for (int a = 0; a < IW_AXIS_COUNT; a++) {
-            double expect = a == (int)id ? want[r] : iw_axis_defs[a].default_value;
+            double expect = a == (int)id ? want[r] : with == &iw_axis_defs[a] ? def->used_with_value : iw_axis_defs[a].default_value;
             EXPECT(p.value[a] == expect, "%s run %d: %s = %g, expected %g", def->name, r, iw_axis_defs[a].name, p.value[a],
                    expect);
         }
@@ -156,10 +162,18 @@ static void test_every_axis_through_parse_expand_store_read(void)
         double want[16];
         int n = oracle_values(def, want, 16);
         EXPECT(n >= 2, "%s: the example %s should hold two values or more", def->name, def->example);
-        char text[512];
+        char text[512], extra[128] = "";
+        const iw_axis_def *with = companion(def);
+        EXPECT(!def->used_with || with, "%s: used_with '%s' is not an axis", def->name, def->used_with);
+        if (with) {
+            char value[64];
+            iw_axis_format(with, def->used_with_value, value, sizeof value);
+            snprintf(extra, sizeof extra, "  %s: [%s]\n", with->name, value);
+        }
+        /* enough epochs for every example value of an epoch axis (reweight_from) */
         snprintf(text, sizeof text, "name: axes-%s\ndata: {source: synthetic2d, train_per_class: 10, test_per_class: 10}\n"
-                                    "model: {kind: linear}\ntrain: {epochs: 1}\ngrid:\n  %s: %s\n",
-                 def->name, def->name, def->example);
+                                    "model: {kind: linear}\ntrain: {epochs: 8}\ngrid:\n  %s: %s\n%s",
+                 def->name, def->name, def->example, extra);
         iw_spec s;
         iw_error err = {{0}};
         if (parse(text, &s, &err) != 0) {
@@ -180,6 +194,23 @@ static void test_every_axis_through_parse_expand_store_read(void)
                rc ? err.message : "accepted");
         if (rc == 0) iw_spec_free(&s);
     }
+}
+
+/* The loss and normalize axes name the engine's choices, in the engine's order (the run casts the
+ * value to iw_loss_kind / iw_normalize). */
+static void test_enum_axes_match_the_engine(void)
+{
+    const iw_axis_def *loss = iw_axis_find("loss"), *normalize = iw_axis_find("normalize");
+    EXPECT(loss && loss->n_names == IW_LOSS_KIND_COUNT, "loss axis with %d names", loss ? loss->n_names : -1);
+    for (int k = 0; loss && k < loss->n_names; k++)
+        EXPECT(iw_loss_kind_name((iw_loss_kind)k) && !strcmp(loss->names[k], iw_loss_kind_name((iw_loss_kind)k)),
+               "loss %d: axis '%s', engine '%s'", k, loss->names[k], iw_loss_kind_name((iw_loss_kind)k));
+    EXPECT(normalize && normalize->n_names == 3 && !strcmp(normalize->names[IW_NORMALIZE_WEIGHTS], "weights") &&
+               !strcmp(normalize->names[IW_NORMALIZE_BATCH], "batch") && !strcmp(normalize->names[IW_NORMALIZE_DATASET], "dataset"),
+           "normalize names");
+    const iw_axis_def *alpha = iw_axis_find("poly_alpha");
+    EXPECT(alpha && alpha->used_with && !strcmp(alpha->used_with, "loss") && alpha->used_with_value == IW_LOSS_POLY,
+           "poly_alpha is used with loss poly");
 }
 
 /* Unknown names under grid: are refused with the table's names as the list of keys. */
@@ -211,6 +242,7 @@ int main(int argc, char **argv)
     }
     RUN_TEST(test_every_axis_through_parse_expand_store_read);
     RUN_TEST(test_grid_keys_come_from_the_table);
+    RUN_TEST(test_enum_axes_match_the_engine);
     rmdir(dir);
     MPI_Finalize();
     return test_exit_code();

@@ -394,7 +394,7 @@ static void test_training_set(void)
     int32_t idx[600], idx2[600];
     float w[600];
     int64_t n;
-    EXPECT(iw_data_training_set(&data, IW_SAMPLING_WEIGHT, 16, 0, idx, w, &n, &err) == 0, "%s", err.message);
+    EXPECT(iw_data_training_set(&data, NULL, 0, IW_SAMPLING_WEIGHT, 16, 0, idx, w, &n, &err) == 0, "%s", err.message);
     int bad = 0;
     for (int64_t i = 0; i < n; i++) bad += idx[i] != i || w[i] != (data.train.y[i] ? 16.0f : 1.0f);
     EXPECT(n == 600 && bad == 0, "weight sampling: n %lld, %d wrong", (long long)n, bad);
@@ -403,7 +403,7 @@ static void test_training_set(void)
     const double weights[] = {4, 0.25, 8, 1, 400, 1.0 / 200};
     const int64_t expect_neg[] = {100, 400, 50, 400, 1, 400}, expect_pos[] = {200, 50, 200, 200, 200, 1};
     for (int t = 0; t < 6; t++) {
-        EXPECT(iw_data_training_set(&data, IW_SAMPLING_SUBSAMPLE, weights[t], 5, idx, w, &n, &err) == 0, "%s",
+        EXPECT(iw_data_training_set(&data, NULL, 0, IW_SAMPLING_SUBSAMPLE, weights[t], 5, idx, w, &n, &err) == 0, "%s",
                err.message);
         int64_t count[2] = {0, 0};
         int order = 0, ones = 0;
@@ -418,28 +418,78 @@ static void test_training_set(void)
     }
     /* same seed: same choice; smaller fraction keeps a subset; another seed: another choice */
     int64_t n4, n8, n4b;
-    iw_data_training_set(&data, IW_SAMPLING_SUBSAMPLE, 4, 5, idx, w, &n4, &err);
-    iw_data_training_set(&data, IW_SAMPLING_SUBSAMPLE, 4, 5, idx2, w, &n4b, &err);
+    iw_data_training_set(&data, NULL, 0, IW_SAMPLING_SUBSAMPLE, 4, 5, idx, w, &n4, &err);
+    iw_data_training_set(&data, NULL, 0, IW_SAMPLING_SUBSAMPLE, 4, 5, idx2, w, &n4b, &err);
     EXPECT(n4 == n4b && memcmp(idx, idx2, (size_t)n4 * sizeof *idx) == 0, "reproducible");
-    iw_data_training_set(&data, IW_SAMPLING_SUBSAMPLE, 8, 5, idx2, w, &n8, &err);
+    iw_data_training_set(&data, NULL, 0, IW_SAMPLING_SUBSAMPLE, 8, 5, idx2, w, &n8, &err);
     int missing = 0;
     for (int64_t i = 0, j = 0; i < n8; i++) {
         while (j < n4 && idx[j] < idx2[i]) j++;
         missing += j == n4 || idx[j] != idx2[i];
     }
     EXPECT(missing == 0, "w 8 kept %d examples that w 4 dropped", missing);
-    iw_data_training_set(&data, IW_SAMPLING_SUBSAMPLE, 4, 6, idx2, w, &n4b, &err);
+    iw_data_training_set(&data, NULL, 0, IW_SAMPLING_SUBSAMPLE, 4, 6, idx2, w, &n4b, &err);
     EXPECT(n4b == n4 && memcmp(idx, idx2, (size_t)n4 * sizeof *idx) != 0, "another seed keeps other examples");
     /* a weight that would keep round(400 x 1e-6) = 0 negatives (or 0 positives) is an error, not 1 */
-    EXPECT(iw_data_training_set(&data, IW_SAMPLING_SUBSAMPLE, 1e6, 5, idx, w, &n, &err) == -1 &&
+    EXPECT(iw_data_training_set(&data, NULL, 0, IW_SAMPLING_SUBSAMPLE, 1e6, 5, idx, w, &n, &err) == -1 &&
                strstr(err.message, "= 0 negative"),
            "w 1e6 on 400 negatives refused: %s", err.message);
-    EXPECT(iw_data_training_set(&data, IW_SAMPLING_SUBSAMPLE, 1e-6, 5, idx, w, &n, &err) == -1 &&
+    EXPECT(iw_data_training_set(&data, NULL, 0, IW_SAMPLING_SUBSAMPLE, 1e-6, 5, idx, w, &n, &err) == -1 &&
                strstr(err.message, "= 0 positive"),
            "w 1e-6 on 200 positives refused: %s", err.message);
-    EXPECT(iw_data_training_set(&data, IW_SAMPLING_SUBSAMPLE, 0, 5, idx, w, &n, &err) == -1 &&
+    EXPECT(iw_data_training_set(&data, NULL, 0, IW_SAMPLING_SUBSAMPLE, 0, 5, idx, w, &n, &err) == -1 &&
                strstr(err.message, "importance_weight"),
            "weight 0 refused: %s", err.message);
+    iw_data_free(&data);
+}
+
+/* The validation split: per-class counts, disjoint from the pool and together every row, in
+ * training-set order, the same for the same seed, another for another seed; the training set then
+ * comes from the pool only (weights and sub-sampling). */
+static void test_validation_split(void)
+{
+    iw_data_spec spec = synthetic_spec(400, 10, 1);
+    spec.train_per_class[1] = 100;
+    iw_data data;
+    iw_error err = {{0}};
+    EXPECT(iw_data_load(&spec, &data, &err) == 0, "%s", err.message);
+    enum { N = 500 };
+    int32_t val[N], pool[N], val2[N], pool2[N], idx[N];
+    float w[N];
+    int64_t n_val, n_pool, n_val2, n_pool2, n;
+    const int per_class[2] = {40, 7};
+    EXPECT(iw_data_validation_split(&data, per_class, 3, val, &n_val, pool, &n_pool, &err) == 0, "%s", err.message);
+    int64_t count[2] = {0, 0};
+    unsigned char seen[N] = {0};
+    int order = 0, twice = 0;
+    for (int64_t i = 0; i < n_val; i++) count[data.train.y[val[i]]]++, order += i && val[i] <= val[i - 1], twice += seen[val[i]]++;
+    for (int64_t i = 0; i < n_pool; i++) order += i && pool[i] <= pool[i - 1], twice += seen[pool[i]]++;
+    int missing = 0;
+    for (int i = 0; i < N; i++) missing += !seen[i];
+    EXPECT(n_val == 47 && count[0] == 40 && count[1] == 7 && n_pool == N - 47, "held out %lld (%lld neg, %lld pos), pool %lld",
+           (long long)n_val, (long long)count[0], (long long)count[1], (long long)n_pool);
+    EXPECT(order == 0 && twice == 0 && missing == 0, "%d out of order, %d rows twice, %d rows in neither", order, twice, missing);
+    iw_data_validation_split(&data, per_class, 3, val2, &n_val2, pool2, &n_pool2, &err);
+    EXPECT(n_val2 == n_val && !memcmp(val, val2, sizeof(int32_t) * (size_t)n_val), "same seed, same split");
+    iw_data_validation_split(&data, per_class, 4, val2, &n_val2, pool2, &n_pool2, &err);
+    EXPECT(n_val2 == n_val && memcmp(val, val2, sizeof(int32_t) * (size_t)n_val) != 0, "another seed, another split");
+
+    /* the training set from the pool: weights keep every pool row, sub-sampling thins within it */
+    EXPECT(iw_data_training_set(&data, pool, n_pool, IW_SAMPLING_WEIGHT, 4, 3, idx, w, &n, &err) == 0, "%s", err.message);
+    EXPECT(n == n_pool && !memcmp(idx, pool, sizeof(int32_t) * (size_t)n), "weights: the pool itself");
+    EXPECT(iw_data_training_set(&data, pool, n_pool, IW_SAMPLING_SUBSAMPLE, 4, 3, idx, w, &n, &err) == 0, "%s", err.message);
+    int in_val = 0;
+    count[0] = count[1] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        count[data.train.y[idx[i]]]++;
+        for (int64_t j = 0; j < n_val; j++) in_val += idx[i] == val[j];
+    }
+    EXPECT(in_val == 0 && count[1] == 93 && count[0] == 90, "subsample w 4 of a pool of 360 neg, 93 pos: kept %lld neg %lld pos, "
+           "%d held-out rows", (long long)count[0], (long long)count[1], in_val);
+    const int too_many[2] = {400, 0};
+    EXPECT(iw_data_validation_split(&data, too_many, 3, val, &n_val, pool, &n_pool, &err) == -1 &&
+               strstr(err.message, "data.val_per_class"),
+           "holding out a whole class is refused: %s", err.message);
     iw_data_free(&data);
 }
 
@@ -485,6 +535,7 @@ int main(void)
     RUN_TEST(test_synthetic_separable_and_reproducible);
     RUN_TEST(test_synthetic_noise_probe);
     RUN_TEST(test_training_set);
+    RUN_TEST(test_validation_split);
     RUN_TEST(test_pack_view);
     return test_exit_code();
 }

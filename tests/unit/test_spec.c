@@ -182,6 +182,76 @@ static void test_defaults(void)
     const double *v = p.value;
     EXPECT(v[IW_AXIS_IMPORTANCE_WEIGHT] == 1 && v[IW_AXIS_L2] == 0 && v[IW_AXIS_DROPOUT] == 0 && v[IW_AXIS_BATCHNORM] == 0 &&
            v[IW_AXIS_SEED] == 0 && v[IW_AXIS_SAMPLING] == IW_SAMPLING_WEIGHT, "default point");
+    EXPECT(v[IW_AXIS_LOSS] == IW_LOSS_CROSS_ENTROPY && v[IW_AXIS_POLY_ALPHA] == 1 && v[IW_AXIS_WEIGHT_EXPONENT] == 1 &&
+           v[IW_AXIS_REWEIGHT_FROM] == 1 && v[IW_AXIS_NORMALIZE] == IW_NORMALIZE_WEIGHTS,
+           "the remedies' defaults: cross-entropy, alpha 1, rho 1, weights from epoch 1, normalize weights");
+    EXPECT(s.data.val_per_class[0] == 0 && s.data.val_per_class[1] == 0 && s.record.n_logit_epochs == 0,
+           "no validation split, no logits");
+    EXPECT(s.train.poly_alpha == 1 && s.train.ldam_max_margin == 0.5 && s.train.ldam_scale == 30 && s.train.la_tau == 1,
+           "loss parameter defaults (Wang et al., Cao et al., Menon et al.)");
+    iw_spec_free(&s);
+}
+
+/* The keys and axes of later work's remedies (issue 11): every one read, in canonical order, and
+ * a train key that is also an axis (poly_alpha, normalize) sets the value of every run. */
+static void test_remedy_keys_and_axes(void)
+{
+    const char *text =
+        "name: remedies\n"
+        "data:\n"
+        "  train_per_class: [500, 50]\n"
+        "  val_per_class: [30, 5]\n"
+        "train:\n"
+        "  epochs: 10\n"
+        "  ldam_max_margin: 0.3\n"
+        "  ldam_scale: 10\n"
+        "  la_tau: -0.5\n"
+        "grid:\n"
+        "  normalize: [dataset, batch]\n"
+        "  reweight_from: [1, 4]\n"
+        "  weight_exponent: [0, 1.5]\n"
+        "  poly_alpha: [1, 2]\n"
+        "  loss: [poly, ldam, logit-adjusted, cross-entropy]\n"
+        "  seed: [0, 1]\n"
+        "record:\n"
+        "  logit_epochs: [0, 5, 10]\n";
+    iw_spec s;
+    iw_error err = {{0}};
+    int rc = parse(text, &s, &err);
+    EXPECT(rc == 0, "parse failed: %s", err.message);
+    if (rc) return;
+    EXPECT(s.data.val_per_class[0] == 30 && s.data.val_per_class[1] == 5, "val_per_class");
+    EXPECT(s.train.ldam_max_margin == 0.3 && s.train.ldam_scale == 10 && s.train.la_tau == -0.5, "loss parameters");
+    EXPECT(s.record.n_logit_epochs == 3 && s.record.logit_epochs[2] == 10, "logit epochs on an image source");
+    static const iw_axis_id order[] = {IW_AXIS_IMPORTANCE_WEIGHT, IW_AXIS_L2, IW_AXIS_DROPOUT, IW_AXIS_BATCHNORM, IW_AXIS_SEED,
+                                       IW_AXIS_LOSS, IW_AXIS_POLY_ALPHA, IW_AXIS_WEIGHT_EXPONENT, IW_AXIS_REWEIGHT_FROM,
+                                       IW_AXIS_NORMALIZE};
+    EXPECT(s.n_axes == 10, "n_axes %d", s.n_axes);
+    for (int i = 0; i < 10 && i < s.n_axes; i++) EXPECT(s.axes[i].id == order[i], "axis %d is %s", i, s.axes[i].def->name);
+    EXPECT(iw_spec_run_count(&s) == 2 * 4 * 2 * 2 * 2 * 2, "runs %lld", (long long)iw_spec_run_count(&s));
+    /* mixed-radix digits, last axis fastest: seed 0, loss 1 (ldam), alpha 0 (1), rho 1 (1.5), from 1 (4), normalize 1 (batch) */
+    int64_t run = ((((0 * 4 + 1) * 2 + 0) * 2 + 1) * 2 + 1) * 2 + 1;
+    iw_point p;
+    iw_spec_point(&s, run, &p);
+    EXPECT(p.value[IW_AXIS_LOSS] == IW_LOSS_LDAM && p.value[IW_AXIS_POLY_ALPHA] == 1 && p.value[IW_AXIS_WEIGHT_EXPONENT] == 1.5 &&
+           p.value[IW_AXIS_REWEIGHT_FROM] == 4 && p.value[IW_AXIS_NORMALIZE] == IW_NORMALIZE_BATCH,
+           "run %lld: loss %g alpha %g rho %g from %g normalize %g", (long long)run, p.value[IW_AXIS_LOSS],
+           p.value[IW_AXIS_POLY_ALPHA], p.value[IW_AXIS_WEIGHT_EXPONENT], p.value[IW_AXIS_REWEIGHT_FROM],
+           p.value[IW_AXIS_NORMALIZE]);
+    char label[512];
+    iw_spec_describe_point(&s, &p, label, sizeof label);
+    EXPECT(strstr(label, "loss=ldam alpha=1 rho=1.5 reweight_from=4 normalize=batch") != NULL, "label '%s'", label);
+    iw_spec_free(&s);
+
+    rc = parse("name: keys\ntrain: {poly_alpha: 2.5, normalize: dataset}\ngrid: {loss: [poly]}\n", &s, &err);
+    EXPECT(rc == 0, "parse failed: %s", err.message);
+    if (rc) return;
+    iw_spec_point(&s, 0, &p);
+    EXPECT(iw_spec_axis_index(&s, IW_AXIS_POLY_ALPHA) < 0 && iw_spec_axis_index(&s, IW_AXIS_NORMALIZE) < 0 &&
+           p.value[IW_AXIS_POLY_ALPHA] == 2.5 && p.value[IW_AXIS_NORMALIZE] == IW_NORMALIZE_DATASET &&
+           s.train.normalize == IW_NORMALIZE_DATASET,
+           "train.poly_alpha / train.normalize set every run: alpha %g normalize %g", p.value[IW_AXIS_POLY_ALPHA],
+           p.value[IW_AXIS_NORMALIZE]);
     iw_spec_free(&s);
 }
 
@@ -575,6 +645,7 @@ int main(void)
     RUN_TEST(test_synthetic_and_cnn_keys);
     RUN_TEST(test_defaults);
     RUN_TEST(test_eval_epochs_and_other_count);
+    RUN_TEST(test_remedy_keys_and_axes);
     RUN_TEST(test_yaml_forms);
     RUN_TEST(test_point_expansion_matches_nested_loops);
     RUN_TEST(test_print_runs);

@@ -3,7 +3,8 @@
  * instead of flow style, and its defaults written out, is the same sweep (no key listed); each
  * single change of a key's value — one per key of the key table that a synthetic2d + mlp sweep can
  * change (data.classes is fixed for synthetic2d), and the grid's axes (values, their order, an optional axis added) — is listed under exactly
- * that key, with both values as written from the parsed sweeps; a change of source lists the keys
+ * that key, with both values as written from the parsed sweeps (the keys and axes of later work's
+ * remedies too); a change of source lists the keys
  * whose defaults follow it; long lists are shortened around their first difference.
  */
 #include "iw/spec.h"
@@ -203,6 +204,45 @@ static void test_eval_schedule_compared_by_epochs(void)
     expect_changes_from(rule, "another schedule", other, 1, "record.eval_epochs", "[0-3, 10, 20, 30]", "[0-3, 10, 30]");
 }
 
+/* The keys and axes of later work's remedies (issue 11): each change listed under its own key; their
+ * defaults written out change nothing. */
+static void test_remedy_keys_listed(void)
+{
+    static const char rem[] =
+        "name: rem\ndata: {source: synthetic2d, train_per_class: 20, test_per_class: 10}\n"
+        "model: {kind: mlp, hidden: [8]}\ntrain: {epochs: 3, lr: 0.1}\n"
+        "grid: {importance_weight: [1, 4], loss: [cross-entropy, poly, ldam, logit-adjusted]}\n";
+    static const struct { const char *from, *to, *key; } cases[] = {
+        {"test_per_class: 10}", "test_per_class: 10, val_per_class: [2, 1]}", "data.val_per_class"},
+        {"lr: 0.1}", "lr: 0.1, poly_alpha: 2}", "train.poly_alpha"},
+        {"lr: 0.1}", "lr: 0.1, ldam_max_margin: 0.25}", "train.ldam_max_margin"},
+        {"lr: 0.1}", "lr: 0.1, ldam_scale: 5}", "train.ldam_scale"},
+        {"lr: 0.1}", "lr: 0.1, la_tau: 0.5}", "train.la_tau"},
+        {"logit-adjusted]}", "logit-adjusted]}\nrecord: {logit_epochs: [1, 3]}", "record.logit_epochs"},
+        {"ldam, logit-adjusted]", "ldam]", "grid.loss"},
+        {"logit-adjusted]}", "logit-adjusted], poly_alpha: [1, 2]}", "grid.poly_alpha"},
+        {"logit-adjusted]}", "logit-adjusted], weight_exponent: [1, 2]}", "grid.weight_exponent"},
+        {"logit-adjusted]}", "logit-adjusted], reweight_from: [2]}", "grid.reweight_from"},
+        {"logit-adjusted]}", "logit-adjusted], normalize: [weights, dataset]}", "grid.normalize"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[1024];
+        const char *at = strstr(rem, cases[i].from);
+        snprintf(text, sizeof text, "%.*s%s%s", (int)(at - rem), rem, cases[i].to, at + strlen(cases[i].from));
+        expect_changes_from(rem, cases[i].key, text, 1, cases[i].key, NULL, NULL);
+    }
+    expect_changes_from(rem, "remedy defaults written out",
+                        "name: rem\ndata: {source: synthetic2d, train_per_class: 20, test_per_class: 10, val_per_class: 0}\n"
+                        "model: {kind: mlp, hidden: [8]}\n"
+                        "train: {epochs: 3, lr: 0.1, poly_alpha: 1, ldam_max_margin: 0.5, ldam_scale: 30, la_tau: 1}\n"
+                        "grid: {importance_weight: [1, 4], loss: [cross-entropy, poly, ldam, logit-adjusted]}\n",
+                        0, NULL, NULL, NULL);
+    expect_changes_from(rem, "logits at epochs 1 and 3", "name: rem\ndata: {source: synthetic2d, train_per_class: 20, test_per_class: 10}\n"
+                        "model: {kind: mlp, hidden: [8]}\ntrain: {epochs: 3, lr: 0.1}\n"
+                        "grid: {importance_weight: [1, 4], loss: [cross-entropy, poly, ldam, logit-adjusted]}\n"
+                        "record: {logit_epochs: [1, 3]}\n", 1, "record.logit_epochs", "[]", "[1, 3]");
+}
+
 /* Two lists of 300 seeds that differ only in the last value: both shortened, still different. */
 static void test_long_values_shortened(void)
 {
@@ -239,6 +279,7 @@ int main(void)
     RUN_TEST(test_image_and_cnn_keys_listed);
     RUN_TEST(test_values_shown);
     RUN_TEST(test_eval_schedule_compared_by_epochs);
+    RUN_TEST(test_remedy_keys_listed);
     RUN_TEST(test_long_values_shortened);
     return test_exit_code();
 }
