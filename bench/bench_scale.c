@@ -16,8 +16,8 @@
  *           directly: chunked (64 runs x E+1 per chunk) filled early, chunked allocated on first
  *           write, contiguous never filled (sparse); and whether independent parallel writers
  *           (2 ranks, MPI-IO) can write into the chunked-on-first-write layout at all.
- *   write   the time to store one run's results (iw_store_write_run: 8 metric rows, provenance,
- *           status) for E = 100 and 1,000 epochs; then, per run kind (2-D MLP, the interruption
+ *   write   the time to store one run's results (iw_store_write_run: IW_METRIC_COUNT metric rows,
+ *           provenance, status) for E = 100 and 1,000 epochs; then, per run kind (2-D MLP, the interruption
  *           tests' MLP, the default Fashion-MNIST MLP, a small CNN), one real run timed and its
  *           trajectory written 200 times: the store's share of the run. Run from the repository
  *           (the sweep files are found relative to it; bench/run_bench.sh does).
@@ -252,7 +252,7 @@ static double file_mib(const char *path, double *allocated_mib)
     return (double)st.st_size / 1048576.0;
 }
 
-/* The /metrics part of a store (8 float32 datasets [R, E+1]) in one layout; returns seconds. */
+/* The /metrics part of a store (IW_METRIC_COUNT float32 datasets [R, E+1]) in one layout; returns seconds. */
 static double create_metrics_file(const char *path, int64_t runs, int epochs, int chunked, H5D_alloc_time_t alloc,
                                   H5D_fill_time_t fill_time)
 {
@@ -290,7 +290,7 @@ static void part_create(const char *dir)
     int64_t runs = getenv("IW_BENCH_SCALE_RUNS") ? atoll(getenv("IW_BENCH_SCALE_RUNS")) : 100000;
     int epochs = getenv("IW_BENCH_SCALE_EPOCHS") ? atoi(getenv("IW_BENCH_SCALE_EPOCHS")) : 1000;
     printf("== create: a store of %lld runs x %d epochs (/metrics alone: %.1f GiB of float32)\n", (long long)runs, epochs,
-           8.0 * (double)runs * (epochs + 1) * 4 / 1073741824.0);
+           (double)IW_METRIC_COUNT * (double)runs * (epochs + 1) * 4 / 1073741824.0);
     iw_spec spec;
     if (make_spec(runs, epochs, &spec)) return;
     char path[1024];
@@ -370,7 +370,8 @@ static void write_fraction(const char *dir, const char *sweep_file)
 /* Best-of time to write one run (iw_store_write_run) into a store of `runs` x `epochs`, 1 rank. */
 static void part_write(const char *dir)
 {
-    printf("== write: storing one run's results (8 metric rows of E+1 floats, provenance, status), 1 rank, MPI-IO\n");
+    printf("== write: storing one run's results (%d metric rows of E+1 floats, provenance, status), 1 rank, MPI-IO\n",
+           IW_METRIC_COUNT);
     const int epochs_list[2] = {100, 1000};
     for (int k = 0; k < 2; k++) {
         int epochs = epochs_list[k];
