@@ -333,6 +333,10 @@ AVX2 static void out_group_of(const iw_wino_geom *g, const iw_wino_tile *tl, int
     }
 }
 
+/* Two floats from p into the low half (movq; p need not be 8-byte aligned: _mm_loadl_epi64 reads
+ * through an unaligned type, where _mm_load_sd would dereference a double). */
+AVX2 static inline __m128 load2(const float *p) { return _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)p)); }
+
 /* Elements (r, c) of 8 tiles' 2x2 blocks of one output plane, lanes = tiles: v[2r + c]; a pair per
  * tile and row, two tiles per 128 bits (a regular group). */
 __attribute__((always_inline)) AVX2 static inline void tile_values(const float *plane, const out_group *og, int Wo,
@@ -341,10 +345,10 @@ __attribute__((always_inline)) AVX2 static inline void tile_values(const float *
 #pragma GCC unroll 2
     for (int r = 0; r < 2; r++) {
         const float *p = plane + (size_t)r * Wo;
-        __m128 u01 = _mm_loadh_pi(_mm_castpd_ps(_mm_load_sd((const double *)(p + og->offset[0]))), (const __m64 *)(p + og->offset[1]));
-        __m128 u23 = _mm_loadh_pi(_mm_castpd_ps(_mm_load_sd((const double *)(p + og->offset[2]))), (const __m64 *)(p + og->offset[3]));
-        __m128 u45 = _mm_loadh_pi(_mm_castpd_ps(_mm_load_sd((const double *)(p + og->offset[4]))), (const __m64 *)(p + og->offset[5]));
-        __m128 u67 = _mm_loadh_pi(_mm_castpd_ps(_mm_load_sd((const double *)(p + og->offset[6]))), (const __m64 *)(p + og->offset[7]));
+        __m128 u01 = _mm_loadh_pi(load2(p + og->offset[0]), (const __m64 *)(p + og->offset[1]));
+        __m128 u23 = _mm_loadh_pi(load2(p + og->offset[2]), (const __m64 *)(p + og->offset[3]));
+        __m128 u45 = _mm_loadh_pi(load2(p + og->offset[4]), (const __m64 *)(p + og->offset[5]));
+        __m128 u67 = _mm_loadh_pi(load2(p + og->offset[6]), (const __m64 *)(p + og->offset[7]));
         __m256 X = _mm256_set_m128(u45, u01), Y = _mm256_set_m128(u67, u23);
         v[2 * r] = _mm256_shuffle_ps(X, Y, _MM_SHUFFLE(2, 0, 2, 0));
         v[2 * r + 1] = _mm256_shuffle_ps(X, Y, _MM_SHUFFLE(3, 1, 3, 1));
