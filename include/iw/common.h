@@ -86,6 +86,11 @@ double iw_wall_seconds(void);
 double iw_cpu_seconds(void);
 /* A duration for people: "12.3s", "4m05s", "2h03m07s". */
 void iw_format_seconds(double seconds, char *buf, size_t size);
+/* A number for people, in the fewest digits that read back as the same double (so two distinct
+ * values never print alike): plain decimals for 1e-4 <= |v| < 1e15 ("10", "100", "0.001",
+ * "0.3333333333333333", "2.5"), exponent form outside that range ("1e-05", "1e-300", "1e+20");
+ * "nan", "inf", "-inf" as printf says them. size >= 32 holds every value. */
+void iw_format_number(double v, char *out, size_t size);
 /* This process's proportional set size in bytes (Linux /proc/self/smaps_rollup: a page shared by
  * k processes counts 1/k in each), 0 when it cannot be read. What node-shared data saves is
  * measured with it (test_data_mpi, bench_data_share). */

@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "iw/common.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,21 @@ double iw_wall_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void iw_format_number(double v, char *out, size_t size)
+{
+    double a = fabs(v);
+    if (isfinite(v) && (a == 0 || (a >= 1e-4 && a < 1e15))) {
+        for (int decimals = 0; decimals <= 20; decimals++) { /* 1e-4 needs 4, and 17 digits follow */
+            snprintf(out, size, "%.*f", decimals, v);
+            if (strtod(out, NULL) == v) return;
+        }
+    }
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(out, size, "%.*g", digits, v);
+        if (strtod(out, NULL) == v || !isfinite(v)) return;
+    }
 }
 
 void iw_format_seconds(double seconds, char *buf, size_t size)

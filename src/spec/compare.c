@@ -50,14 +50,11 @@ static void put(text *t, const char *fmt, ...)
     }
 }
 
-/* The fewest significant digits that read back as the same double. */
+/* The fewest digits that read back as the same double (iw_format_number). */
 static void put_real(text *t, double v)
 {
-    char buf[40];
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(buf, sizeof buf, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v) break;
-    }
+    char buf[48];
+    iw_format_number(v, buf, sizeof buf);
     put(t, "%s", buf);
 }
 

@@ -36,9 +36,10 @@ static long long exact_reciprocal(double v)
 }
 
 /* A number as reports print it: "1/k" when the axis's table row asks for it (the importance
- * weights 1/256 ... 1/4) and v is an exact reciprocal (1/256, 1/3); every other number in the
- * fewest significant digits that read back as the same double ("0.3333333333", "1e-300",
- * "0.001"), so two distinct values never share a label and no label is longer than it needs. */
+ * weights 1/256 ... 1/4) and v is an exact reciprocal (1/256, 1/3); every other number as
+ * iw_format_number prints it ("10", "0.001", "0.3333333333", "1e-300"): the fewest digits that
+ * read back as the same double, so two distinct values never share a label and no label is longer
+ * than it needs. */
 static void format_number(const iw_axis_def *def, double v, char *out, size_t size)
 {
     long long k = def && def->reciprocal_labels ? exact_reciprocal(v) : 0;
@@ -46,10 +47,7 @@ static void format_number(const iw_axis_def *def, double v, char *out, size_t si
         snprintf(out, size, "1/%lld", k);
         return;
     }
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(out, size, "%.*g", digits, v);
-        if (strtod(out, NULL) == v) return;
-    }
+    iw_format_number(v, out, size);
 }
 
 static int cmp_double(const void *a, const void *b)
