@@ -2,21 +2,25 @@
 # run_sweep.sh — one command that does everything: install what is missing, build, run a sweep on
 # all local cores (or inside the Slurm allocation it runs in), and print the summary table.
 #
-#   ./run_sweep.sh [-n RANKS] [-o STORE] [SWEEP_FILE]
+#   ./run_sweep.sh [-n RANKS] [-o STORE] [--retry-failed] [--dry-run] [SWEEP_FILE]
 #
-#   SWEEP_FILE  default sweeps/default.yaml
-#   -n RANKS    MPI ranks; default cores + 1 (rank 0 only schedules and sleeps between messages,
-#               every other rank trains one run at a time with one OpenBLAS thread)
-#   -o STORE    the HDF5 store; default results/<name>.h5 (name from the sweep file)
-# Re-running the same command resumes the store: only runs not done are trained. Inside a Slurm
-# allocation (SLURM_JOB_ID set) it launches on the allocation's tasks as the batch scripts do:
-# IW_LAUNCHER=srun (default; srun --mpi=$IW_SRUN_MPI, default pmix) or IW_LAUNCHER=mpirun.
+#   SWEEP_FILE      default sweeps/default.yaml
+#   -n RANKS        MPI ranks; default cores + 1 (rank 0 only schedules and sleeps between messages,
+#                   every other rank trains one run at a time with one OpenBLAS thread)
+#   -o STORE        the HDF5 store; default results/<name>.h5 (name from the sweep file)
+#   --retry-failed  also rerun the runs marked failed (iwsweep --retry-failed)
+#   --dry-run       say what a run would do (the grid, the store's state), run nothing
+# Re-running the same command resumes the store: only runs not done are trained. The table is
+# printed when the sweep completes. Exit status: iwsweep's (0 done, 2 bad input or store refused,
+# 3 interrupted: SIGINT, SIGTERM or SIGHUP to this script stop the sweep cleanly; 1 otherwise).
+# Inside a Slurm allocation (SLURM_JOB_ID set) it launches on the allocation's tasks as the batch
+# scripts do: IW_LAUNCHER=srun (default; srun --mpi=$IW_SRUN_MPI, default pmix) or IW_LAUNCHER=mpirun.
 set -u
 ROOT=$(cd "$(dirname "$0")" && pwd)
 cd "$ROOT"
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
-ranks="" store="" sweep=""
+usage() { sed -n '2,/^[^#]/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; }
+ranks="" store="" sweep="" retry="" dry=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
@@ -24,6 +28,8 @@ while [ $# -gt 0 ]; do
         ranks=$2; shift 2 ;;
     -o) [ $# -ge 2 ] || { echo "run_sweep.sh: -o needs a store path" >&2; exit 2; }
         store=$2; shift 2 ;;
+    --retry-failed) retry=--retry-failed; shift ;;
+    --dry-run) dry=--dry-run; shift ;;
     -*) echo "run_sweep.sh: unknown option '$1' (see ./run_sweep.sh -h)" >&2; exit 2 ;;
     *)  [ -z "$sweep" ] || { echo "run_sweep.sh: one sweep file expected, got '$sweep' and '$1'" >&2; exit 2; }
         sweep=$1; shift ;;
@@ -44,11 +50,22 @@ rm -f /tmp/iwsweep-build.$$.log
 args=()
 [ -n "$store" ] && args+=(-o "$store")
 args+=("$sweep")
+if [ -n "$dry" ]; then   # one process: the same checks as a real start, nothing launched
+  exec build/iwsweep --dry-run ${retry:+"$retry"} "${args[@]}"
+fi
 # The store iwsweep will use (for the table at the end), from iwsweep itself: it reads the sweep
 # file as the sweep will (a bad file stops here, before any launch).
 report_store=$(build/iwsweep --print-store "${args[@]}") || exit 2
+# The checks a real start makes on the store (another sweep's store, a store in use, an older
+# iwsweep's), made here by one process, so that a refusal ends with iwsweep's message and exit 2
+# before anything is launched (a launcher reports a rank's exit 2 as its own 1).
+precheck=$(mktemp /tmp/iwsweep-check.XXXXXX)
+build/iwsweep --dry-run ${retry:+"$retry"} "${args[@]}" >"$precheck" 2>&1; rc=$?
+if [ "$rc" != 0 ]; then grep -v '^ *[0-9]' "$precheck" >&2; rm -f "$precheck"; exit "$rc"; fi
+rm -f "$precheck"
 resume="./run_sweep.sh"
 [ -n "$ranks" ] && resume="$resume -n $ranks"
+[ -n "$retry" ] && resume="$resume $retry"
 [ -n "$store" ] && resume="$resume -o $(printf '%q' "$store")"
 export IW_RESUME_COMMAND="$resume $(printf '%q' "$sweep")"
 cores=$(nproc)   # before OMP_NUM_THREADS is set: GNU nproc honours it
@@ -79,12 +96,30 @@ else
   cmd=(mpirun --oversubscribe -np "$ranks")
 fi
 
+[ -n "$retry" ] && args=("$retry" "${args[@]}")
 echo "run_sweep.sh: ${cmd[*]} build/iwsweep ${args[*]}" >&2
-"${cmd[@]}" build/iwsweep "${args[@]}"
-rc=$?
+# The launcher runs as a child this script waits for, so that a signal to the script alone (kill,
+# timeout, a job system) reaches the sweep: SIGTERM and SIGHUP are passed on to the launcher, which
+# passes them to the ranks (they finish the epoch's bookkeeping, close the store and exit). Ctrl-C
+# sends SIGINT to the whole foreground group, launcher included, so SIGINT is only noted here
+# (passing it on too would be a second SIGINT, which mpirun takes as "abort at once").
+interrupted=0
+"${cmd[@]}" build/iwsweep "${args[@]}" &
+launcher=$!
+trap 'interrupted=1; kill -TERM "$launcher" 2>/dev/null' TERM HUP
+trap 'interrupted=1' INT
+while :; do
+  wait "$launcher"; rc=$?
+  kill -0 "$launcher" 2>/dev/null || break   # wait returned for a trapped signal: wait again
+done
+trap - TERM HUP INT
+# mpirun and srun report a rank's non-zero exit as their own 1; iwsweep's "interrupted" is 3
+[ "$interrupted" = 1 ] && [ "$rc" != 0 ] && rc=3
 
-if [ -f "$report_store" ] && build/iwreport --help >/dev/null 2>&1; then
+if [ "$rc" = 0 ] && [ -f "$report_store" ]; then
   echo
   build/iwreport table "$report_store" || true
+elif [ -f "$report_store" ] && [ "$rc" != 2 ]; then
+  echo "run_sweep.sh: the sweep did not complete (exit $rc); its runs so far: build/iwreport table $report_store" >&2
 fi
 exit $rc

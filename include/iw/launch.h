@@ -24,7 +24,10 @@ int iw_launch_singleton_under_srun(int world_size, char *message, size_t n);
 int iw_launch_first_task(void);
 
 /* The shell-quoted command line that resumes this sweep (argv as given, " --retry-failed" after
- * argv[0] when add_retry), prefixed by the launcher as above; out is always NUL-terminated. */
+ * argv[0] when add_retry), prefixed by the launcher as above ("mpirun -np N", with
+ * --oversubscribe when N is more than this node's online CPUs; "srun --mpi=..." in a Slurm job);
+ * IW_RESUME_COMMAND (set by run_sweep.sh to its own command line) replaces it, with
+ * " --retry-failed" after its first word when add_retry. out is always NUL-terminated. */
 void iw_launch_resume_command(int argc, char **argv, int world_size, int add_retry, char *out, size_t n);
 
 #endif

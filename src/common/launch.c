@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int iw_launch_singleton_under_srun(int world_size, char *message, size_t n)
 {
@@ -49,15 +50,22 @@ void iw_launch_resume_command(int argc, char **argv, int world_size, int add_ret
     const char *given = getenv("IW_RESUME_COMMAND");
     if (n == 0) return;
     out[0] = '\0';
-    if (given && *given && !add_retry) {
-        snprintf(out, n, "%s", given);
+    if (given && *given) { /* run_sweep.sh's own command line; --retry-failed after its first word */
+        if (!add_retry || strstr(given, " --retry-failed")) {
+            snprintf(out, n, "%s", given);
+        } else {
+            size_t first = strcspn(given, " ");
+            snprintf(out, n, "%.*s --retry-failed%s", (int)first, given, given + first);
+        }
         return;
     }
     size_t k = 0;
     if (world_size > 1) {
         const char *mpi = getenv("SLURM_MPI_TYPE");
+        long cores = sysconf(_SC_NPROCESSORS_ONLN); /* more ranks than cores: Open MPI needs --oversubscribe */
         k += getenv("SLURM_JOB_ID") ? (size_t)snprintf(out, n, "srun --mpi=%s ", mpi && *mpi ? mpi : "pmix")
-                                    : (size_t)snprintf(out, n, "mpirun -np %d ", world_size);
+             : cores > 0 && world_size > cores ? (size_t)snprintf(out, n, "mpirun -np %d --oversubscribe ", world_size)
+                                               : (size_t)snprintf(out, n, "mpirun -np %d ", world_size);
     }
     for (int i = 0; i < argc && k < n; i++) {
         append_word(out, n, &k, argv[i], i > 0);
