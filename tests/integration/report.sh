@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# report.sh — iwreport (summary, table, csv, plot) and the reader examples in docs/examples, on
+# report.sh — iwreport (summary, table, csv, plot) and the store readers we show (README, docs/examples), on
 # stores made by real small sweeps (build/iwsweep on tests/sweeps/report_*.yaml under mpirun), on
 # the same store with runs turned back to pending, on a store read while its sweep is writing it,
 # and on h5py-made stores that use other legal types (enum axes, diverged and failed runs).
@@ -81,23 +81,13 @@ $PY "$HERE/make_fake_store.py" "$T/fake_odd_weights.h5" --weights $weights --see
 run_checks "$T/fake_one_seed.h5" one-seed --expect-pending --no-plot
 run_checks "$T/fake_odd_weights.h5" odd-weights --expect-pending --no-plot
 
-# ---- the reader examples of the README ----
+# ---- the store readers we ship or show (README blocks, docs/examples) ----
+# check_readers.py: each prints iwreport table's cells, one per setting (here l2) and weight, with
+# its means, also with pending runs; readme_examples.sh runs it on a store with more axes.
 for store in real pending; do
-  if $PY "$ROOT/docs/examples/read_store.py" "$T/$store.h5" >"$T/ex.out" 2>&1; then
-    # its epoch-0 and last-epoch means for the first setting must be the table's
-    want=$("$IWREPORT" table "$T/$store.h5" --epochs 0,last | awk '/^== /{n++} n==1 && /^weight /{gsub(/\[[0-9]+\]/, ""); gsub(/ ± [0-9.]+/, ""); print $3, $4}')
-    got=$(awk '/^ *[0-9.e-]+ +[0-9.-]+ +[0-9.-]+ +[0-9]+$/{print $2, $3}' "$T/ex.out")
-    if [ -n "$got" ] && [ "$got" = "$want" ]; then ok "docs/examples/read_store.py on $store store matches iwreport table"
-    else not_ok "docs/examples/read_store.py on $store store matches iwreport table" "example: $got | table: $want"; fi
-  else
-    not_ok "docs/examples/read_store.py on $store store" "$(tail -5 "$T/ex.out")"
-  fi
-  if $PY "$ROOT/docs/examples/read_xarray.py" "$T/$store.h5" >"$T/ex.out" 2>&1 &&
-     grep -q "('epoch', 'importance_weight', 'l2', 'dropout', 'batchnorm', 'seed')" "$T/ex.out"; then
-    ok "docs/examples/read_xarray.py opens the $store store with named dimensions"
-  else
-    not_ok "docs/examples/read_xarray.py opens the $store store with named dimensions" "$(tail -5 "$T/ex.out")"
-  fi
+  out=$($PY "$HERE/check_readers.py" "$IWREPORT" "$T/$store.h5" "$ROOT/README.md" "$ROOT/docs/examples" "readers-$store" 2>&1)
+  echo "$out"; echo "$out" | grep -q '^not ok' && IW_FAILED=1
+  echo "$out" | grep -q '^ok' || not_ok "readers-$store: check_readers.py ran" "$out"
 done
 
 # ---- clear errors ----
