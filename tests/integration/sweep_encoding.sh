@@ -72,7 +72,7 @@ spec = spec if isinstance(spec, bytes) else spec.encode("utf-8")
 sys.exit(0 if spec == open(sys.argv[2], "rb").read() else 1)
 PY
   then ok "$f: /spec equals the sweep file byte for byte"; else not_ok "$f: /spec equals the sweep file byte for byte" "differs"; fi
-  if $PY h5py_recipe.py >h5py.out 2>&1 && [ "$(grep -c '^weight' h5py.out)" = 2 ]; then ok "$f: README h5py recipe reads the store"
+  if $PY h5py_recipe.py >h5py.out 2>&1 && [ "$(grep -c '^importance_weight=[0-9.]*: epoch' h5py.out)" = 2 ]; then ok "$f: README h5py recipe reads the store"
   else not_ok "$f: README h5py recipe reads the store" "$(tail -3 h5py.out)"; fi
   if $PY xarray_recipe.py >xr.out 2>&1 && grep -q importance_weight xr.out; then ok "$f: README xarray recipe reads the store"
   else not_ok "$f: README xarray recipe reads the store" "$(tail -3 xr.out)"; fi
