@@ -32,23 +32,18 @@ from fractions import Fraction
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import Tap  # noqa: E402  (beside this file)
+
 iwreport, store, readme, examples, tag = sys.argv[1:6]
 examples = os.path.abspath(examples)
 want_settings = int(sys.argv[sys.argv.index("--settings") + 1]) if "--settings" in sys.argv else None
 PY = "/usr/bin/python3"
 STORE_LINK = "results/fmnist-tshirt-shirt.h5"    # where the README blocks look
-failed = 0
 
 
-def report(name, good, why=""):
-    global failed
-    if good:
-        print(f"ok - {tag}: {name}")
-    else:
-        for line in str(why).splitlines()[:12]:
-            print(f"# {line}")
-        print(f"not ok - {tag}: {name}")
-        failed = 1
+tap = Tap(tag)
+report = tap.report
 
 
 def canon(label):
@@ -228,4 +223,4 @@ with tempfile.TemporaryDirectory() as work:
                     bad.append(f"{dict(k)} epoch {e}: reader {v}, table {table[k][e][0]}")
         report(f"{name} means equal iwreport table's (no two settings merged)", cells and not bad, "\n".join(bad[:10]))
 
-sys.exit(failed)
+sys.exit(tap.failed)

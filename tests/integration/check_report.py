@@ -21,23 +21,18 @@ import tempfile
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import Tap  # noqa: E402  (beside this file)
+
 iwreport, store, tag = sys.argv[1], sys.argv[2], sys.argv[3]
 expect_pending = "--expect-pending" in sys.argv
 expect_boundary = "--expect-boundary" in sys.argv
 no_plot = "--no-plot" in sys.argv        # plots are the slow part: checked on some stores only
-failed = 0
 AXES = ("importance_weight", "l2", "dropout", "batchnorm", "seed", "sampling")
 
 
-def report(name, good, why=""):
-    global failed
-    if good:
-        print(f"ok - {tag}: {name}")
-    else:
-        for line in str(why).splitlines()[:12]:
-            print(f"# {line}")
-        print(f"not ok - {tag}: {name}")
-        failed = 1
+tap = Tap(tag)
+report = tap.report
 
 
 def run(*args):
@@ -231,7 +226,7 @@ report("csv --done-only keeps finished runs only", rc == 0 and n == finished.sum
 # ---- plot ----
 with tempfile.TemporaryDirectory() as d:
     if no_plot:
-        sys.exit(failed)
+        sys.exit(tap.failed)
     outdir = os.path.join(d, "plots")
     rc, out, err = run("plot", store, "-o", outdir)
     pngs = [p for p in out.split() if p.endswith(".png")]
@@ -250,4 +245,4 @@ with tempfile.TemporaryDirectory() as d:
         import shutil
         shutil.copytree(outdir, os.environ["IW_KEEP_PLOTS"], dirs_exist_ok=True)
 
-sys.exit(failed)
+sys.exit(tap.failed)
