@@ -525,10 +525,14 @@ static int step_summarize(sweep *w, int went_well)
     printf("iwsweep: '%s': %lld runs: %lld done, %lld diverged, %lld failed, %lld pending; store %s\n", w->spec.name,
            (long long)w->runs, (long long)now[IW_STATUS_DONE], (long long)now[IW_STATUS_DIVERGED],
            (long long)now[IW_STATUS_FAILED], (long long)now[IW_STATUS_PENDING], w->store_path);
-    printf("iwsweep: this invocation: %lld runs finished in %s on %d worker%s; rank 0 CPU %.2f s (%.1f%% of a core; "
-           "%.2f s in the scheduler)\n",
-           (long long)(sum->done + sum->diverged + sum->failed), wall_text, w->size > 1 ? w->size - 1 : 1,
-           w->size > 2 ? "s" : "", cpu, wall > 0 ? 100.0 * cpu / wall : 0.0, sum->rank0_cpu_seconds);
+    if (w->size > 1)
+        printf("iwsweep: this invocation: %lld runs finished in %s on %d worker%s; rank 0 CPU %.2f s (%.1f%% of a core; "
+               "%.2f s in the scheduler)\n",
+               (long long)(sum->done + sum->diverged + sum->failed), wall_text, w->size - 1, w->size > 2 ? "s" : "", cpu,
+               wall > 0 ? 100.0 * cpu / wall : 0.0, sum->rank0_cpu_seconds);
+    else /* one rank schedules and trains: its CPU time is the runs' */
+        printf("iwsweep: this invocation: %lld runs finished in %s on 1 rank (it schedules and trains); CPU %.2f s\n",
+               (long long)(sum->done + sum->diverged + sum->failed), wall_text, cpu);
     fflush(stdout);
     char cmd[8192];
     int64_t unfinished = now[IW_STATUS_PENDING] + now[IW_STATUS_FAILED];
@@ -550,7 +554,8 @@ static int step_summarize(sweep *w, int went_well)
     if (now[IW_STATUS_FAILED] > 0) {
         int64_t n = now[IW_STATUS_FAILED];
         iw_launch_resume_command(w->argc, w->argv, w->size, !w->opt.retry_failed, cmd, sizeof cmd);
-        fprintf(stderr, "iwsweep: %lld run%s failed (messages above); rerun %s with: %s\n", (long long)n, n > 1 ? "s" : "",
+        fprintf(stderr, "iwsweep: %lld run%s failed (%s); rerun %s with: %s\n", (long long)n, n > 1 ? "s" : "",
+                sum->failed > 0 ? "messages above" : "in an earlier start: its output has the messages",
                 n > 1 ? "them" : "it", cmd);
         return EXIT_ERROR;
     }

@@ -40,13 +40,17 @@ iw_mpirun 3 "$IWS" -o ref.h5 "$SW/tiny2d.yaml" >ref.out 2>ref.err || not_ok "ref
 IW_TEST_FAIL_RUN=1,2 iw_mpirun 3 -x IW_TEST_FAIL_RUN "$IWS" -o f.h5 "$SW/tiny2d.yaml" >f.out 2>f.err; rc=$?
 if [ $rc = 1 ] && status_is f.h5 '[1, 3, 3, 1]'; then ok "failed runs recorded as status 3, the others done"
 else not_ok "failed runs recorded as status 3, the others done" "rc=$rc: $(tail -4 f.err)"; fi
-if grep -q 'run 1 failed on rank [12]: run 1: injected failure' f.err && grep -q 'rerun them with: .*--retry-failed' f.err
+if grep -q 'run 1 failed on rank [12]: run 1: injected failure' f.err && grep -q '2 runs failed (messages above); rerun them with: .*--retry-failed' f.err
 then ok "failure message and how to rerun"; else not_ok "failure message and how to rerun" "$(tail -5 f.err)"; fi
 
 # a plain re-run does not touch failed runs
 iw_mpirun 3 "$IWS" -o f.h5 "$SW/tiny2d.yaml" >g.out 2>g.err; rc=$?
 if [ $rc = 1 ] && grep -q '0 to do' g.err && status_is f.h5 '[1, 3, 3, 1]'; then ok "plain re-run leaves failed runs (exit 1)"
 else not_ok "plain re-run leaves failed runs (exit 1)" "rc=$rc: $(tail -3 g.err)"; fi
+# ... and says where their messages are: not above (this start failed nothing), in the earlier start
+if grep -q '2 runs failed (in an earlier start: its output has the messages); rerun them with: .*--retry-failed' g.err &&
+   ! grep -q 'messages above' g.err; then ok "plain re-run: the failures are an earlier start's"
+else not_ok "plain re-run: the failures are an earlier start's" "$(tail -3 g.err)"; fi
 
 iw_mpirun 3 "$IWS" --retry-failed -o f.h5 "$SW/tiny2d.yaml" >h.out 2>h.err; rc=$?
 if [ $rc = 0 ] && grep -q '2 to do' h.err && status_is f.h5 '[1, 1, 1, 1]'; then ok "--retry-failed reruns them"
