@@ -9,6 +9,8 @@
  */
 #include "iw/report.h"
 
+#include "csv_out.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,17 +43,6 @@ static void score(const float *z, const int8_t *y, int64_t N, double shift, doub
     *frac = N > 0 ? (double)positive / (double)N : NAN;
 }
 
-static void put_label(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) { fputs(s, out); return; }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 static void print_csv(const iw_store_reader *rd, double tau, const double *res, FILE *out)
 {
     int L = rd->logit_count;
@@ -66,14 +57,13 @@ static void print_csv(const iw_store_reader *rd, double tau, const double *res, 
             for (int a = 0; a < rd->n_axes; a++) {
                 const iw_read_axis *ax = &rd->axes[a];
                 fputc(',', out);
-                if (ax->is_label || ax->is_bool) put_label(out, ax->labels[ax->index[r]]);
-                else fprintf(out, "%.17g", ax->values[r]);
+                iw_csv_axis_value(out, ax, r);
             }
             fprintf(out, ",%s,%d,%.17g", iw_status_name(rd->status[r]), rd->logit_epoch[s], tau);
             for (int k = 0; k < N_RESULTS; k++) {
                 double v = res[((size_t)k * rd->runs + r) * L + s];
                 fputc(',', out);
-                if (isfinite(v)) fprintf(out, "%.9g", v);
+                iw_csv_number(out, v, 9);
             }
             fputc('\n', out);
         }

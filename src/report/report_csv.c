@@ -6,31 +6,13 @@
  */
 #include "iw/report.h"
 
+#include "csv_out.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CSV_CHUNK_FLOATS ((size_t)1 << 22) /* values read per HDF5 call (16 MiB): bounded memory */
-
-static void put_double(FILE *out, double v)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "%.15g", v);
-    if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
-    fputs(buf, out);
-}
-
-/* Labels may be any string: quote when they hold a comma, quote or newline. */
-static void put_label(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) { fputs(s, out); return; }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
 
 int iw_report_csv(const iw_store_reader *rd, int done_only, FILE *out, iw_error *err)
 {
@@ -60,14 +42,13 @@ int iw_report_csv(const iw_store_reader *rd, int done_only, FILE *out, iw_error 
                 for (int a = 0; a < rd->n_axes; a++) {
                     const iw_read_axis *ax = &rd->axes[a];
                     fputc(',', out);
-                    if (ax->is_label || ax->is_bool) put_label(out, ax->labels[ax->index[r]]);
-                    else put_double(out, ax->values[r]);
+                    iw_csv_axis_value(out, ax, r);
                 }
                 fprintf(out, ",%s,%d", iw_status_name(st), rd->epoch[e]);
                 for (int m = 0; m < rd->n_metrics; m++) {
                     float v = chunk[(size_t)m * chunk_runs * row + (size_t)i * row + (size_t)e];
                     fputc(',', out);
-                    if (isfinite(v)) fprintf(out, "%.9g", (double)v);
+                    iw_csv_number(out, v, 9);
                 }
                 fputc('\n', out);
             }

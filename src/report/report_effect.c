@@ -10,6 +10,8 @@
  */
 #include "iw/report.h"
 
+#include "csv_out.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
@@ -162,23 +164,6 @@ static void print_text(const effect *x, FILE *out)
     }
 }
 
-/* Labels may be any string: quote when they hold a comma, quote or newline (as report_csv.c). */
-static void put_label(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) { fputs(s, out); return; }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
-static void put_number(FILE *out, double v)
-{
-    if (isfinite(v)) fprintf(out, "%.17g", v);
-}
-
 static void print_csv(const effect *x, FILE *out)
 {
     const iw_store_reader *rd = x->rd;
@@ -201,15 +186,15 @@ static void print_csv(const effect *x, FILE *out)
                 for (int a = 0; a < rd->n_axes; a++)
                     if (a != g->weight_axis && a != g->seed_axis) {
                         const iw_read_axis *ax = &rd->axes[a];
-                        put_label(out, ax->labels[ax->index[first[group]]]);
+                        iw_csv_label(out, ax->labels[ax->index[first[group]]]);
                         fputc(',', out);
                     }
                 fprintf(out, "%.17g,%d,%d,", rd->axes[g->weight_axis].distinct[w], rd->epoch[e], x->n[cell]);
-                put_number(out, x->mean[cell]);
+                iw_csv_number(out, x->mean[cell], 17);
                 fputc(',', out);
-                put_number(out, x->lo[cell]);
+                iw_csv_number(out, x->lo[cell], 17);
                 fputc(',', out);
-                put_number(out, x->hi[cell]);
+                iw_csv_number(out, x->hi[cell], 17);
                 fprintf(out, ",%d,%llu,%.17g,", x->o->resamples, (unsigned long long)x->o->seed, x->o->threshold);
                 if (fm >= 0) fprintf(out, "%d", fm);
                 else if (fm == -1) fputs("never", out);

@@ -6,6 +6,8 @@
  */
 #include "iw/report.h"
 
+#include "csv_out.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,22 +58,6 @@ static void measure(const iw_store_reader *rd, iw_stop_by by, const float *value
     }
 }
 
-static void put_number(FILE *out, double v)
-{
-    if (isfinite(v)) fprintf(out, "%.9g", v);
-}
-
-static void put_label(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) { fputs(s, out); return; }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 static void print_csv(const iw_store_reader *rd, const char *criterion, const stop_run *runs, FILE *out)
 {
     fputs("run", out);
@@ -85,20 +71,19 @@ static void print_csv(const iw_store_reader *rd, const char *criterion, const st
         for (int a = 0; a < rd->n_axes; a++) {
             const iw_read_axis *ax = &rd->axes[a];
             fputc(',', out);
-            if (ax->is_label || ax->is_bool) put_label(out, ax->labels[ax->index[r]]);
-            else fprintf(out, "%.17g", ax->values[r]);
+            iw_csv_axis_value(out, ax, r);
         }
         fprintf(out, ",%s,%s,", iw_status_name(rd->status[r]), criterion);
         if (s->stop >= 0) fprintf(out, "%d", rd->epoch[s->stop]);
         fputc(',', out);
-        put_number(out, s->criterion);
+        iw_csv_number(out, s->criterion, 9);
         fputc(',', out);
         if (s->last >= 0) fprintf(out, "%d", rd->epoch[s->last]);
         for (int m = 0; m < STOP_METRICS; m++) {
             fputc(',', out);
-            put_number(out, s->at_stop[m]);
+            iw_csv_number(out, s->at_stop[m], 9);
             fputc(',', out);
-            put_number(out, s->at_last[m]);
+            iw_csv_number(out, s->at_last[m], 9);
         }
         fputc('\n', out);
     }
