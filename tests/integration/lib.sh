@@ -34,3 +34,12 @@ iw_mpirun() { local n=$1; shift; mpirun --oversubscribe -np "$n" "$@"; }
 kill_job() { local p; p=$(ps -o pid= -s "$1" 2>/dev/null); [ -n "$p" ] && kill -KILL $p 2>/dev/null; wait "$1" 2>/dev/null; }
 # wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds (0) or time runs out (1).
 wait_for() { local n=$(( $1 * 10 )); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }
+# expect_exit WANT NAME PATTERN COMMAND...: COMMAND exits with WANT ("nonzero": anything but 0) and
+# its stderr matches PATTERN (grep); one ok / not ok line named NAME.
+expect_exit() {
+  local want=$1 n=$2 pat=$3; shift 3
+  local out rc good
+  out=$("$@" 2>&1 >/dev/null); rc=$?
+  if [ "$want" = nonzero ]; then [ $rc -ne 0 ]; else [ $rc -eq "$want" ]; fi; good=$?
+  if [ $good = 0 ] && echo "$out" | grep -q -- "$pat"; then ok "$n"; else not_ok "$n" "rc=$rc, stderr: $out (wanted /$pat/)"; fi
+}
