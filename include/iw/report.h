@@ -42,6 +42,11 @@ void iw_report_grouping_free(iw_report_grouping *grouping);
 /* "l2=0.001 dropout=0 batchnorm=true": the axes with more than one value; "all runs" if none. */
 void iw_report_group_label(const iw_store_reader *rd, const iw_report_grouping *grouping, int group,
                            char *out, size_t size);
+/* 1 for the runs whose values the reports count: done, or diverged (values up to divergence). */
+int iw_report_counts(int status);
+/* 1 when run r is counted and belongs to (group, weight index). */
+int iw_report_run_in_cell(const iw_store_reader *rd, const iw_report_grouping *grouping, int64_t r, int group,
+                          int weight);
 /* Mean ± std over the runs of (group, weight index) at epoch column e of metric[R * (E+1)]. */
 iw_report_cell iw_report_cell_at(const iw_store_reader *rd, const iw_report_grouping *grouping,
                                  const float *metric, int group, int weight, int e);

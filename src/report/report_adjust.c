@@ -19,7 +19,6 @@ enum { ACC, BALANCED, FRAC, ADJ_ACC, ADJ_BALANCED, ADJ_FRAC, N_RESULTS };
 static const char *const result_names[N_RESULTS] = {"acc", "balanced_acc", "frac_positive",
                                                      "adjusted_acc", "adjusted_balanced_acc", "adjusted_frac_positive"};
 
-static int counted(int status) { return status == IW_STATUS_DONE || status == IW_STATUS_DIVERGED; }
 
 /* Accuracy, balanced accuracy and fraction positive of the predictions of one logit epoch, with
  * `shift` = z_1 - z_0 offset (0: raw; the adjustment subtracts tau (log pi_1 - log pi_0)). NaN when
@@ -123,7 +122,7 @@ int iw_report_adjust(const iw_store_reader *rd, double tau, int csv, FILE *out, 
     int rc = z && res ? 0 : iw_error_set(err, "out of memory");
     for (int64_t r = 0; r < rd->runs && rc == 0; r++) {
         const int64_t *count = rd->train_class_count + 2 * r;
-        int usable = counted(rd->status[r]) && count[0] > 0 && count[1] > 0;
+        int usable = iw_report_counts(rd->status[r]) && count[0] > 0 && count[1] > 0;
         if (usable) rc = iw_store_reader_logits(rd, r, z, err);
         /* subtracting tau log pi_k from z_k moves z_1 - z_0 by -tau log(pi_1 / pi_0) = -tau log(n_1 / n_0) */
         double shift = usable ? -tau * log((double)count[1] / (double)count[0]) : 0;

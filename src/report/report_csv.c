@@ -36,7 +36,7 @@ int iw_report_csv(const iw_store_reader *rd, int done_only, FILE *out, iw_error 
         for (int64_t i = 0; i < n; i++) {
             int64_t r = r0 + i;
             int st = rd->status[r];
-            if (done_only && st != IW_STATUS_DONE && st != IW_STATUS_DIVERGED) continue;
+            if (done_only && !iw_report_counts(st)) continue;
             for (int e = 0; e <= rd->epochs; e++) {
                 fprintf(out, "%lld", (long long)r);
                 for (int a = 0; a < rd->n_axes; a++) {

@@ -32,7 +32,6 @@ typedef struct effect {
     int *n;                  /* [cells] seeds counted */
 } effect;
 
-static int counted(int status) { return status == IW_STATUS_DONE || status == IW_STATUS_DIVERGED; }
 
 /* The empirical logit of a fraction p of N: k = round(p N) positives. */
 static double empirical_logit(double p, int64_t N)
@@ -55,7 +54,7 @@ static void measure_cell(effect *x, int group, int w, int64_t *runs, double *d, 
     const int *windex = rd->axes[x->g->weight_axis].index;
     int m = 0;
     for (int64_t r = 0; r < rd->runs; r++) {
-        if (x->g->group_of_run[r] != group || windex[r] != w || !counted(rd->status[r])) continue;
+        if (x->g->group_of_run[r] != group || windex[r] != w || !iw_report_counts(rd->status[r])) continue;
         int64_t one = x->at_one[(int64_t)group * x->n_seeds + seed_of(x, r)];
         if (one < 0) continue;
         runs[2 * m] = r, runs[2 * m + 1] = one, m++;
@@ -252,7 +251,7 @@ int iw_report_effect(const iw_store_reader *rd, const iw_effect_options *o, FILE
     if (rc == 0) {
         for (size_t k = 0; k < (size_t)g.n_groups * x.n_seeds; k++) x.at_one[k] = -1;
         for (int64_t r = 0; r < rd->runs; r++)
-            if (wax->index[r] == x.weight_one && counted(rd->status[r])) {
+            if (wax->index[r] == x.weight_one && iw_report_counts(rd->status[r])) {
                 int64_t *slot = &x.at_one[(int64_t)g.group_of_run[r] * x.n_seeds + seed_of(&x, r)];
                 if (*slot < 0) *slot = r;
             }

@@ -127,9 +127,7 @@ static void cell_range(const iw_store_reader *rd, const iw_report_grouping *g, c
     *lo = INFINITY;
     *hi = -INFINITY;
     for (int64_t r = 0; r < rd->runs; r++) {
-        int st = rd->status[r];
-        if (g->group_of_run[r] != group || rd->axes[g->weight_axis].index[r] != weight) continue;
-        if (st != IW_STATUS_DONE && st != IW_STATUS_DIVERGED) continue;
+        if (!iw_report_run_in_cell(rd, g, r, group, weight)) continue;
         float v = metric[r * (rd->epochs + 1) + e];
         if (!isfinite(v)) continue;
         if (v < *lo) *lo = v;
@@ -296,9 +294,7 @@ int iw_report_contour(const float *f, int G, const double *x, const double *y, d
 static int64_t first_run(const iw_store_reader *rd, const iw_report_grouping *g, int group, int w)
 {
     for (int64_t r = 0; r < rd->runs; r++)
-        if (g->group_of_run[r] == group && rd->axes[g->weight_axis].index[r] == w &&
-            (rd->status[r] == IW_STATUS_DONE || rd->status[r] == IW_STATUS_DIVERGED))
-            return r;
+        if (iw_report_run_in_cell(rd, g, r, group, w)) return r;
     return -1;
 }
 
@@ -409,7 +405,7 @@ int iw_report_plot(const iw_store_reader *rd, const char *dir, const iw_plot_poi
         if (rc) break;
         int any = 0;   /* a metric nobody has a value for (e.g. a probe the sweep did not ask for) is skipped */
         for (int64_t r = 0; r < rd->runs && !any; r++)
-            if (rd->status[r] == IW_STATUS_DONE || rd->status[r] == IW_STATUS_DIVERGED)
+            if (iw_report_counts(rd->status[r]))
                 for (size_t e = 0; e < row && !any; e++) any = isfinite(metric[(size_t)r * row + e]);
         if (any) { rc = plot_metric(&c, rd->metric_names[m], metric, err); drawn++; }
     }

@@ -24,7 +24,6 @@ typedef struct stop_run {
     double at_stop[STOP_METRICS], at_last[STOP_METRICS];
 } stop_run;
 
-static int counted(int status) { return status == IW_STATUS_DONE || status == IW_STATUS_DIVERGED; }
 
 /* The stop column of one run: the best finite criterion over epochs >= 1, the earliest on ties. */
 static int pick(const float *criterion, int E1, const int32_t *epoch, iw_stop_by by)
@@ -44,10 +43,10 @@ static void measure(const iw_store_reader *rd, iw_stop_by by, const float *value
     for (int64_t r = 0; r < rd->runs; r++) {
         stop_run *s = &runs[r];
         const float *crit = values + (size_t)r * E1; /* values: criterion, then the reported metrics */
-        s->stop = counted(rd->status[r]) ? pick(crit, E1, rd->epoch, by) : -1;
+        s->stop = iw_report_counts(rd->status[r]) ? pick(crit, E1, rd->epoch, by) : -1;
         s->last = -1;
         const float *test_acc = values + 2 * per_metric + (size_t)r * E1;
-        for (int e = E1 - 1; e >= 0 && s->last < 0 && counted(rd->status[r]); e--)
+        for (int e = E1 - 1; e >= 0 && s->last < 0 && iw_report_counts(rd->status[r]); e--)
             if (isfinite(test_acc[e])) s->last = e;
         s->criterion = s->stop >= 0 ? crit[s->stop] : NAN;
         for (int m = 0; m < STOP_METRICS; m++) {
@@ -103,11 +102,10 @@ static void cell_text(iw_report_cell c, const char *fmt_mean, char *buf, size_t 
 static void cell_interval(const iw_store_reader *rd, const iw_report_grouping *g, const double *value, int group,
                           int w, int column, const iw_stop_options *o, double *x, double *means, char *buf, size_t size)
 {
-    const int *windex = rd->axes[g->weight_axis].index;
     int n = 0;
     double sum = 0;
     for (int64_t r = 0; r < rd->runs; r++)
-        if (g->group_of_run[r] == group && windex[r] == w && counted(rd->status[r]) && isfinite(value[r]))
+        if (iw_report_run_in_cell(rd, g, r, group, w) && isfinite(value[r]))
             x[n++] = value[r], sum += value[r];
     if (n == 0) { snprintf(buf, size, "-"); return; }
     double lo, hi;
@@ -184,7 +182,7 @@ static int print_text(const iw_store_reader *rd, const char *criterion, const st
             reported[1], reported[2]);
     for (int64_t r = 0; r < rd->runs; r++) {
         const stop_run *s = &runs[r];
-        if (!counted(rd->status[r])) continue;
+        if (!iw_report_counts(rd->status[r])) continue;
         fprintf(out, "run %-5lld", (long long)r);
         for (int a = 0; a < rd->n_axes; a++)
             if (rd->axes[a].n_distinct > 1) fprintf(out, " %s=%s", rd->axes[a].name, rd->axes[a].labels[rd->axes[a].index[r]]);

@@ -58,16 +58,20 @@ void iw_report_group_label(const iw_store_reader *rd, const iw_report_grouping *
     if (out[0] == '\0') snprintf(out, size, "all runs");
 }
 
-static int counts(int status) { return status == IW_STATUS_DONE || status == IW_STATUS_DIVERGED; }
+int iw_report_counts(int status) { return status == IW_STATUS_DONE || status == IW_STATUS_DIVERGED; }
+
+int iw_report_run_in_cell(const iw_store_reader *rd, const iw_report_grouping *g, int64_t r, int group, int weight)
+{
+    return g->group_of_run[r] == group && rd->axes[g->weight_axis].index[r] == weight && iw_report_counts(rd->status[r]);
+}
 
 iw_report_cell iw_report_cell_at(const iw_store_reader *rd, const iw_report_grouping *g, const float *metric,
                                  int group, int weight, int e)
 {
-    const int *windex = rd->axes[g->weight_axis].index;
     double sum = 0, sum2 = 0;
     int n = 0;
     for (int64_t r = 0; r < rd->runs; r++) {
-        if (g->group_of_run[r] != group || windex[r] != weight || !counts(rd->status[r])) continue;
+        if (!iw_report_run_in_cell(rd, g, r, group, weight)) continue;
         float v = metric[r * (rd->epochs + 1) + e];
         if (!isfinite(v)) continue;
         sum += v;
@@ -77,7 +81,7 @@ iw_report_cell iw_report_cell_at(const iw_store_reader *rd, const iw_report_grou
     if (n == 0) return c;
     c.mean = sum / n;
     for (int64_t r = 0; r < rd->runs; r++) {   /* second pass: no cancellation in the variance */
-        if (g->group_of_run[r] != group || windex[r] != weight || !counts(rd->status[r])) continue;
+        if (!iw_report_run_in_cell(rd, g, r, group, weight)) continue;
         float v = metric[r * (rd->epochs + 1) + e];
         if (isfinite(v)) sum2 += (v - c.mean) * (v - c.mean);
     }
@@ -88,13 +92,11 @@ iw_report_cell iw_report_cell_at(const iw_store_reader *rd, const iw_report_grou
 iw_report_cell iw_report_cell_of(const iw_store_reader *rd, const iw_report_grouping *g, const double *value,
                                  int group, int weight)
 {
-    const int *windex = rd->axes[g->weight_axis].index;
     double sum = 0, sum2 = 0;
     int n = 0;
     for (int pass = 0; pass < 2; pass++) /* the mean, then the squares about it (no cancellation) */
         for (int64_t r = 0; r < rd->runs; r++) {
-            if (g->group_of_run[r] != group || windex[r] != weight || !counts(rd->status[r]) || !isfinite(value[r]))
-                continue;
+            if (!iw_report_run_in_cell(rd, g, r, group, weight) || !isfinite(value[r])) continue;
             if (pass == 0) sum += value[r], n++;
             else sum2 += (value[r] - sum / n) * (value[r] - sum / n);
         }
@@ -365,7 +367,7 @@ int iw_report_table(const iw_store_reader *rd, const iw_table_options *o, FILE *
         const float *metric = values + (size_t)k * (size_t)rd->runs * row;
         has_values[k] = 0;
         for (size_t i = 0; i < (size_t)rd->runs * row && !has_values[k]; i++)
-            has_values[k] = counts(rd->status[i / row]) && isfinite(metric[i]);
+            has_values[k] = iw_report_counts(rd->status[i / row]) && isfinite(metric[i]);
         if (!has_values[k]) fprintf(out, "%s: no values in this store (a probe the sweep file does not ask for, or no finished run)\n",
                                     o->metrics[k]);
     }
