@@ -192,6 +192,27 @@ AVX2 void iw_wino_input_transform_avx2(const iw_wino_geom *g, const iw_wino_tile
     }
 }
 
+/* One tile's 2x2 outputs for 8 output channels: A^T m A + b, m the tile's 4x4 products at
+ * m[(4 i + j) ms] (lanes = channels, masked to the channels that exist); o[r][c] is output (r, c).
+ * Shared by the plain and the pooling output transforms (the same operations, so the same bits). */
+__attribute__((always_inline)) AVX2 static inline void inverse_tile(const float *mk, size_t ms, __m256i mask, __m256 b,
+                                                                    __m256 o[2][2])
+{
+    __m256 t0[4], t1[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        const float *m = mk + i * ms;
+        __m256 a0 = _mm256_maskload_ps(m, mask), a1 = _mm256_maskload_ps(m + 4 * ms, mask);
+        __m256 a2 = _mm256_maskload_ps(m + 8 * ms, mask), a3 = _mm256_maskload_ps(m + 12 * ms, mask);
+        t0[i] = _mm256_add_ps(_mm256_add_ps(a0, a1), a2);
+        t1[i] = _mm256_sub_ps(_mm256_sub_ps(a1, a2), a3);
+    }
+    o[0][0] = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(t0[0], t0[1]), t0[2]), b);
+    o[0][1] = _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(t0[1], t0[2]), t0[3]), b);
+    o[1][0] = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(t1[0], t1[1]), t1[2]), b);
+    o[1][1] = _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(t1[1], t1[2]), t1[3]), b);
+}
+
 /* y = A^T m A + bias (max(., 0) when relu) from MT[p][k][co], 8 output channels per vector; each
  * channel's output pair of a row is one 8-byte store. */
 AVX2 void iw_wino_output_transform_avx2(const iw_wino_geom *g, const iw_wino_tile *tl, int nt, const float *MT,
@@ -209,19 +230,8 @@ AVX2 void iw_wino_output_transform_avx2(const iw_wino_geom *g, const iw_wino_til
             const int nc = Cout - c0 < 8 ? Cout - c0 : 8;
             const __m256i mask = lanes_between(0, nc);
             const __m256 b = _mm256_maskload_ps(bias + c0, mask);
-            __m256 t0[4], t1[4];
-#pragma GCC unroll 4
-            for (int i = 0; i < 4; i++) {
-                const float *m = mk + c0 + i * ms;
-                __m256 a0 = _mm256_maskload_ps(m, mask), a1 = _mm256_maskload_ps(m + 4 * ms, mask);
-                __m256 a2 = _mm256_maskload_ps(m + 8 * ms, mask), a3 = _mm256_maskload_ps(m + 12 * ms, mask);
-                t0[i] = _mm256_add_ps(_mm256_add_ps(a0, a1), a2);
-                t1[i] = _mm256_sub_ps(_mm256_sub_ps(a1, a2), a3);
-            }
-            __m256 o[2][2] = {{_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(t0[0], t0[1]), t0[2]), b),
-                               _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(t0[1], t0[2]), t0[3]), b)},
-                              {_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(t1[0], t1[1]), t1[2]), b),
-                               _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(t1[1], t1[2]), t1[3]), b)}};
+            __m256 o[2][2];
+            inverse_tile(mk + c0, ms, mask, b, o);
             if (relu)
 #pragma GCC unroll 2
                 for (int r = 0; r < 2; r++)
@@ -275,19 +285,9 @@ AVX2 void iw_wino_output_transform_pool_avx2(const iw_wino_geom *g, const iw_win
             const int nc = Cout - c0 < 8 ? Cout - c0 : 8;
             const __m256i mask = lanes_between(0, nc);
             const __m256 b = _mm256_maskload_ps(bias + c0, mask);
-            __m256 t0[4], t1[4];
-#pragma GCC unroll 4
-            for (int i = 0; i < 4; i++) {
-                const float *m = mk + c0 + i * ms;
-                __m256 a0 = _mm256_maskload_ps(m, mask), a1 = _mm256_maskload_ps(m + 4 * ms, mask);
-                __m256 a2 = _mm256_maskload_ps(m + 8 * ms, mask), a3 = _mm256_maskload_ps(m + 12 * ms, mask);
-                t0[i] = _mm256_add_ps(_mm256_add_ps(a0, a1), a2);
-                t1[i] = _mm256_sub_ps(_mm256_sub_ps(a1, a2), a3);
-            }
-            __m256 o[4] = {_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(t0[0], t0[1]), t0[2]), b),
-                           _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(t0[1], t0[2]), t0[3]), b),
-                           _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(t1[0], t1[1]), t1[2]), b),
-                           _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(t1[1], t1[2]), t1[3]), b)};
+            __m256 o2[2][2], o[4];
+            inverse_tile(mk + c0, ms, mask, b, o2);
+            o[0] = o2[0][0], o[1] = o2[0][1], o[2] = o2[1][0], o[3] = o2[1][1];
 #pragma GCC unroll 4
             for (int r = 0; r < 4; r++) o[r] = _mm256_and_ps(o[r], _mm256_cmp_ps(o[r], zero, _CMP_GT_OQ));
             __m256 m = o[0];
