@@ -185,6 +185,23 @@ static void output_transform(const geom *g, const tile *tl, int nt, const float 
         }
 }
 
+/* One output-gradient tile g (2x2) into the 4x4 Winograd domain, A g A^T with
+ * A = [1 0; 1 1; 1 -1; 0 -1], written to m[(4 i + j) ms]; returns the tile's sum (its share of the
+ * bias gradient). Shared by the plain and the pooling backward passes. */
+static float grad_tile(const float gt[2][2], float *m, size_t ms)
+{
+    float g00 = gt[0][0], g01 = gt[0][1], g10 = gt[1][0], g11 = gt[1][1];
+    /* rows of A g */
+    float r[4][2] = {{g00, g01}, {g00 + g10, g01 + g11}, {g00 - g10, g01 - g11}, {-g10, -g11}};
+    for (int i = 0; i < 4; i++) {
+        m[(i * 4 + 0) * ms] = r[i][0];
+        m[(i * 4 + 1) * ms] = r[i][0] + r[i][1];
+        m[(i * 4 + 2) * ms] = r[i][0] - r[i][1];
+        m[(i * 4 + 3) * ms] = -r[i][1];
+    }
+    return g00 + g01 + g10 + g11;
+}
+
 /* dM[p][co][k] = (A g A^T)[p] with g = dY (zero outside Ho x Wo, and where y <= 0 when y is given:
  * the fused ReLU); db[co] += the sum of g. */
 static void grad_output_transform(const geom *g, const tile *tl, int nt, const float *dy, const float *y, float *dM,
@@ -202,17 +219,7 @@ static void grad_output_transform(const geom *g, const tile *tl, int nt, const f
                     size_t i = o + (size_t)r * g->Wo + c;
                     gt[r][c] = y && !(y[i] > 0.0f) ? 0.0f : dy[i];
                 }
-            float g00 = gt[0][0], g01 = gt[0][1], g10 = gt[1][0], g11 = gt[1][1];
-            sum += g00 + g01 + g10 + g11;
-            /* rows of A g with A = [1 0; 1 1; 1 -1; 0 -1] */
-            float r[4][2] = {{g00, g01}, {g00 + g10, g01 + g11}, {g00 - g10, g01 - g11}, {-g10, -g11}};
-            float *m = dM + (size_t)co * ld + k;
-            for (int i = 0; i < 4; i++) {
-                m[(i * 4 + 0) * ms] = r[i][0];
-                m[(i * 4 + 1) * ms] = r[i][0] + r[i][1];
-                m[(i * 4 + 2) * ms] = r[i][0] - r[i][1];
-                m[(i * 4 + 3) * ms] = -r[i][1];
-            }
+            sum += grad_tile(gt, dM + (size_t)co * ld + k, ms);
         }
         db[co] += sum;
     }
@@ -298,16 +305,7 @@ static void grad_output_transform_pool(const geom *g, const tile *tl, int nt, co
             float gt[2][2] = {{0.0f, 0.0f}, {0.0f, 0.0f}};
             int a = arg[p] - (q->oy * g->Wo + q->ox);
             gt[a >= g->Wo][a >= g->Wo ? a - g->Wo : a] = y[p] > 0.0f ? 0.0f + dy[p] : 0.0f;
-            float g00 = gt[0][0], g01 = gt[0][1], g10 = gt[1][0], g11 = gt[1][1];
-            sum += g00 + g01 + g10 + g11;
-            float r[4][2] = {{g00, g01}, {g00 + g10, g01 + g11}, {g00 - g10, g01 - g11}, {-g10, -g11}};
-            float *m = dM + (size_t)co * ld + k;
-            for (int i = 0; i < 4; i++) {
-                m[(i * 4 + 0) * ms] = r[i][0];
-                m[(i * 4 + 1) * ms] = r[i][0] + r[i][1];
-                m[(i * 4 + 2) * ms] = r[i][0] - r[i][1];
-                m[(i * 4 + 3) * ms] = -r[i][1];
-            }
+            sum += grad_tile(gt, dM + (size_t)co * ld + k, ms);
         }
         db[co] += sum;
     }
